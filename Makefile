@@ -1,0 +1,40 @@
+# Two entry points, both from a fresh machine with only Python:
+#   make demo   set up .venv and run the batch job on generated data (outputs under out/)
+#   make test   set up .venv with the dev extra, lint, and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test lint format bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.core-installed: $(VENV)/bin/python setup.cfg pyproject.toml
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/bin/python setup.cfg pyproject.toml
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@ $(VENV)/.core-installed
+
+demo: $(VENV)/.core-installed
+	$(PY) -m crm_analytics.demo --output out
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check crm_analytics tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check crm_analytics tests benchmarks notebooks
+
+test: lint
+	$(PY) -m pytest -n 2 --nbmake tests crm_analytics notebooks
+
+format: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check --fix crm_analytics tests benchmarks notebooks
+	$(VENV)/bin/ruff format crm_analytics tests benchmarks notebooks
+
+bench: $(VENV)/.dev-installed
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info
