@@ -1,0 +1,298 @@
+"""``read_customers``: a customer table in, one canonical, validated row per customer out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from crm_analytics.exceptions import DataValidationError
+from crm_analytics.io._parse import (
+    Parsed,
+    examples,
+    finish_ids,
+    parse_dates,
+    parse_flags,
+    parse_ids,
+)
+from crm_analytics.io._sources import read_source, roles_for
+from crm_analytics.io._tally import Tally, check_choice
+from crm_analytics.io.report import ATTRS_KEY
+from crm_analytics.schema import CANCEL_DATE, CHURNED, CUSTOMER_ID, SIGNUP_DATE
+
+__all__ = ["read_customers"]
+
+logger = logging.getLogger(__name__)
+
+_CANONICAL = (CUSTOMER_ID, SIGNUP_DATE, CANCEL_DATE, CHURNED)
+
+
+def read_customers(
+    source: Any,
+    *,
+    customer_id: Hashable,
+    signup_date: Hashable | None = None,
+    cancel_date: Hashable | None = None,
+    churned: Hashable | None = None,
+    attributes: Sequence[Hashable] | Mapping[Hashable, str] | None = None,
+    missing_customer_id: Literal["drop", "raise"] = "drop",
+    duplicates: Literal["raise", "first", "last"] = "raise",
+    invalid_rows: Literal["raise", "drop"] = "raise",
+    date_format: str | None = None,
+    dayfirst: bool = False,
+    sheet_name: str | int | None = None,
+    table: str | None = None,
+    query: str | None = None,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+) -> pd.DataFrame:
+    """Load a customer table: one row per customer, canonical names, checked values.
+
+    The result has ``customer_id`` and, when mapped, ``signup_date`` and ``cancel_date``
+    (tz-naive ``datetime64[ns]``, ``NaT`` for customers who have not cancelled) and
+    ``churned`` (bool), followed by the attribute columns under their own names; rows are
+    sorted by ``customer_id`` with a fresh RangeIndex. ``attrs["quality_report"]`` holds a
+    :class:`DataQualityReport` of what was read, dropped and kept.
+
+    Parameters
+    ----------
+    source : path, URL, DataFrame or connection
+        As for :func:`read_transactions`: CSV/TSV, Excel or Parquet file, pandas or polars
+        frame, pyarrow Table, or SQL URL/Engine/Connection with ``table=`` or ``query=``.
+    customer_id : column name
+        The customer identifier (text stripped; whole numbers stored as floats become
+        integers).
+    signup_date : column name, optional
+        Date the customer joined (first purchase or contract start). When mapped, a
+        missing or unreadable signup date makes the row invalid.
+    cancel_date : column name, optional
+        Date a contract ended; empty for active customers. Must not precede the signup date.
+    churned : column name, optional
+        Churn flag: booleans, 1/0, or text yes/no, y/n, true/false, t/f (any case). When only
+        ``cancel_date`` is given, ``churned`` is derived as "has a cancel date".
+    attributes : list or dict of column names, optional
+        Extra columns to keep: a list keeps them under their names, a dict renames
+        ``{source name: new name}``. Default None keeps every column not mapped above,
+        unchanged (e.g. the contract type and charges of a telecom export); ``[]`` keeps none.
+    missing_customer_id : {"drop", "raise"}, default "drop"
+        Rows without a customer id are dropped (counted as ``"missing_customer_id"``) or
+        raise.
+    duplicates : {"raise", "first", "last"}, default "raise"
+        Several rows for one customer id. A customer table should have one row per customer,
+        so by default this is an error quoting examples; ``"first"``/``"last"`` keep one row
+        and count the others as ``"duplicate_customer_id"``.
+    invalid_rows : {"raise", "drop"}, default "raise"
+        Rows with an unreadable date or churn flag, a missing signup date or churn flag,
+        or a cancel date before the signup date: an error by default, or dropped (counted as
+        ``"invalid_date"``, ``"invalid_churned"``, ``"cancel_before_signup"``).
+    date_format, dayfirst, sheet_name, table, query, delimiter, encoding
+        As for :func:`read_transactions`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The canonical customer table, with the report in ``attrs["quality_report"]``.
+
+    Raises
+    ------
+    DataValidationError
+        Missing columns (with close matches suggested), unreadable values, duplicate ids,
+        attribute names that clash with canonical ones, or no rows left.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"id": ["a", "b", "c"], "plan": ["pro", "free", "pro"],
+    ...                     "joined": ["2023-01-05", "2023-02-11", "2023-03-20"],
+    ...                     "left": [None, "2023-06-30", None]})
+    >>> read_customers(raw, customer_id="id", signup_date="joined", cancel_date="left")
+      customer_id signup_date cancel_date  churned  plan
+    0           a  2023-01-05         NaT    False   pro
+    1           b  2023-02-11  2023-06-30     True  free
+    2           c  2023-03-20         NaT    False   pro
+    """
+    check_choice("missing_customer_id", missing_customer_id, ("drop", "raise"))
+    check_choice("duplicates", duplicates, ("raise", "first", "last"))
+    check_choice("invalid_rows", invalid_rows, ("raise", "drop"))
+    mapping = {
+        CUSTOMER_ID: customer_id,
+        SIGNUP_DATE: signup_date,
+        CANCEL_DATE: cancel_date,
+        CHURNED: churned,
+    }
+    mapping = {key: column for key, column in mapping.items() if column is not None}
+    extra = _attribute_names(attributes)
+    roles = roles_for(mapping)
+    for column in extra or ():
+        roles.setdefault(column, "attributes=")
+    raw, description = read_source(
+        source,
+        roles=roles,
+        all_columns=extra is None,
+        text_columns=[customer_id],
+        sheet_name=sheet_name,
+        table=table,
+        query=query,
+        delimiter=delimiter,
+        encoding=encoding,
+    )
+    raw = raw.reset_index(drop=True)
+    if extra is None:
+        extra = {column: column for column in raw.columns if column not in roles}
+    clashes = [str(new) for new in extra.values() if new in _CANONICAL]
+    if clashes:
+        raise DataValidationError(
+            f"attribute column(s) {examples(clashes)} would clash with the canonical columns "
+            f"{', '.join(_CANONICAL)}; map them (e.g. churned=...) or rename them with "
+            "attributes={'old name': 'new name'}"
+        )
+    if raw.empty:
+        raise DataValidationError(f"{description} has no rows: there is nothing to load")
+
+    frame, tally, ids = _parse(raw, mapping, invalid_rows, date_format, dayfirst)
+    missing = ids.missing[frame.index.to_numpy()]
+    if missing.any() and missing_customer_id == "raise":
+        rows = ", ".join(str(row) for row in frame.index[missing][:3])
+        raise DataValidationError(
+            f"{missing.sum():,} rows have no customer id in column {customer_id!r} "
+            f"(customer_id=), e.g. rows {rows} (counting from 0); fill them in the source, or "
+            "pass missing_customer_id='drop' to leave them out (counted in the quality report)"
+        )
+    frame = tally.drop(frame, missing, "missing_customer_id")
+    frame = _drop_duplicate_ids(frame, tally, customer_id, duplicates)
+    if frame.empty:
+        reasons = ", ".join(f"{key}: {n:,}" for key, n in tally.rows_dropped.items())
+        raise DataValidationError(
+            f"no rows left to load: all {tally.rows_read:,} rows of {description} were "
+            f"dropped ({reasons})"
+        )
+
+    frame[CUSTOMER_ID] = finish_ids(frame[CUSTOMER_ID])
+    for source_name, new_name in extra.items():
+        frame[new_name] = raw[source_name]
+    frame = frame.sort_values(CUSTOMER_ID).reset_index(drop=True)
+    columns = {key: str(column) for key, column in mapping.items()}
+    if CHURNED in frame.columns and CHURNED not in mapping:
+        columns[CHURNED] = f"{cancel_date} is not empty"
+    columns.update({str(new): str(old) for old, new in extra.items()})
+    report = tally.report(
+        frame,
+        table="customers",
+        source=description,
+        columns=columns,
+        date_column=SIGNUP_DATE,
+        policies={
+            "missing_customer_id": missing_customer_id,
+            "duplicates": duplicates,
+            "invalid_rows": invalid_rows,
+            "date_format": date_format,
+            "dayfirst": dayfirst or None,
+        },
+    )
+    frame.attrs[ATTRS_KEY] = report
+    logger.info("read %s customers from %s", f"{report.rows_kept:,}", description)
+    return frame
+
+
+def _attribute_names(
+    attributes: Sequence[Hashable] | Mapping[Hashable, str] | None,
+) -> dict[Hashable, str] | None:
+    if attributes is None:
+        return None
+    if isinstance(attributes, Mapping):
+        return dict(attributes)
+    if isinstance(attributes, str):
+        raise TypeError("attributes= takes a list of column names, not a single string")
+    return {column: column for column in attributes}
+
+
+def _parse(
+    raw: pd.DataFrame,
+    mapping: dict[str, Hashable],
+    invalid_rows: str,
+    date_format: str | None,
+    dayfirst: bool,
+) -> tuple[pd.DataFrame, Tally, Parsed]:
+    """Convert the mapped columns; raise on, or drop, rows whose values cannot be used."""
+
+    def label(key: str) -> str:
+        return f"column {mapping[key]!r} ({key}=)"
+
+    ids = parse_ids(raw[mapping[CUSTOMER_ID]])
+    frame = pd.DataFrame({CUSTOMER_ID: ids.values})
+    dates: dict[str, Parsed] = {}
+    for key in (SIGNUP_DATE, CANCEL_DATE):
+        if key in mapping:
+            dates[key] = parse_dates(
+                raw[mapping[key]], label=label(key), date_format=date_format, dayfirst=dayfirst
+            )
+            frame[key] = dates[key].values
+    flags = parse_flags(raw[mapping[CHURNED]]) if CHURNED in mapping else None
+    if flags is not None:
+        frame[CHURNED] = flags.values
+    elif CANCEL_DATE in mapping:
+        frame[CHURNED] = frame[CANCEL_DATE].notna()
+
+    # A missing cancel date means "still a customer", so only unreadable ones are invalid.
+    bad_dates = np.zeros(len(frame), dtype=bool)
+    problems = []
+    for key, parsed in dates.items():
+        optional = key == CANCEL_DATE
+        bad_dates |= parsed.invalid if optional else parsed.bad
+        problems.append(parsed.problem(raw[mapping[key]], label(key), "dates", missing_ok=optional))
+    if flags is not None:
+        problems.append(flags.problem(raw[mapping[CHURNED]], label(CHURNED), "yes/no flags"))
+    reversed_dates = np.zeros(len(frame), dtype=bool)
+    if len(dates) == 2:
+        reversed_dates = (frame[CANCEL_DATE] < frame[SIGNUP_DATE]).to_numpy()
+        if reversed_dates.any():
+            first = frame.loc[reversed_dates].head(3)
+            cases = ", ".join(
+                f"customer {examples([cid])} signed up {start.date()}, cancelled {end.date()}"
+                for cid, start, end in zip(
+                    first[CUSTOMER_ID], first[SIGNUP_DATE], first[CANCEL_DATE], strict=True
+                )
+            )
+            problems.append(
+                f"{reversed_dates.sum():,} rows have a cancel date before the signup date "
+                f"(e.g. {cases})"
+            )
+    problems = [problem for problem in problems if problem]
+    if problems and invalid_rows == "raise":
+        raise DataValidationError(
+            "; ".join(problems) + "; fix them in the source, or pass invalid_rows='drop' to "
+            "leave those rows out (counted in the quality report)"
+        )
+    tally = Tally(frame)
+    tally.warnings.extend(parsed.note for parsed in dates.values() if parsed.note)
+    frame = tally.drop(frame, bad_dates, "invalid_date")
+    frame = tally.drop(frame, reversed_dates[frame.index.to_numpy()], "cancel_before_signup")
+    if flags is not None:
+        frame = tally.drop(frame, flags.bad[frame.index.to_numpy()], "invalid_churned")
+        frame[CHURNED] = frame[CHURNED].astype(bool)
+    if flags is not None and CANCEL_DATE in frame.columns:
+        conflicting = int((frame[CANCEL_DATE].notna() & ~frame[CHURNED]).sum())
+        tally.flag(
+            "cancel_date_not_churned",
+            conflicting,
+            f"{conflicting:,} customers have a cancel date but are not flagged as churned "
+            "(a notice period?); both columns were kept as they are",
+        )
+    return frame, tally, ids
+
+
+def _drop_duplicate_ids(
+    frame: pd.DataFrame, tally: Tally, column: Hashable, policy: str
+) -> pd.DataFrame:
+    keep = "last" if policy == "last" else "first"
+    repeated = frame[CUSTOMER_ID].duplicated(keep=keep).to_numpy()
+    if repeated.any() and policy == "raise":
+        ids = frame.loc[repeated, CUSTOMER_ID].unique()
+        raise DataValidationError(
+            f"{repeated.sum():,} rows repeat a customer id already seen in column {column!r} "
+            f"(customer_id=), e.g. {examples(ids)}; a customer table needs one row per "
+            "customer: fix the source, or pass duplicates='first' or 'last' to keep one row each"
+        )
+    return tally.drop(frame, repeated, "duplicate_customer_id")
