@@ -13,6 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+try:
+    import lifetimes
+except ImportError:  # the tests using lifetimes skip themselves
+    lifetimes = None
+
 CDNOW_CALIBRATION_END = pd.Timestamp("1997-09-30")
 CDNOW_OBSERVATION_END = pd.Timestamp("1998-06-30")
 
@@ -105,3 +110,11 @@ def cdnow_weekly_calibration_holdout() -> pd.DataFrame:
 def as_arrays(frame: pd.DataFrame, *columns: str) -> list[np.ndarray]:
     """Columns as numpy arrays, the way lifetimes wants them under pandas 3."""
     return [frame[column].to_numpy() for column in columns]
+
+
+class VectorisedBetaGeo(lifetimes.BetaGeoFitter if lifetimes else object):
+    """lifetimes' BG/NBD with probability_of_n_purchases_up_to_time taking an array of t."""
+
+    def probability_of_n_purchases_up_to_time(self, t, n):
+        scalar = super().probability_of_n_purchases_up_to_time
+        return np.array([scalar(age, n) for age in np.atleast_1d(t)])

@@ -24,6 +24,7 @@ from crm_analytics.clv.evaluation import (
 from crm_analytics.exceptions import DataValidationError, NotFittedError
 from tests.clv.clv_eval_data import (
     CDNOW_OBSERVATION_END,
+    VectorisedBetaGeo,
     as_arrays,
     cdnow_weekly_calibration_holdout,
     load_cdnow_sample,
@@ -259,14 +260,6 @@ def test_period_transactions_by_hand():
         table["predicted"], [expected_0, expected_1, 3 - expected_0 - expected_1]
     )
     assert table["actual"].tolist() == [1, 1, 1]
-
-
-class VectorisedBetaGeo(lifetimes.BetaGeoFitter):
-    """lifetimes' BG/NBD with probability_of_n_purchases_up_to_time taking an array of t."""
-
-    def probability_of_n_purchases_up_to_time(self, t, n):
-        scalar = super().probability_of_n_purchases_up_to_time
-        return np.array([scalar(age, n) for age in np.atleast_1d(t)])
 
 
 def test_period_transactions_on_cdnow_match_lifetimes_per_customer(cdnow_split, cdnow_bgnbd):
