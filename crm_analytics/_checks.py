@@ -1,0 +1,98 @@
+"""Input checks shared by the customer-knowledge modules (cohorts, associations, dedupe).
+
+Each check raises :class:`~crm_analytics.exceptions.DataValidationError` with a message
+that names the column, how many rows are affected, a few examples and what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from crm_analytics.exceptions import DataValidationError
+
+_EXAMPLES = 3
+
+
+def require_frame(data: object, *, name: str) -> pd.DataFrame:
+    """Check that ``data`` is a non-empty pandas DataFrame and return it.
+
+    Examples
+    --------
+    >>> require_frame(pd.DataFrame(), name="transactions")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: transactions is empty (0 rows); ...
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise DataValidationError(
+            f"{name} must be a pandas DataFrame, got {type(data).__name__}; "
+            "load it with crm_analytics.io.read_transactions or pandas first"
+        )
+    if data.empty:
+        raise DataValidationError(
+            f"{name} is empty (0 rows); pass a table with at least one row "
+            "(check the filters applied before this call)"
+        )
+    return data
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, name: str, fix: str) -> None:
+    """Check that every column in ``columns`` is present in ``frame``.
+
+    Examples
+    --------
+    >>> require_columns(pd.DataFrame({"a": [1]}), ["order_id"], name="transactions",
+    ...                 fix="map it with read_transactions(..., order_id=...)")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: transactions: column 'order_id' not found...
+    """
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        listed = ", ".join(repr(column) for column in missing)
+        present = ", ".join(str(column) for column in frame.columns)
+        plural = "s" if len(missing) > 1 else ""
+        raise DataValidationError(
+            f"{name}: column{plural} {listed} not found; columns present: {present}; {fix}"
+        )
+
+
+def require_no_missing(frame: pd.DataFrame, columns: Iterable[str], *, name: str) -> None:
+    """Check that ``columns`` hold no missing values (NaN, None, NaT).
+
+    Examples
+    --------
+    >>> require_no_missing(pd.DataFrame({"order_id": [1, None]}), ["order_id"],
+    ...                    name="transactions")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: transactions: column 'order_id' has 1 missing ...
+    """
+    for column in columns:
+        missing = frame[column].isna()
+        if missing.any():
+            examples = ", ".join(str(label) for label in frame.index[missing][:_EXAMPLES])
+            raise DataValidationError(
+                f"{name}: column {column!r} has {int(missing.sum())} missing value(s) "
+                f"(rows {examples}, ...); drop or fill those rows before this call"
+            )
+
+
+def require_datetime(frame: pd.DataFrame, column: str, *, name: str) -> None:
+    """Check that ``column`` has a datetime64 dtype.
+
+    Examples
+    --------
+    >>> require_datetime(pd.DataFrame({"date": ["2024-01-01"]}), "date", name="transactions")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: transactions: column 'date' has dtype str, ...
+    """
+    if not pd.api.types.is_datetime64_any_dtype(frame[column]):
+        raise DataValidationError(
+            f"{name}: column {column!r} has dtype {frame[column].dtype}, not datetime64; "
+            "load the table with crm_analytics.io.read_transactions or convert it "
+            "with pandas.to_datetime"
+        )
