@@ -1,0 +1,547 @@
+"""What every CLV fitter shares: inputs, validation, weighted maximum likelihood and inference.
+
+A fitter reads per-customer histories given either as arrays / Series (the lifetimes way) or as
+the ``rfm_summary`` DataFrame, checks them, collapses identical histories into weighted rows
+(a million customers share a few tens of thousands of distinct histories), maximises the
+weighted log-likelihood over the logarithms of its parameters, and derives standard errors
+from the Hessian of the negative log-likelihood at the optimum.
+
+As in lifetimes, models with a time scale are fitted on time rescaled so that the oldest
+customer has age 1, and ``penalizer_coef`` adds ``penalizer_coef * sum(params ** 2)`` (with
+time parameters in those rescaled units) to the mean negative log-likelihood, so a penalised
+fit gives lifetimes' parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+from sklearn.base import BaseEstimator
+
+from crm_analytics.clv._checks import check_fitted
+from crm_analytics.clv._collapse import unique_rows
+from crm_analytics.exceptions import ConvergenceError, DataValidationError
+
+logger = logging.getLogger(__name__)
+
+_EXAMPLES = 3
+_SUMMARY_REMEDY = "build the summary with crm_analytics.summary.rfm_summary(transactions)"
+# Two-sided 95% normal quantile.
+_Z95 = 1.959963984540054
+# Step (on the log-parameter scale) of the finite differences used for gradients and Hessians.
+_STEP = 1e-5
+# Largest gradient (of the mean objective, on the log scale) accepted when the optimiser stops
+# early on precision loss: the optimum is then found to well within the standard errors.
+_ACCEPTED_GRADIENT = 1e-5
+
+
+def dot(left: np.ndarray, right: np.ndarray) -> float:
+    """Inner product of two vectors without BLAS (whose threads contend on shared machines).
+
+    Examples
+    --------
+    >>> dot(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    11.0
+    """
+    return float(np.einsum("i,i->", left, right))
+
+
+def _examples(index: pd.Index | None, bad: np.ndarray) -> str:
+    positions = np.flatnonzero(bad)[:_EXAMPLES]
+    if index is None:
+        return "rows " + ", ".join(map(str, positions))
+    name = index.name or "index"
+    return f"{name} " + ", ".join(map(str, index[positions]))
+
+
+def _to_float(values: object, name: str) -> np.ndarray:
+    if isinstance(values, pd.Series | pd.Index):
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            raise DataValidationError(
+                f"{name} must be numeric, got dtype {values.dtype}; {_SUMMARY_REMEDY}"
+            )
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise DataValidationError(
+            f"{name} must be numeric (a number, array or Series); got {type(values).__name__}: "
+            f"{error}"
+        ) from None
+
+
+def resolve_inputs(
+    values: Sequence[object], names: Sequence[str]
+) -> tuple[list[np.ndarray], pd.Index | None]:
+    """The user's columns as float arrays, and the customer index if they came with one.
+
+    Parameters
+    ----------
+    values : sequence
+        The arguments as passed, in the order of ``names``. The first may be a DataFrame
+        holding every column of ``names`` (the ``rfm_summary`` output), the others then None.
+    names : sequence of str
+        Column names, used to read a DataFrame and in error messages.
+
+    Returns
+    -------
+    arrays : list of numpy.ndarray
+        One float64 array per name (scalars stay 0-d).
+    index : pandas.Index or None
+        The DataFrame's or the first Series' index.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"frequency": [1, 0], "recency": [2.0, 0.0]},
+    ...                      index=pd.Index(["a", "b"], name="customer_id"))
+    >>> arrays, index = resolve_inputs([frame, None], ["frequency", "recency"])
+    >>> [a.tolist() for a in arrays], index.tolist()
+    ([[1.0, 0.0], [2.0, 0.0]], ['a', 'b'])
+    """
+    first = values[0]
+    if isinstance(first, pd.DataFrame):
+        given = [
+            name for name, value in zip(names[1:], values[1:], strict=True) if value is not None
+        ]
+        if given:
+            raise DataValidationError(
+                f"pass either one summary DataFrame or the columns {', '.join(names)} separately, "
+                f"not both (got a DataFrame and {', '.join(given)})"
+            )
+        missing = [name for name in names if name not in first.columns]
+        if missing:
+            present = ", ".join(map(str, first.columns[:12]))
+            raise DataValidationError(
+                f"the summary lacks column(s) {', '.join(map(repr, missing))}; columns present: "
+                f"{present}; {_SUMMARY_REMEDY}"
+            )
+        return [_to_float(first[name], repr(name)) for name in names], first.index
+    missing = [name for name, value in zip(names, values, strict=True) if value is None]
+    if missing:
+        raise DataValidationError(
+            f"{', '.join(missing)} not given; pass {', '.join(names)} (arrays or Series) or the "
+            "rfm_summary DataFrame as the first argument"
+        )
+    index = next((value.index for value in values if isinstance(value, pd.Series)), None)
+    return [_to_float(value, name) for name, value in zip(names, values, strict=True)], index
+
+
+def check_histories(
+    columns: dict[str, np.ndarray],
+    index: pd.Index | None,
+    *,
+    integer: Sequence[str] = (),
+    ordered: Sequence[tuple[str, str]] = (),
+    zero_when_no_repeat: str | None = "recency",
+) -> None:
+    """Raise `DataValidationError` unless the histories can be used by a model.
+
+    Checks each column is finite and non-negative, the ``integer`` columns hold whole numbers,
+    ``small <= large`` for each pair in ``ordered``, and ``zero_when_no_repeat`` is 0 when
+    ``frequency`` is 0. Messages name the column, the number of rows and a few customers.
+
+    Examples
+    --------
+    >>> check_histories({"frequency": np.array([1.0, 2.0]), "recency": np.array([5.0, 9.0]),
+    ...                  "T": np.array([6.0, 8.0])}, None, ordered=[("recency", "T")])
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: 1 row(s) have recency > T (rows 1); ...
+    """
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) > 1:
+        sizes = ", ".join(f"{name}: {len(values)}" for name, values in columns.items())
+        raise DataValidationError(f"the columns have different lengths ({sizes}); align them first")
+    if lengths == {0}:
+        raise DataValidationError(
+            f"no customers given ({', '.join(columns)} are empty); {_SUMMARY_REMEDY}"
+        )
+    for name, values in columns.items():
+        for problem, bad in (
+            ("NaN or infinite values", ~np.isfinite(values)),
+            ("negative values", values < 0),
+        ):
+            if bad.any():
+                raise DataValidationError(
+                    f"column {name!r} has {int(bad.sum())} row(s) with {problem} "
+                    f"({_examples(index, bad)}); drop or repair those customers first"
+                )
+    for name in integer:
+        values = columns[name]
+        bad = values != np.round(values)
+        if bad.any():
+            raise DataValidationError(
+                f"column {name!r} must count whole periods or purchases but has "
+                f"{int(bad.sum())} non-integer row(s) ({_examples(index, bad)}); "
+                "use the repeat-purchase counts of rfm_summary"
+            )
+    for small, large in ordered:
+        bad = columns[small] > columns[large]
+        if bad.any():
+            raise DataValidationError(
+                f"{int(bad.sum())} row(s) have {small} > {large} ({_examples(index, bad)}); "
+                f"{small} cannot exceed {large}: both must be measured in the same time unit "
+                f"from the first purchase ({_SUMMARY_REMEDY})"
+            )
+    if zero_when_no_repeat is not None:
+        bad = (columns["frequency"] == 0) & (columns[zero_when_no_repeat] != 0)
+        if bad.any():
+            raise DataValidationError(
+                f"{int(bad.sum())} row(s) have frequency 0 but {zero_when_no_repeat} != 0 "
+                f"({_examples(index, bad)}); a customer without repeat purchases has "
+                f"{zero_when_no_repeat} 0 ({_SUMMARY_REMEDY})"
+            )
+
+
+def check_weights(weights: object, n_rows: int) -> np.ndarray:
+    """The weights as a float array of ones when None, after checking them.
+
+    Examples
+    --------
+    >>> check_weights(None, 2)
+    array([1., 1.])
+    >>> check_weights([1, -2], 2)
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: weights must be finite and >= 0; ...
+    """
+    if weights is None:
+        return np.ones(n_rows)
+    values = _to_float(weights, "weights").reshape(-1)
+    if len(values) != n_rows:
+        raise DataValidationError(
+            f"weights has {len(values)} values for {n_rows} customers; give one count per row"
+        )
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        raise DataValidationError(
+            f"weights must be finite and >= 0; {int(bad.sum())} are not ({_examples(None, bad)})"
+        )
+    if values.sum() <= 0:
+        raise DataValidationError("weights sum to 0; at least one customer must count")
+    return values
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Distinct histories with their weights, and their distinct frequencies.
+
+    Likelihood terms depending on the frequency alone (the ``gammaln`` terms) are computed
+    once per distinct frequency, which is what makes a likelihood evaluation cheap.
+    """
+
+    columns: dict[str, np.ndarray]
+    weights: np.ndarray
+    frequency_levels: np.ndarray
+    frequency_codes: np.ndarray
+    level_weights: np.ndarray
+
+    @classmethod
+    def collapse(cls, columns: dict[str, np.ndarray], weights: np.ndarray) -> Sample:
+        """Collapse identical rows of ``columns``, summing their ``weights``.
+
+        Examples
+        --------
+        >>> sample = Sample.collapse({"frequency": np.array([1.0, 1.0, 0.0])}, np.ones(3))
+        >>> sample.columns["frequency"].tolist(), sample.weights.tolist()
+        ([1.0, 0.0], [2.0, 1.0])
+        """
+        uniques, inverse = unique_rows(*columns.values())
+        collapsed = dict(zip(columns, uniques, strict=True))
+        summed = np.bincount(inverse, weights=weights)
+        levels, codes = np.unique(collapsed["frequency"], return_inverse=True)
+        return cls(
+            columns=collapsed,
+            weights=summed,
+            frequency_levels=levels,
+            frequency_codes=codes,
+            level_weights=np.bincount(codes, weights=summed),
+        )
+
+    def rescaled(self, scale: float, names: Sequence[str]) -> Sample:
+        """The same sample with the columns ``names`` multiplied by ``scale``."""
+        columns = {
+            name: values * scale if name in names else values
+            for name, values in self.columns.items()
+        }
+        return Sample(
+            columns, self.weights, self.frequency_levels, self.frequency_codes, self.level_weights
+        )
+
+
+LogLikelihood = Callable[[np.ndarray, Sample, bool], tuple[float, np.ndarray | None]]
+
+
+class BaseFitter(BaseEstimator):
+    """Weighted maximum likelihood, inference, summary and persistence for the CLV fitters.
+
+    Subclasses set ``_param_names``, ``_time_params`` (parameters measured in time units,
+    rescaled with the data) and ``_time_columns``, and implement ``_log_likelihood`` and
+    ``_initial_params``.
+    """
+
+    _param_names: tuple[str, ...] = ()
+    _time_params: tuple[str, ...] = ()
+    _time_columns: tuple[str, ...] = ()
+
+    def __init__(self, penalizer_coef: float = 0.0):
+        self.penalizer_coef = penalizer_coef
+
+    def _log_likelihood(
+        self, params: np.ndarray, sample: Sample, gradient: bool
+    ) -> tuple[float, np.ndarray | None]:
+        """Total weighted log-likelihood and, when asked and available, its gradient."""
+        raise NotImplementedError
+
+    def _initial_params(self, sample: Sample) -> np.ndarray:
+        """Starting values on the rescaled time unit."""
+        raise NotImplementedError
+
+    def _check_penalizer(self) -> float:
+        penalizer = self.penalizer_coef
+        if (
+            isinstance(penalizer, bool)
+            or not isinstance(penalizer, int | float | np.integer | np.floating)
+            or not np.isfinite(penalizer)
+            or penalizer < 0
+        ):
+            raise DataValidationError(
+                f"penalizer_coef must be a finite number >= 0 (e.g. 0.001), got {penalizer!r}"
+            )
+        return float(penalizer)
+
+    def _fit_sample(
+        self,
+        sample: Sample,
+        *,
+        initial_params: object = None,
+        tol: float = 1e-8,
+        options: dict | None = None,
+        verbose: bool = False,
+    ) -> None:
+        """Maximise the penalised likelihood of ``sample`` and set the fitted attributes."""
+        penalizer = self._check_penalizer()
+        max_age = max((float(sample.columns[name].max()) for name in self._time_columns), default=1)
+        scale = 1.0 / max_age if max_age > 0 else 1.0
+        scaled = sample.rescaled(scale, self._time_columns)
+        time_mask = np.isin(self._param_names, self._time_params)
+        if initial_params is None:
+            start = self._initial_params(scaled)
+        else:
+            start = _to_float(initial_params, "initial_params").reshape(-1)
+            if (
+                len(start) != len(self._param_names)
+                or np.any(start <= 0)
+                or not np.all(np.isfinite(start))
+            ):
+                raise DataValidationError(
+                    f"initial_params must be {len(self._param_names)} positive numbers "
+                    f"({', '.join(self._param_names)}), got {initial_params!r}"
+                )
+            start = np.where(time_mask, start * scale, start)
+        objective = _Objective(self._log_likelihood, scaled, penalizer)
+        result = optimize.minimize(
+            objective.value_and_gradient,
+            np.log(start),
+            jac=True,
+            method="BFGS",
+            options={"gtol": tol, "maxiter": 1000, **(options or {})},
+        )
+        gradient_norm = float(np.max(np.abs(result.jac)))
+        if (
+            not np.all(np.isfinite(result.x))
+            or not np.isfinite(result.fun)
+            or (not result.success and gradient_norm > _ACCEPTED_GRADIENT)
+        ):
+            raise ConvergenceError(
+                f"{type(self).__name__} did not converge ({result.message}; largest gradient "
+                f"{gradient_norm:.2g}). The data may not identify the model: check there are "
+                "repeat buyers and that time is in sensible units, or add a small penalizer_coef "
+                "(e.g. 0.001)"
+            )
+        log_params = result.x
+        hessian = objective.hessian(log_params) * sample.weights.sum()
+        params = np.exp(log_params) / np.where(time_mask, scale, 1.0)
+        logger.log(
+            logging.INFO if verbose else logging.DEBUG,
+            "%s: %d distinct rows, %d iterations, %d evaluations, %s",
+            type(self).__name__,
+            len(sample.weights),
+            result.nit,
+            objective.evaluations,
+            result.message,
+        )
+        self._set_fit(params, sample, hessian)
+
+    def _set_fit(self, params: np.ndarray, sample: Sample, hessian: np.ndarray) -> None:
+        names = list(self._param_names)
+        self.params_ = pd.Series(params, index=names, dtype=np.float64)
+        self.log_likelihood_ = float(self._log_likelihood(params, sample, False)[0])
+        n_params, n_customers = len(names), float(sample.weights.sum())
+        self.n_customers_ = n_customers
+        self.AIC_ = 2 * n_params - 2 * self.log_likelihood_
+        self.BIC_ = n_params * np.log(n_customers) - 2 * self.log_likelihood_
+        try:
+            log_covariance = np.linalg.inv(hessian)
+        except np.linalg.LinAlgError:
+            log_covariance = np.full_like(hessian, np.nan)
+        if not np.all(np.isfinite(log_covariance)) or np.any(np.diag(log_covariance) <= 0):
+            warnings.warn(
+                f"{type(self).__name__}: the Hessian at the optimum is not positive definite, so "
+                "standard errors are undefined (NaN); the parameters may be poorly identified",
+                UserWarning,
+                stacklevel=3,
+            )
+            log_covariance = np.full_like(hessian, np.nan)
+        self._log_variance = pd.DataFrame(log_covariance, index=names, columns=names)
+        self.variance_matrix_ = self._log_variance * np.outer(params, params)
+        self.standard_errors_ = pd.Series(
+            np.sqrt(np.diag(self.variance_matrix_.to_numpy())), index=names, name="se(coef)"
+        )
+        log_se = np.sqrt(np.diag(log_covariance))
+        self.confidence_intervals_ = pd.DataFrame(
+            {
+                "lower 95% bound": params * np.exp(-_Z95 * log_se),
+                "upper 95% bound": params * np.exp(_Z95 * log_se),
+            },
+            index=names,
+        )
+
+    def _unload_params(self, *names: str) -> list[float]:
+        check_fitted(self)
+        return [float(self.params_[name]) for name in names]
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Parameters with standard errors and 95% confidence intervals.
+
+        Columns ``coef``, ``se(coef)``, ``lower 95% bound``, ``upper 95% bound`` (lifetimes'
+        names). Standard errors come from the inverse Hessian of the negative log-likelihood
+        at the optimum (delta method from the log scale); the intervals are Wald intervals on
+        the log scale, ``coef * exp(+-1.96 se(log coef))``, so they stay positive.
+        """
+        check_fitted(self)
+        return pd.concat(
+            [self.params_.rename("coef"), self.standard_errors_, self.confidence_intervals_], axis=1
+        )
+
+    def save(self, path: str | Path) -> None:
+        """Write the fitted model to a JSON file (parameters, fit statistics, covariance).
+
+        The data the model was fitted on is not saved. `load` reads the file back.
+        """
+        check_fitted(self)
+        state = {
+            "model": type(self).__name__,
+            "init": self.get_params(),
+            "params": self.params_.to_dict(),
+            "log_likelihood": self.log_likelihood_,
+            "n_customers": self.n_customers_,
+            "log_variance": self._log_variance.to_numpy().tolist(),
+        }
+        Path(path).write_text(json.dumps(state, indent=2))
+
+    @classmethod
+    def load(cls, path: str | Path) -> BaseFitter:
+        """A fitted model read from a file written by `save`.
+
+        Raises
+        ------
+        DataValidationError
+            If the file holds another model or is not a saved model.
+        """
+        try:
+            state = json.loads(Path(path).read_text())
+            model_name, params = state["model"], state["params"]
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise DataValidationError(
+                f"{path} is not a model saved by {cls.__name__}.save ({error})"
+            ) from None
+        if model_name != cls.__name__:
+            raise DataValidationError(
+                f"{path} holds a {model_name}, not a {cls.__name__}; load it with {model_name}.load"
+            )
+        model = cls(**state["init"])
+        names = list(cls._param_names)
+        values = np.array([params[name] for name in names], dtype=np.float64)
+        log_variance = np.array(state["log_variance"], dtype=np.float64)
+        model.params_ = pd.Series(values, index=names, dtype=np.float64)
+        model.log_likelihood_ = float(state["log_likelihood"])
+        model.n_customers_ = float(state["n_customers"])
+        model.AIC_ = 2 * len(names) - 2 * model.log_likelihood_
+        model.BIC_ = len(names) * np.log(model.n_customers_) - 2 * model.log_likelihood_
+        model._log_variance = pd.DataFrame(log_variance, index=names, columns=names)
+        model.variance_matrix_ = model._log_variance * np.outer(values, values)
+        model.standard_errors_ = pd.Series(
+            np.sqrt(np.diag(model.variance_matrix_.to_numpy())), index=names, name="se(coef)"
+        )
+        log_se = np.sqrt(np.diag(log_variance))
+        model.confidence_intervals_ = pd.DataFrame(
+            {
+                "lower 95% bound": values * np.exp(-_Z95 * log_se),
+                "upper 95% bound": values * np.exp(_Z95 * log_se),
+            },
+            index=names,
+        )
+        return model
+
+
+class _Objective:
+    """Penalised mean negative log-likelihood of the log-parameters, with its gradient."""
+
+    def __init__(self, log_likelihood: LogLikelihood, sample: Sample, penalizer: float):
+        self._log_likelihood = log_likelihood
+        self._sample = sample
+        self._penalizer = penalizer
+        self._total_weight = float(sample.weights.sum())
+        self.evaluations = 0
+
+    def value(self, log_params: np.ndarray) -> float:
+        params = np.exp(log_params)
+        total, _ = self._log_likelihood(params, self._sample, False)
+        self.evaluations += 1
+        return -total / self._total_weight + self._penalizer * dot(params, params)
+
+    def value_and_gradient(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(log_params)
+        with np.errstate(all="ignore"):
+            total, gradient = self._log_likelihood(params, self._sample, True)
+        self.evaluations += 1
+        if not np.isfinite(total):
+            return np.inf, np.zeros_like(log_params)
+        value = -total / self._total_weight + self._penalizer * dot(params, params)
+        if gradient is None:
+            return value, self._numerical_gradient(log_params)
+        return value, -gradient * params / self._total_weight + 2 * self._penalizer * params**2
+
+    def _numerical_gradient(self, log_params: np.ndarray) -> np.ndarray:
+        steps = np.eye(len(log_params)) * _STEP
+        with np.errstate(all="ignore"):
+            return np.array(
+                [
+                    (self.value(log_params + h) - self.value(log_params - h)) / (2 * _STEP)
+                    for h in steps
+                ]
+            )
+
+    def hessian(self, log_params: np.ndarray) -> np.ndarray:
+        """Hessian of the objective on the log scale, by central differences of the gradient."""
+        steps = np.eye(len(log_params)) * _STEP
+        columns = [
+            (
+                self.value_and_gradient(log_params + h)[1]
+                - self.value_and_gradient(log_params - h)[1]
+            )
+            / (2 * _STEP)
+            for h in steps
+        ]
+        matrix = np.column_stack(columns)
+        return (matrix + matrix.T) / 2

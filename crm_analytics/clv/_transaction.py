@@ -1,0 +1,258 @@
+"""Common ground of the continuous-time transaction models (BG/NBD, MBG/NBD, Pareto/NBD).
+
+They are fitted on per-customer histories (frequency, recency, T) and predict from them; this
+module reads and checks those histories, fits through `BaseFitter`, and shapes predictions as
+pandas Series indexed by customer when the histories came with an index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from crm_analytics.clv._base import (
+    BaseFitter,
+    Sample,
+    check_histories,
+    check_weights,
+    resolve_inputs,
+)
+from crm_analytics.clv._checks import check_fitted
+from crm_analytics.exceptions import ConvergenceError, DataValidationError
+
+HISTORY = ("frequency", "recency", "T")
+
+
+def histories(
+    frequency: object, recency: object, T: object, names: Sequence[str] = HISTORY
+) -> tuple[list[np.ndarray], pd.Index | None]:
+    """Histories for prediction, broadcast together and checked.
+
+    Examples
+    --------
+    >>> (f, r, age), index = histories(pd.Series([1, 0], index=["a", "b"]), [2.0, 0.0], 5.0)
+    >>> age.tolist(), index.tolist()
+    ([5.0, 5.0], ['a', 'b'])
+    """
+    arrays, index = resolve_inputs([frequency, recency, T], names)
+    try:
+        arrays = list(np.broadcast_arrays(*arrays))
+    except ValueError:
+        shapes = ", ".join(f"{name}: {np.shape(a)}" for name, a in zip(names, arrays, strict=True))
+        raise DataValidationError(
+            f"the columns cannot be broadcast together ({shapes}); give equal lengths"
+        ) from None
+    flat = {name: np.atleast_1d(a).reshape(-1) for name, a in zip(names, arrays, strict=True)}
+    check_histories(flat, index, ordered=[(names[1], names[2])], zero_when_no_repeat=None)
+    return arrays, index
+
+
+def horizon(t: object, name: str = "t") -> np.ndarray:
+    """A prediction horizon as a float array, checked finite and non-negative."""
+    values = np.asarray(t, dtype=np.float64) if not isinstance(t, pd.Series) else t.to_numpy(float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if np.any(bad):
+        raise DataValidationError(
+            f"{name} must be finite and >= 0 (time units ahead), got {int(np.sum(bad))} bad "
+            f"value(s), e.g. {np.atleast_1d(values)[np.atleast_1d(bad)][:3].tolist()}"
+        )
+    return values
+
+
+def shaped(values: np.ndarray, index: pd.Index | None, name: str) -> object:
+    """A Series on ``index`` when the values line up with it, a float for a scalar, else the array."""
+    if index is not None and np.shape(values) == (len(index),):
+        return pd.Series(values, index=index, name=name)
+    if np.ndim(values) == 0:
+        return float(values)
+    return values
+
+
+class TransactionFitter(BaseFitter):
+    """Fit and matrix methods shared by BG/NBD, MBG/NBD and Pareto/NBD."""
+
+    _time_columns = ("recency", "T")
+
+    def fit(
+        self,
+        frequency: object,
+        recency: object = None,
+        T: object = None,
+        weights: object = None,
+        *,
+        initial_params: object = None,
+        verbose: bool = False,
+        tol: float = 1e-8,
+        index: object = None,
+        **kwargs: object,
+    ) -> TransactionFitter:
+        """Fit the model to customers' histories by maximum likelihood.
+
+        Parameters
+        ----------
+        frequency : array-like, pandas.Series or pandas.DataFrame
+            Repeat purchases per customer (``x``), or the whole ``rfm_summary`` DataFrame
+            (columns ``frequency``, ``recency``, ``T``; its index is kept).
+        recency : array-like, optional
+            Time from the first to the last purchase (``t_x``); not given with a DataFrame.
+        T : array-like, optional
+            Time from the first purchase to the end of observation (the customer's age).
+        weights : array-like, optional
+            Number of customers with each history (for data already collapsed).
+        initial_params : array-like, optional
+            Starting values of the parameters, in the order of ``params_``.
+        verbose : bool, default False
+            Log the optimiser's outcome at INFO level (logger ``crm_analytics.clv``).
+        tol : float, default 1e-8
+            Gradient tolerance of the optimiser (BFGS on the log-parameters).
+        index : array-like, optional
+            Customer labels of the rows, for ``data``.
+        **kwargs
+            Options passed to `scipy.optimize.minimize` (e.g. ``maxiter``).
+
+        Returns
+        -------
+        self
+            With ``params_``, ``log_likelihood_``, ``AIC_``, ``BIC_``, ``variance_matrix_``,
+            ``standard_errors_``, ``confidence_intervals_`` and ``data``.
+
+        Raises
+        ------
+        DataValidationError
+            If a history is missing, negative, non-integer in frequency, has recency > T, or
+            frequency 0 with a non-zero recency.
+        ConvergenceError
+            If the optimiser fails, or nobody made a repeat purchase.
+        """
+        (frequency, recency, T), given_index = resolve_inputs([frequency, recency, T], HISTORY)
+        columns = {
+            "frequency": np.atleast_1d(frequency),
+            "recency": np.atleast_1d(recency),
+            "T": np.atleast_1d(T),
+        }
+        check_histories(columns, given_index, integer=["frequency"], ordered=[("recency", "T")])
+        row_weights = check_weights(weights, len(columns["frequency"]))
+        sample = Sample.collapse(columns, row_weights)
+        self._check_identifiable(sample)
+        self._fit_sample(
+            sample, initial_params=initial_params, tol=tol, options=kwargs, verbose=verbose
+        )
+        self.data = pd.DataFrame(
+            {**columns, "weights": row_weights},
+            index=given_index if index is None else pd.Index(index),
+        )
+        return self
+
+    def _check_identifiable(self, sample: Sample) -> None:
+        if not np.any((sample.columns["frequency"] > 0) & (sample.weights > 0)):
+            raise ConvergenceError(
+                f"{type(self).__name__} cannot be fitted: no customer made a repeat purchase "
+                "(every frequency is 0), so purchase rates and dropout cannot be told apart; "
+                "use a longer observation window or more customers"
+            )
+
+    def predict(self, t: object, frequency: object, recency: object = None, T: object = None):
+        """Alias of `conditional_expected_number_of_purchases_up_to_time` (as in lifetimes)."""
+        return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, T)
+
+    def conditional_probability_alive_matrix(
+        self, max_frequency: int | None = None, max_recency: int | None = None
+    ) -> np.ndarray:
+        """P(alive) for frequencies 0..max_frequency and recencies 0..max_recency at T = max_recency.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(max_recency + 1, max_frequency + 1)``: rows are recency, columns
+            frequency (lifetimes' layout). Cells with frequency 0 and recency > 0 describe
+            impossible histories and are computed as if the history existed.
+        """
+        check_fitted(self)
+        if max_frequency is None or max_recency is None:
+            data = getattr(self, "data", None)
+            if data is None:
+                raise DataValidationError(
+                    "give max_frequency and max_recency: this model was loaded without its data"
+                )
+            max_frequency = int(data["frequency"].max()) if max_frequency is None else max_frequency
+            max_recency = int(data["T"].max()) if max_recency is None else max_recency
+        recency, frequency = np.meshgrid(
+            np.arange(max_recency + 1, dtype=float),
+            np.arange(max_frequency + 1, dtype=float),
+            indexing="ij",
+        )
+        return np.asarray(
+            self._probability_alive(frequency, recency, np.full_like(recency, max_recency))
+        )
+
+    def conditional_probability_alive(
+        self, frequency: object, recency: object = None, T: object = None
+    ):
+        """Probability that a customer with history (frequency, recency, T) is still alive.
+
+        Parameters
+        ----------
+        frequency : array-like, pandas.Series or pandas.DataFrame
+            Repeat purchases, or the ``rfm_summary`` DataFrame.
+        recency, T : array-like, optional
+            Not given with a DataFrame.
+
+        Returns
+        -------
+        pandas.Series, numpy.ndarray or float
+            A Series indexed by customer when the histories came as a DataFrame or Series.
+        """
+        check_fitted(self)
+        (frequency, recency, T), index = histories(frequency, recency, T)
+        return shaped(self._probability_alive(frequency, recency, T), index, "p_alive")
+
+    def conditional_expected_number_of_purchases_up_to_time(
+        self, t: object, frequency: object, recency: object = None, T: object = None
+    ):
+        """Expected repeat purchases in the next ``t`` time units, given the history.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Horizon in model time units; broadcast with the histories.
+        frequency : array-like, pandas.Series or pandas.DataFrame
+            Repeat purchases, or the ``rfm_summary`` DataFrame.
+        recency, T : array-like, optional
+            Not given with a DataFrame.
+
+        Returns
+        -------
+        pandas.Series, numpy.ndarray or float
+            A Series indexed by customer when the histories came as a DataFrame or Series.
+        """
+        check_fitted(self)
+        t = horizon(t)
+        (frequency, recency, T), index = histories(frequency, recency, T)
+        return shaped(
+            self._conditional_expected_purchases(t, frequency, recency, T),
+            index,
+            "expected_purchases",
+        )
+
+    def expected_number_of_purchases_up_to_time(self, t: object):
+        """Expected repeat purchases in ``t`` time units of a new customer (no history).
+
+        Returns
+        -------
+        numpy.ndarray or float
+            Shaped like ``t``.
+        """
+        check_fitted(self)
+        values = horizon(t)
+        return shaped(self._expected_purchases(values), None, "expected_purchases")
+
+    def _probability_alive(self, frequency, recency, T) -> np.ndarray:
+        raise NotImplementedError
+
+    def _conditional_expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
+        raise NotImplementedError
+
+    def _expected_purchases(self, t) -> np.ndarray:
+        raise NotImplementedError

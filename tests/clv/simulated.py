@@ -1,0 +1,47 @@
+"""Customers simulated from the BG/NBD and Pareto/NBD processes, vectorised in numpy.
+
+Written from the models' definitions, independently of the fitters, so parameter recovery
+checks the fitters against the process itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _observed(rng, rate, age, purchases_before_death):
+    """Frequency and recency from a Poisson process cut at ``min(N(age), purchases_before_death)``."""
+    made = rng.poisson(rate * age)
+    frequency = np.minimum(made, purchases_before_death)
+    # Given N(age) = n, the purchase times are n uniform order statistics on (0, age]; the
+    # k-th of them is age * Beta(k, n - k + 1).
+    has = frequency > 0
+    recency = np.zeros(len(age))
+    recency[has] = age[has] * rng.beta(frequency[has], made[has] - frequency[has] + 1)
+    return frequency, recency
+
+
+def bgnbd_customers(n, *, r, alpha, a, b, seed, max_age=52.0):
+    """``rfm``-like frame (frequency, recency, T) of ``n`` BG/NBD customers."""
+    rng = np.random.default_rng(seed)
+    age = rng.uniform(max_age / 3, max_age, n)
+    rate = rng.gamma(r, 1 / alpha, n)
+    dropout = rng.beta(a, b, n)
+    # Dropout is tried after each repeat purchase: the last purchase is the k-th, k ~ Geometric.
+    frequency, recency = _observed(rng, rate, age, rng.geometric(dropout))
+    return pd.DataFrame({"frequency": frequency, "recency": recency, "T": age})
+
+
+def paretonbd_customers(n, *, r, alpha, s, beta, seed, max_age=52.0):
+    """``rfm``-like frame of ``n`` Pareto/NBD customers (exponential lifetimes)."""
+    rng = np.random.default_rng(seed)
+    age = rng.uniform(max_age / 3, max_age, n)
+    rate = rng.gamma(r, 1 / alpha, n)
+    lifetime = rng.exponential(1 / rng.gamma(s, 1 / beta, n))
+    active = np.minimum(lifetime, age)
+    made = rng.poisson(rate * active)
+    has = made > 0
+    recency = np.zeros(n)
+    recency[has] = active[has] * rng.beta(made[has], 1)
+    return pd.DataFrame({"frequency": made, "recency": recency, "T": age})

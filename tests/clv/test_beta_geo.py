@@ -1,0 +1,171 @@
+"""BG/NBD and MBG/NBD: published CDNOW estimates, equality with lifetimes, recovery, stability."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_analytics.clv._base import Sample
+from crm_analytics.clv.beta_geo import BetaGeoFitter, ModifiedBetaGeoFitter
+from tests.clv.simulated import bgnbd_customers
+
+lifetimes = pytest.importorskip("lifetimes")
+
+PAIRS = [
+    (BetaGeoFitter, lifetimes.BetaGeoFitter),
+    (ModifiedBetaGeoFitter, lifetimes.ModifiedBetaGeoFitter),
+]
+# Parameter sets with a < 1 and a > 1, small and large rates.
+OTHER_PARAMS = [
+    {"r": 0.5, "alpha": 2.0, "a": 1.7, "b": 4.0},
+    {"r": 2.3, "alpha": 20.0, "a": 0.4, "b": 0.9},
+]
+
+
+def arrays(frame):
+    return [frame[column].to_numpy() for column in ("frequency", "recency", "T")]
+
+
+@pytest.fixture(scope="module")
+def fitted(cdnow):
+    return {ours: ours().fit(cdnow) for ours, _ in PAIRS}
+
+
+def test_bgnbd_reproduces_fader_hardie_lee_2005_on_cdnow(fitted):
+    model = fitted[BetaGeoFitter]
+    assert model.params_.round(3).to_dict() == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    assert round(model.log_likelihood_, 1) == -9582.4
+    assert pytest.approx(8 - 2 * model.log_likelihood_) == model.AIC_
+    assert pytest.approx(4 * np.log(2357) - 2 * model.log_likelihood_) == model.BIC_
+
+
+def test_mbgnbd_reproduces_batislam_2007_on_cdnow(fitted):
+    model = fitted[ModifiedBetaGeoFitter]
+    assert model.params_.round(3).to_dict() == {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}
+
+
+@pytest.mark.parametrize(("ours", "theirs"), PAIRS)
+def test_same_estimates_as_lifetimes(cdnow, fitted, ours, theirs):
+    reference = theirs().fit(*arrays(cdnow))
+    np.testing.assert_allclose(fitted[ours].params_, reference.params_, rtol=1e-5)
+
+
+@pytest.mark.parametrize(("ours", "theirs"), PAIRS)
+@pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
+def test_log_likelihood_equals_lifetimes(cdnow, fitted, ours, theirs, params):
+    values = fitted[ours].params_.to_numpy() if params is None else np.array(list(params.values()))
+    frequency, recency, age = arrays(cdnow)
+    sample = Sample.collapse(
+        {"frequency": frequency * 1.0, "recency": recency, "T": age}, np.ones(len(cdnow))
+    )
+    total, _ = ours()._log_likelihood(values, sample, False)
+    mean_negative = theirs._negative_log_likelihood(
+        np.log(values), frequency, recency, age, np.ones(len(cdnow)), 0.0
+    )
+    assert total == pytest.approx(-mean_negative * len(cdnow), rel=1e-10)
+
+
+@pytest.mark.parametrize(("ours", "theirs"), PAIRS)
+@pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
+def test_predictions_equal_lifetimes(cdnow, fitted, ours, theirs, params):
+    model = fitted[ours] if params is None else _with_params(ours(), params)
+    reference = theirs()
+    reference.params_ = model.params_.copy()
+    frequency, recency, age = arrays(cdnow)
+    for t in (1.0, 10.0, 52.0):
+        np.testing.assert_allclose(
+            model.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, age),
+            reference.conditional_expected_number_of_purchases_up_to_time(
+                t, frequency, recency, age
+            ),
+            rtol=1e-6,
+        )
+    np.testing.assert_allclose(
+        model.conditional_probability_alive(frequency, recency, age),
+        reference.conditional_probability_alive(frequency, recency, age),
+        rtol=1e-6,
+    )
+    times = np.array([0.5, 1.0, 10.0, 39.0, 78.0])
+    np.testing.assert_allclose(
+        model.expected_number_of_purchases_up_to_time(times),
+        reference.expected_number_of_purchases_up_to_time(times),
+        rtol=1e-6,
+    )
+    for n in (0, 1, 2, 7):
+        np.testing.assert_allclose(
+            model.probability_of_n_purchases_up_to_time(times, n),
+            [reference.probability_of_n_purchases_up_to_time(t, n) for t in times],
+            rtol=1e-6,
+        )
+    np.testing.assert_allclose(
+        model.conditional_probability_alive_matrix(max_frequency=10, max_recency=20),
+        reference.conditional_probability_alive_matrix(max_frequency=10, max_recency=20),
+        rtol=1e-6,
+    )
+
+
+def _with_params(model, params):
+    model.params_ = pd.Series(params, dtype=float)
+    return model
+
+
+@pytest.mark.parametrize("model_class", [BetaGeoFitter, ModifiedBetaGeoFitter])
+def test_probabilities_of_n_purchases_sum_to_one_and_give_the_mean(fitted, model_class):
+    model = fitted[model_class]
+    counts = np.arange(400)
+    probabilities = model.probability_of_n_purchases_up_to_time(10.0, counts)
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-9)
+    assert counts @ probabilities == pytest.approx(
+        model.expected_number_of_purchases_up_to_time(10.0), rel=1e-6
+    )
+
+
+def _bgnbd_expectation_mpmath(params, t, x, t_x, age):
+    """FHL (2005) eq. 10 in 50-digit arithmetic, as printed (without Euler's transformation)."""
+    mpmath.mp.dps = 50
+    r, alpha, a, b = (mpmath.mpf(value) for value in params)
+    x, t_x, age, t = (mpmath.mpf(value) for value in (x, t_x, age, t))
+    hyp = mpmath.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + age + t))
+    numerator = (
+        (a + b + x - 1) / (a - 1) * (1 - ((alpha + age) / (alpha + age + t)) ** (r + x) * hyp)
+    )
+    denominator = 1 + (x > 0) * a / (b + x - 1) * ((alpha + age) / (alpha + t_x)) ** (r + x)
+    return float(numerator / denominator)
+
+
+@pytest.mark.parametrize(
+    ("x", "t_x", "age", "t"),
+    [(200, 380.0, 400.0, 100.0), (1500, 1999.0, 2000.0, 500.0), (60, 50.0, 52.0, 1000.0)],
+)
+def test_conditional_expectation_stays_exact_for_heavy_buyers(fitted, x, t_x, age, t):
+    """Heavy buyers, long horizons: still equal to 50-digit arithmetic on the printed formula."""
+    model = fitted[BetaGeoFitter]
+    expected = _bgnbd_expectation_mpmath(model.params_, t, x, t_x, age)
+    ours = model.conditional_expected_number_of_purchases_up_to_time(t, x, t_x, age)
+    assert ours == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_recovers_simulated_parameters(seed):
+    truth = {"r": 0.6, "alpha": 4.0, "a": 0.8, "b": 2.5}
+    customers = bgnbd_customers(20_000, seed=seed, **truth)
+    model = BetaGeoFitter().fit(customers)
+    z_scores = (model.params_ - pd.Series(truth)) / model.standard_errors_
+    assert z_scores.abs().max() < 3.5, z_scores
+    relative = (model.params_ / pd.Series(truth) - 1).abs()
+    assert relative.max() < 0.15, relative
+
+
+def test_recovers_make_transactions_parameters():
+    """1e5 customers from the project's simulator (rates per day): each within 5% or 3 SE."""
+    from crm_analytics.datasets import make_transactions
+    from crm_analytics.summary import rfm_summary
+
+    truth = pd.Series({"r": 0.243, "alpha": 30.9, "a": 0.793, "b": 2.426})
+    transactions, _ = make_transactions(100_000, seed=7)
+    summary = rfm_summary(transactions, freq="h", freq_multiplier=24)
+    model = BetaGeoFitter().fit(summary)
+    error = (model.params_ - truth).abs()
+    assert (error <= np.maximum(0.05 * truth, 3 * model.standard_errors_)).all(), model.summary

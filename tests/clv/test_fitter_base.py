@@ -1,0 +1,172 @@
+"""What all fitters share: inputs, validation messages, inference, penalty, persistence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_analytics.clv.beta_geo import BetaGeoFitter
+from crm_analytics.exceptions import ConvergenceError, DataValidationError, NotFittedError
+
+lifetimes = pytest.importorskip("lifetimes")
+
+
+@pytest.fixture(scope="module")
+def model(cdnow):
+    return BetaGeoFitter().fit(cdnow)
+
+
+def small_summary(**changes):
+    frame = pd.DataFrame(
+        {
+            "frequency": [2.0, 0.0, 1.0, 3.0],
+            "recency": [5.0, 0.0, 3.0, 9.0],
+            "T": [10.0, 8.0, 9.0, 10.0],
+        },
+        index=pd.Index(["c1", "c2", "c3", "c4"], name="customer_id"),
+    )
+    for column, (row, value) in changes.items():
+        frame.loc[row, column] = value
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"recency": ("c3", 12.0)}, r"1 row\(s\) have recency > T \(customer_id c3\)"),
+        ({"frequency": ("c4", -1)}, r"'frequency' has 1 row\(s\) with negative values"),
+        ({"frequency": ("c1", 1.5)}, r"'frequency' must count whole .* 1 non-integer .*c1"),
+        (
+            {"T": ("c2", np.nan)},
+            r"'T' has 1 row\(s\) with NaN or infinite values \(customer_id c2\)",
+        ),
+        ({"recency": ("c2", 4.0)}, r"frequency 0 but recency != 0 \(customer_id c2\)"),
+    ],
+)
+def test_bad_histories_are_named(changes, message):
+    with pytest.raises(DataValidationError, match=message):
+        BetaGeoFitter().fit(small_summary(**changes))
+
+
+def test_input_shapes_are_explained():
+    with pytest.raises(DataValidationError, match="no customers given"):
+        BetaGeoFitter().fit([], [], [])
+    with pytest.raises(DataValidationError, match="lacks column\\(s\\) 'T'"):
+        BetaGeoFitter().fit(small_summary().drop(columns="T"))
+    with pytest.raises(DataValidationError, match="not both"):
+        BetaGeoFitter().fit(small_summary(), [1.0])
+    with pytest.raises(DataValidationError, match="recency, T not given"):
+        BetaGeoFitter().fit([1, 2])
+    with pytest.raises(DataValidationError, match="different lengths"):
+        BetaGeoFitter().fit([1, 2], [1.0], [3.0, 4.0])
+    with pytest.raises(DataValidationError, match="weights has 2 values for 4 customers"):
+        BetaGeoFitter().fit(small_summary(), weights=[1, 2])
+    with pytest.raises(DataValidationError, match="penalizer_coef must be"):
+        BetaGeoFitter(penalizer_coef=-1).fit(small_summary())
+
+
+def test_no_repeat_buyers_cannot_be_fitted():
+    with pytest.raises(ConvergenceError, match="no customer made a repeat purchase"):
+        BetaGeoFitter().fit([0, 0], [0.0, 0.0], [5.0, 7.0])
+
+
+def test_unfitted_model_refuses_to_predict():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        BetaGeoFitter().conditional_probability_alive(small_summary())
+    with pytest.raises(NotFittedError):
+        _ = BetaGeoFitter().summary
+
+
+def test_predictions_keep_the_customer_index(model, cdnow):
+    by_frame = model.conditional_probability_alive(cdnow)
+    by_series = model.conditional_probability_alive(
+        cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    )
+    assert by_frame.index.equals(cdnow.index) and by_series.index.equals(cdnow.index)
+    by_arrays = model.conditional_probability_alive(
+        *(cdnow[c].to_numpy() for c in ("frequency", "recency", "T"))
+    )
+    np.testing.assert_array_equal(by_frame.to_numpy(), by_arrays)
+    expected = model.conditional_expected_number_of_purchases_up_to_time(10, cdnow)
+    assert expected.name == "expected_purchases" and expected.index.equals(cdnow.index)
+    assert isinstance(model.conditional_probability_alive(2, 30.43, 38.86), float)
+
+
+def test_predictions_check_their_inputs(model):
+    with pytest.raises(DataValidationError, match="recency > T"):
+        model.conditional_probability_alive([1], [5.0], [4.0])
+    with pytest.raises(DataValidationError, match="t must be finite and >= 0"):
+        model.conditional_expected_number_of_purchases_up_to_time(-1, [1], [2.0], [4.0])
+
+
+def test_weights_equal_repeated_rows(cdnow):
+    counts = cdnow.groupby(["frequency", "recency", "T"]).size().rename("weights").reset_index()
+    collapsed = BetaGeoFitter().fit(
+        counts["frequency"], counts["recency"], counts["T"], weights=counts["weights"]
+    )
+    full = BetaGeoFitter().fit(cdnow)
+    np.testing.assert_allclose(collapsed.params_, full.params_, rtol=1e-6)
+    assert collapsed.log_likelihood_ == pytest.approx(full.log_likelihood_, rel=1e-10)
+
+
+def test_standard_errors_equal_lifetimes(model, cdnow):
+    reference = lifetimes.BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    np.testing.assert_allclose(model.standard_errors_, reference.standard_errors_, rtol=1e-3)
+    summary = model.summary
+    assert summary.columns.tolist() == ["coef", "se(coef)", "lower 95% bound", "upper 95% bound"]
+    log_se = summary["se(coef)"] / summary["coef"]
+    np.testing.assert_allclose(
+        summary["upper 95% bound"], summary["coef"] * np.exp(1.96 * log_se), rtol=1e-4
+    )
+
+
+def test_penalizer_gives_lifetimes_penalised_estimates(cdnow):
+    ours = BetaGeoFitter(penalizer_coef=0.1).fit(cdnow)
+    theirs = lifetimes.BetaGeoFitter(penalizer_coef=0.1).fit(
+        cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    )
+    np.testing.assert_allclose(ours.params_, theirs.params_, rtol=1e-4)
+    assert ours.params_["r"] != pytest.approx(0.243, abs=0.01)
+
+
+def test_save_and_load_round_trip(model, cdnow, tmp_path):
+    path = tmp_path / "bgnbd.json"
+    model.save(path)
+    loaded = BetaGeoFitter.load(path)
+    pd.testing.assert_series_equal(loaded.params_, model.params_)
+    pd.testing.assert_frame_equal(loaded.summary, model.summary)
+    assert loaded.log_likelihood_ == model.log_likelihood_ and loaded.BIC_ == model.BIC_
+    pd.testing.assert_series_equal(
+        loaded.conditional_probability_alive(cdnow), model.conditional_probability_alive(cdnow)
+    )
+    from crm_analytics.clv.beta_geo import ModifiedBetaGeoFitter
+
+    with pytest.raises(DataValidationError, match="holds a BetaGeoFitter"):
+        ModifiedBetaGeoFitter.load(path)
+
+
+def test_init_only_stores_arguments():
+    model = BetaGeoFitter(penalizer_coef=0.5)
+    assert model.get_params() == {"penalizer_coef": 0.5}
+    assert not hasattr(model, "params_")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    frequency=st.integers(0, 300),
+    recency_share=st.floats(0, 1),
+    age=st.floats(0.1, 500),
+    t=st.floats(0, 1000),
+)
+def test_predictions_are_probabilities_and_grow_with_time(model, frequency, recency_share, age, t):
+    recency = 0.0 if frequency == 0 else recency_share * age
+    alive = model.conditional_probability_alive(frequency, recency, age)
+    assert 0.0 <= alive <= 1.0
+    soon = model.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, age)
+    later = model.conditional_expected_number_of_purchases_up_to_time(
+        t + 1, frequency, recency, age
+    )
+    assert 0.0 <= soon <= later
