@@ -326,8 +326,13 @@ class BaseFitter(BaseEstimator):
         tol: float = 1e-8,
         options: dict | None = None,
         verbose: bool = False,
+        lower_bounds: Sequence[float | None] | None = None,
     ) -> None:
-        """Maximise the penalised likelihood of ``sample`` and set the fitted attributes."""
+        """Maximise the penalised likelihood of ``sample`` and set the fitted attributes.
+
+        ``lower_bounds`` (on the log-parameters, None for no bound) switch the optimiser from
+        BFGS to L-BFGS-B.
+        """
         penalizer = self._check_penalizer()
         max_age = max((float(sample.columns[name].max()) for name in self._time_columns), default=1)
         scale = 1.0 / max_age if max_age > 0 else 1.0
@@ -352,7 +357,8 @@ class BaseFitter(BaseEstimator):
             objective.value_and_gradient,
             np.log(start),
             jac=True,
-            method="BFGS",
+            method="BFGS" if lower_bounds is None else "L-BFGS-B",
+            bounds=None if lower_bounds is None else [(low, None) for low in lower_bounds],
             options={"gtol": tol, "maxiter": 1000, **(options or {})},
         )
         gradient_norm = float(np.max(np.abs(result.jac)))
