@@ -316,8 +316,7 @@ def contractual_from_table(
             end_day=end_day,
             what="customer table",
         )
-        # NaN comparisons are False: no signup date counts as signed up, no cancel date as active.
-        active = ~(signup > cutoff_day) & ~(cancel <= cutoff_day)
+        active = table_members(table, cutoff_day)
         churned = cancel[active] <= cutoff_day + horizon_days
         definition = LabelDefinition("contractual", "cancel_date", cutoffs, horizon_days)
         return table.index[active], churned, definition
@@ -338,6 +337,14 @@ def contractual_from_table(
     member = np.ones(len(table), dtype=bool) if cutoff_day is None else ~(signup > cutoff_day)
     definition = LabelDefinition("contractual", "churned", cutoffs)
     return table.index[member], flag[member].astype(bool), definition
+
+
+def table_members(table: pd.DataFrame, cutoff_day: int | None) -> np.ndarray:
+    """Mask of the customers signed up by the cutoff and not cancelled on or before it."""
+    if cutoff_day is None:
+        return np.ones(len(table), dtype=bool)
+    # NaN comparisons are False: no signup date counts as signed up, no cancel date as active.
+    return ~(_days(table, SIGNUP_DATE) > cutoff_day) & ~(_days(table, CANCEL_DATE) <= cutoff_day)
 
 
 def _days(table: pd.DataFrame, column: str) -> np.ndarray:
