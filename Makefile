@@ -20,18 +20,18 @@ $(VENV)/.dev-installed: $(VENV)/bin/python setup.cfg pyproject.toml
 	touch $@ $(VENV)/.core-installed
 
 demo: $(VENV)/.core-installed
-	$(PY) -m crm_analytics.demo --output out
+	$(PY) -m crm_analytics demo --output out
 
 lint: $(VENV)/.dev-installed
-	$(VENV)/bin/ruff check crm_analytics tests benchmarks notebooks
-	$(VENV)/bin/ruff format --check crm_analytics tests benchmarks notebooks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test: lint
-	$(PY) -m pytest -n 2 --nbmake tests crm_analytics notebooks
+	$(PY) -m pytest -n 2 --nbmake
 
 format: $(VENV)/.dev-installed
-	$(VENV)/bin/ruff check --fix crm_analytics tests benchmarks notebooks
-	$(VENV)/bin/ruff format crm_analytics tests benchmarks notebooks
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 bench: $(VENV)/.dev-installed
 	$(PY) benchmarks/run_all.py

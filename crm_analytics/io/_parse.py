@@ -31,6 +31,7 @@ _EARLIEST = pd.Timestamp("1677-09-22")
 _LATEST = pd.Timestamp("2262-04-11")
 _TRUE = frozenset({"1", "1.0", "true", "t", "yes", "y"})
 _FALSE = frozenset({"0", "0.0", "false", "f", "no", "n"})
+_FLOAT_WHOLE_NUMBER = r"-?\d+\.0+"
 
 
 @dataclass
@@ -116,6 +117,8 @@ def parse_ids(raw: pd.Series) -> Parsed:
     [17850, <NA>]
     >>> parse_ids(pd.Series([" 007 ", ""])).missing.tolist()
     [False, True]
+    >>> parse_ids(pd.Series(["17850.0", "13047.0", None])).values.tolist()
+    [17850, 13047, <NA>]
     """
     if types.is_bool_dtype(raw.dtype):
         return parse_ids(raw.astype(object).astype("str"))
@@ -130,6 +133,10 @@ def parse_ids(raw: pd.Series) -> Parsed:
         if inferred in ("floating", "mixed-integer-float", "decimal"):
             return _numeric_ids(raw.astype("float64"))
     text, missing = _text(raw)
+    if len(text) > int(missing.sum()) and text[~missing].str.fullmatch(_FLOAT_WHOLE_NUMBER).all():
+        # Integer ids written out as floats ("17850.0"), as pandas and spreadsheets do when
+        # the column has gaps: read them as the numbers they are.
+        return _numeric_ids(text.astype("float64"))
     return Parsed(text, missing, np.zeros(len(raw), bool))
 
 

@@ -1,0 +1,106 @@
+"""rfm_summary against lifetimes' summary_data_from_transaction_data and a plain pandas groupby.
+
+Each measurement runs in its own process, which reads the log from a Parquet file, warms up on
+its first 1,000 rows, then resets the process' peak resident set size (Linux) so that peak memory
+is the growth during the call alone.
+
+    python benchmarks/bench_summary.py [--sizes 1e6 1e7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from crm_analytics.datasets import make_transactions
+from crm_analytics.summary import rfm_summary
+
+# The simulated log has about five lines per customer.
+LINES_PER_CUSTOMER = 5
+
+
+def crm_analytics_summary(log: pd.DataFrame) -> pd.DataFrame:
+    return rfm_summary(log)
+
+
+def lifetimes_summary(log: pd.DataFrame) -> pd.DataFrame:
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    return summary_data_from_transaction_data(
+        log, "customer_id", "date", monetary_value_col="amount"
+    )
+
+
+def pandas_groupby(log: pd.DataFrame) -> pd.DataFrame:
+    """The minimum an analyst writes by hand: daily periods, then per-customer aggregates."""
+    days = log.assign(day=log["date"].dt.floor("D"))
+    per_day = days.groupby(["customer_id", "day"], as_index=False)["amount"].sum()
+    return per_day.groupby("customer_id").agg(
+        first=("day", "min"), last=("day", "max"), periods=("day", "size"), spend=("amount", "sum")
+    )
+
+
+METHODS = {
+    "crm_analytics": crm_analytics_summary,
+    "lifetimes": lifetimes_summary,
+    "pandas groupby": pandas_groupby,
+}
+
+
+def measure(method: str, path: Path, queue: multiprocessing.Queue) -> None:
+    log = pd.read_parquet(path)
+    summarise = METHODS[method]
+    summarise(log.head(1_000))  # warm-up: imports, thread pools
+    start_rss = _reset_peak_memory()
+    start = time.perf_counter()
+    summarise(log)
+    seconds = time.perf_counter() - start
+    queue.put((seconds, (_memory_kib("VmHWM") - start_rss) / 1024))
+
+
+def _reset_peak_memory() -> int:
+    """Reset the process' peak resident set size (Linux) and return the current one in KiB."""
+    Path("/proc/self/clear_refs").write_text("5")
+    return _memory_kib("VmRSS")
+
+
+def _memory_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status (the benchmark needs Linux)")
+
+
+def run(method: str, path: Path) -> tuple[float, float]:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=measure, args=(method, path, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=float, nargs="+", default=[1e6, 1e7])
+    arguments = parser.parse_args()
+    print(f"{'lines':>10} {'method':>15} {'seconds':>8} {'peak MiB':>9} {'speed-up':>9}")
+    with tempfile.TemporaryDirectory() as folder:
+        for size in arguments.sizes:
+            log, _ = make_transactions(int(size) // LINES_PER_CUSTOMER, seed=0)
+            path = Path(folder) / "log.parquet"
+            log.to_parquet(path)
+            results = {method: run(method, path) for method in METHODS}
+            for method, (seconds, peak) in results.items():
+                ratio = results["lifetimes"][0] / seconds
+                print(f"{len(log):>10,} {method:>15} {seconds:>8.2f} {peak:>9.0f} {ratio:>8.1f}x")
+
+
+if __name__ == "__main__":
+    main()
