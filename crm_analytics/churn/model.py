@@ -38,6 +38,7 @@ PROBABILITY = "churn_probability"
 TIER = "risk_tier"
 _DEFAULT_TIERS = {"high": 0.1, "medium": 0.3}
 _FORMAT = 1
+_MAX_CATEGORIES = 255
 
 
 def default_estimator(random_state: int | None = 0) -> HistGradientBoostingClassifier:
@@ -167,6 +168,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             column: sorted(prepared[column].dropna().unique().tolist())
             for column in self.categorical_features_
         }
+        _check_cardinality(prepared, self.categories_)
         self.reference_ = pd.Series(
             {
                 **{column: prepared[column].median() for column in self.numeric_features_},
@@ -594,6 +596,26 @@ def _column_kinds(X: pd.DataFrame) -> tuple[list[str], list[str]]:
     numeric = [str(column) for column in X.columns if _is_numeric(X[column])]
     categorical = [str(column) for column in X.columns if not _is_numeric(X[column])]
     return numeric, categorical
+
+
+def _check_cardinality(X: pd.DataFrame, categories: Mapping[str, list]) -> None:
+    """Refuse text columns with too many categories to learn from (ids, numbers as text)."""
+    for column, values in categories.items():
+        if len(values) <= _MAX_CATEGORIES:
+            continue
+        numeric = pd.to_numeric(X[column], errors="coerce")
+        as_numbers = numeric.notna() | X[column].isna()
+        hint = (
+            f"{int(as_numbers.sum())} of {len(X)} values read as numbers, so it is probably a "
+            f"numeric column stored as text (e.g. {examples(X.loc[~as_numbers, column].unique())}"
+            " do not): convert it with pandas.to_numeric(errors='coerce')"
+            if as_numbers.mean() > 0.9
+            else "drop identifiers, or group rare categories"
+        )
+        raise DataValidationError(
+            f"X: text column {column!r} has {len(values)} distinct values, more than the "
+            f"{_MAX_CATEGORIES} categories a churn model can learn from; {hint}"
+        )
 
 
 def _check_labels(y: object, X: pd.DataFrame, *, min_positives: int) -> np.ndarray:

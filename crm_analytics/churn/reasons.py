@@ -16,6 +16,8 @@ import pandas as pd
 
 _WINDOW = re.compile(r"^(orders|amount)(_trend)?_(\d+)d$")
 _SINCE = re.compile(r"^days_since_(.+)$")
+# Features that are missing exactly when the customer has bought on one day only.
+_NEEDS_REPEAT = {"interpurchase_mean_days", "interpurchase_std_days", "recency_to_rhythm"}
 
 
 def _number(values: pd.Series) -> pd.Series:
@@ -67,8 +69,12 @@ def _window_sentence(feature: str) -> Callable[[pd.Series], pd.Series] | None:
             noun + f" in the last {days} days " + _signed(v) + f" on the {days} days before"
         )
     if what == "orders":
-        return lambda v: _number(v) + f" orders in the last {days} days"
-    return lambda v: f"spend in the last {days} days " + _number(v)
+        return lambda v: (_number(v) + f" orders in the last {days} days").where(
+            v != 0, f"no orders in the last {days} days"
+        )
+    return lambda v: (f"spend in the last {days} days " + _number(v)).where(
+        v != 0, f"no spend in the last {days} days"
+    )
 
 
 def describe(feature: str, values: pd.Series, reference: object, *, categorical: bool) -> pd.Series:
@@ -78,6 +84,10 @@ def describe(feature: str, values: pd.Series, reference: object, *, categorical:
     --------
     >>> describe("orders_trend_90d", pd.Series([-3.0]), 0.0, categorical=False).tolist()
     ['orders in the last 90 days down 3 on the 90 days before (typical: unchanged)']
+    >>> describe("amount_180d", pd.Series([0.0, 84.6]), 389.7, categorical=False).tolist()
+    ['no spend in the last 180 days (typical: 389.7)', 'spend in the last 180 days 84.6 (typical: 389.7)']
+    >>> describe("recency_to_rhythm", pd.Series([None]), 1.2, categorical=False).tolist()
+    ['no repeat purchase yet']
     >>> describe("Contract", pd.Series(["Month-to-month"]), "Two year", categorical=True).tolist()
     ['Contract is Month-to-month (most common: Two year)']
     """
@@ -104,4 +114,6 @@ def describe(feature: str, values: pd.Series, reference: object, *, categorical:
 
 
 def _unknown(feature: str) -> str:
+    if feature in _NEEDS_REPEAT:
+        return "no repeat purchase yet"
     return f"{_humanise(feature)} unknown"
