@@ -1,0 +1,535 @@
+"""Leak-free churn features at a cutoff date, and the (X, y) datasets and panels built from them.
+
+Every feature is computed from the transactions dated on or before the cutoff day only, so a
+model trained on them sees exactly what it would have seen on that day. The per-customer RFM
+block comes from :func:`crm_analytics.summary.rfm_summary` "as of" the cutoff; the rest
+(activity windows, their trends, the rhythm of purchases, basket diversity) are bincounts over
+integer arrays built once per log, so any number of cutoffs costs a few passes over the log.
+
+Customer attributes (the free columns of the customer table) are taken as given: they must
+describe the customer as known at the cutoff (a plan, a region, an acquisition channel), not
+something recorded later. Date attributes become "days since" the date, unknown when the date
+falls after the cutoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from crm_analytics.churn._inputs import (
+    TransactionArrays,
+    check_customers,
+    check_transactions,
+    count_distinct_pairs,
+    day_text,
+    day_to_timestamp,
+    examples,
+    to_day,
+    to_day_array,
+    to_days,
+    transaction_arrays,
+)
+from crm_analytics.churn.labels import (
+    LABEL,
+    LabelDefinition,
+    active_customers,
+    contractual_from_table,
+    labels_from_arrays,
+    table_members,
+)
+from crm_analytics.exceptions import DataValidationError
+from crm_analytics.schema import AMOUNT, CANCEL_DATE, CHURNED, CUSTOMER_ID, DATE, ORDER_ID
+from crm_analytics.summary import rfm_summary
+
+__all__ = ["churn_features", "make_churn_dataset", "make_churn_panel"]
+
+logger = logging.getLogger(__name__)
+
+WINDOWS = (30, 90, 180)
+CUTOFF = "cutoff"
+_RFM_COLUMNS = [
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "n_orders",
+    "total_amount",
+    "average_order_value",
+    "days_since_last_purchase",
+]
+# Columns that are zero, not unknown, for a customer without purchases before the cutoff.
+_ZERO_WITHOUT_HISTORY = ("frequency", "n_orders", "total_amount", "n_products")
+
+
+class _Log:
+    """A checked transaction log, reduced once for features at any number of cutoffs."""
+
+    def __init__(self, transactions: pd.DataFrame) -> None:
+        self.arrays = transaction_arrays(transactions)
+        columns = [CUSTOMER_ID, DATE, AMOUNT] + (
+            [ORDER_ID] if ORDER_ID in transactions.columns else []
+        )
+        # One conversion to Polars serves the RFM summary at every cutoff.
+        self.frame = pl.from_pandas(transactions[columns])
+
+    def features(self, cutoff_day: int, windows: Sequence[int]) -> pd.DataFrame:
+        """Features of every customer with a purchase on or before the cutoff day."""
+        arrays = self.arrays
+        history = arrays.day <= cutoff_day
+        codes = np.flatnonzero(np.bincount(arrays.customer[history], minlength=arrays.n_customers))
+        ids = arrays.customer_ids[codes]
+        rfm = rfm_summary(self.frame, observation_end=day_to_timestamp(cutoff_day))
+        features = rfm.reindex(ids)[_RFM_COLUMNS]
+        columns = _window_features(arrays, history, cutoff_day, windows)
+        columns.update(_rhythm_features(arrays, history))
+        if arrays.product is not None:
+            n_products = count_distinct_pairs(
+                arrays.customer[history], arrays.product[history], n_left=arrays.n_customers
+            )
+            columns["n_products"] = n_products.astype(np.float64)
+        extra = pd.DataFrame({name: values[codes] for name, values in columns.items()}, index=ids)
+        features = pd.concat([features, extra], axis=1)
+        features["recency_to_rhythm"] = (
+            features["days_since_last_purchase"] / features["interpurchase_mean_days"]
+        )
+        if "n_products" in features:
+            features["products_per_order"] = features["n_products"] / features["n_orders"]
+        return features
+
+
+def _window_features(
+    arrays: TransactionArrays, history: np.ndarray, cutoff_day: int, windows: Sequence[int]
+) -> dict[str, np.ndarray]:
+    """Orders and spend in the last ``w`` days and their change from the ``w`` days before."""
+    n = arrays.n_customers
+    # An order's day is its first line's day, so an order is "before the cutoff" exactly when
+    # one of its lines is: lines after the cutoff cannot change these counts.
+    orders_before = arrays.order_day <= cutoff_day
+    columns: dict[str, np.ndarray] = {}
+    for window in windows:
+        spans = {}
+        for name, (low, high) in {
+            "last": (cutoff_day - window, cutoff_day),
+            "previous": (cutoff_day - 2 * window, cutoff_day - window),
+        }.items():
+            lines = history & (arrays.day > low) & (arrays.day <= high)
+            orders = orders_before & (arrays.order_day > low) & (arrays.order_day <= high)
+            spans[name] = (
+                np.bincount(arrays.order_customer[orders], minlength=n).astype(np.float64),
+                np.bincount(arrays.customer[lines], weights=arrays.amount[lines], minlength=n),
+            )
+        (orders_last, amount_last), (orders_previous, amount_previous) = (
+            spans["last"],
+            spans["previous"],
+        )
+        columns[f"orders_{window}d"] = orders_last
+        columns[f"amount_{window}d"] = amount_last
+        columns[f"orders_trend_{window}d"] = orders_last - orders_previous
+        columns[f"amount_trend_{window}d"] = amount_last - amount_previous
+    return columns
+
+
+def _rhythm_features(arrays: TransactionArrays, history: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean and spread of the days between distinct purchase days (NaN below two gaps)."""
+    n = arrays.n_customers
+    span = arrays.last_day - arrays.first_day + 1
+    key = np.unique(arrays.customer[history] * span + (arrays.day[history] - arrays.first_day))
+    customer, day = np.divmod(key, span)
+    same = customer[1:] == customer[:-1]
+    gaps = np.diff(day)[same].astype(np.float64)
+    owner = customer[1:][same]
+    count = np.bincount(owner, minlength=n)
+    total = np.bincount(owner, weights=gaps, minlength=n)
+    squares = np.bincount(owner, weights=gaps**2, minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, np.nan)
+        spread = np.sqrt(np.maximum(squares / count - mean**2, 0.0))
+    spread[count < 2] = np.nan
+    return {"interpurchase_mean_days": mean, "interpurchase_std_days": spread}
+
+
+def _attributes(table: pd.DataFrame, cutoff_day: int | None) -> pd.DataFrame:
+    """The customer table's free columns as features (dates as days before the cutoff)."""
+    attributes = table.drop(columns=[CANCEL_DATE, CHURNED], errors="ignore")
+    for column in attributes.columns:
+        values = attributes[column]
+        if not pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        if cutoff_day is None:
+            raise DataValidationError(
+                f"customers: date column {column!r} needs a cutoff to become a feature "
+                "(days since the date); pass cutoff= or drop the column"
+            )
+        days = cutoff_day - to_day_array(values).astype(np.float64)
+        days[values.isna().to_numpy() | (days < 0)] = np.nan
+        attributes = attributes.drop(columns=column)
+        attributes[f"days_since_{column}"] = days
+    return attributes
+
+
+def _join_attributes(features: pd.DataFrame, attributes: pd.DataFrame) -> pd.DataFrame:
+    """Attach customer attributes to transaction features; refuse a join that matches no one."""
+    clash = sorted(set(features.columns) & set(attributes.columns))
+    if clash:
+        raise DataValidationError(
+            f"customers: column(s) {', '.join(map(repr, clash))} have the names of computed "
+            "features; rename them in the customer table"
+        )
+    matched = features.index.isin(attributes.index)
+    if not matched.any():
+        raise DataValidationError(
+            f"customers: none of the {len(features)} customers in the transactions is in the "
+            f"customer table (e.g. transactions {examples(features.index)} vs table "
+            f"{examples(attributes.index)}); check that both use the same customer_id type"
+        )
+    if not matched.all():
+        warnings.warn(
+            f"{int((~matched).sum())} of {len(features)} customers (e.g. "
+            f"{examples(features.index[~matched])}) are not in the customer table; "
+            "their attributes are left missing",
+            stacklevel=3,
+        )
+    return features.join(attributes, how="left")
+
+
+def _features_for(
+    log: _Log | None,
+    table: pd.DataFrame | None,
+    ids: pd.Index,
+    cutoff_day: int | None,
+    windows: Sequence[int],
+) -> pd.DataFrame:
+    """The feature rows of ``ids`` at the cutoff, from the log and/or the customer table."""
+    if log is None:
+        features = pd.DataFrame(index=ids)
+    else:
+        features = log.features(cutoff_day, windows).reindex(ids)
+        for column in features.columns:
+            if column in _ZERO_WITHOUT_HISTORY or column.startswith(("orders_", "amount_")):
+                features[column] = features[column].fillna(0.0)
+    if table is not None:
+        features = _join_attributes(features, _attributes(table, cutoff_day))
+    features.index.name = CUSTOMER_ID
+    return features
+
+
+def _inputs(
+    transactions: pd.DataFrame | None,
+    customers: pd.DataFrame | None,
+    windows: Sequence[int],
+) -> tuple[_Log | None, pd.DataFrame | None, tuple[int, ...]]:
+    if transactions is None and customers is None:
+        raise DataValidationError("pass transactions, a customer table, or both")
+    log = None if transactions is None else _Log(check_transactions(transactions))
+    table = None if customers is None else check_customers(customers)
+    return log, table, tuple(to_days(window, name="windows") for window in windows)
+
+
+def churn_features(
+    transactions: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    *,
+    cutoff: object = None,
+    lookback: int | str | pd.Timedelta | None = None,
+    windows: Sequence[int] = WINDOWS,
+) -> pd.DataFrame:
+    """Churn features as of a cutoff, for scoring (no labels needed, no horizon checked).
+
+    The customers scored are those who bought in the lookback window up to the cutoff when a
+    transaction log is given, else the rows of the customer table signed up by the cutoff and
+    not cancelled before it.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame, optional
+        Canonical transaction log (``customer_id``, ``date``, ``amount``; ``order_id`` and
+        ``product`` used when present).
+    customers : pandas.DataFrame, optional
+        Customer table (``customer_id`` column or index); its free columns become features.
+    cutoff : date-like, optional
+        The "as of" day; its purchases count. Default: the last date in the log (required for
+        a customer table with dates and no log).
+    lookback : int, str or pandas.Timedelta, optional
+        Only customers who bought within this many days up to the cutoff are scored.
+    windows : sequence of int, default (30, 90, 180)
+        Lengths in days of the recent-activity windows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer indexed by ``customer_id``: the RFM columns of
+        :func:`~crm_analytics.summary.rfm_summary` (``frequency, recency, T, monetary_value,
+        n_orders, total_amount, average_order_value, days_since_last_purchase``), for each
+        window ``w`` the orders and spend in the last ``w`` days (``orders_{w}d``,
+        ``amount_{w}d``) and their change from the ``w`` days before (``orders_trend_{w}d``,
+        ``amount_trend_{w}d``), ``interpurchase_mean_days`` and ``interpurchase_std_days``
+        (days between distinct purchase days), ``recency_to_rhythm`` (days since the last
+        purchase over the customer's mean gap), ``n_products`` and ``products_per_order`` when
+        products are given, then the customer attributes.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "a", "b"],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-11", "2024-01-31", "2024-01-20"]),
+    ...     "amount": [10.0, 20.0, 30.0, 5.0],
+    ... })
+    >>> features = churn_features(log, cutoff="2024-02-15", windows=[30])
+    >>> features.loc["a", ["n_orders", "orders_30d", "orders_trend_30d", "recency_to_rhythm"]]
+    n_orders             3.0
+    orders_30d           1.0
+    orders_trend_30d    -1.0
+    recency_to_rhythm    1.0
+    Name: a, dtype: float64
+    """
+    log, table, windows = _inputs(transactions, customers, windows)
+    if log is not None:
+        if cutoff is None:
+            cutoff_day = log.arrays.last_day
+        else:
+            cutoff_day = to_day(cutoff, name="cutoff")
+            _check_history(log.arrays, cutoff_day)
+        lookback_days = None if lookback is None else to_days(lookback, name="lookback")
+        codes = active_customers(log.arrays, cutoff_day=cutoff_day, lookback_days=lookback_days)
+        ids = log.arrays.customer_ids[codes]
+    else:
+        cutoff_day = None if cutoff is None else to_day(cutoff, name="cutoff")
+        ids = table.index[table_members(table, cutoff_day)]
+    return _features_for(log, table, ids, cutoff_day, windows)
+
+
+def _check_history(arrays: TransactionArrays, cutoff_day: int) -> None:
+    if cutoff_day < arrays.first_day:
+        raise DataValidationError(
+            f"cutoff {day_text(cutoff_day)} is outside the data range: it is before the first "
+            f"date in the transaction log ({day_text(arrays.first_day)}), so nobody has any "
+            "history; choose a later cutoff"
+        )
+
+
+def _label_kind(label: str, table: pd.DataFrame | None, log: _Log | None) -> str:
+    kinds = ("auto", "non_contractual", "contractual")
+    if label not in kinds:
+        raise DataValidationError(f"label={label!r} is not one of {', '.join(map(repr, kinds))}")
+    if label == "auto":
+        contract = table is not None and (CHURNED in table.columns or CANCEL_DATE in table.columns)
+        label = "contractual" if contract or log is None else "non_contractual"
+    if label == "non_contractual" and log is None:
+        raise DataValidationError(
+            "non-contractual labels come from purchases: pass the transaction log, or use "
+            "label='contractual' with a customer table that has 'cancel_date' or 'churned'"
+        )
+    if label == "contractual" and table is None:
+        raise DataValidationError(
+            "contractual labels come from the customer table: pass customers= with a "
+            "'cancel_date' or 'churned' column, or use label='non_contractual'"
+        )
+    return label
+
+
+def _dataset_at(
+    log: _Log | None,
+    table: pd.DataFrame | None,
+    *,
+    kind: str,
+    cutoff: object,
+    horizon: int | str | pd.Timedelta | None,
+    lookback: int | str | pd.Timedelta | None,
+    observation_end: object,
+    windows: tuple[int, ...],
+) -> tuple[pd.DataFrame, pd.Series, LabelDefinition]:
+    cutoff_day = None if cutoff is None else to_day(cutoff, name="cutoff")
+    horizon_days = None if horizon is None else to_days(horizon, name="horizon")
+    end_day = None if observation_end is None else to_day(observation_end, name="observation_end")
+    if kind == "non_contractual":
+        if cutoff_day is None or horizon_days is None:
+            raise DataValidationError(
+                "non-contractual labels need cutoff= and horizon= (e.g. cutoff='2011-09-01', "
+                "horizon=90: churned = no purchase in the 90 days after the cutoff)"
+            )
+        lookback_days = None if lookback is None else to_days(lookback, name="lookback")
+        codes, churned = labels_from_arrays(
+            log.arrays,
+            cutoff_day=cutoff_day,
+            horizon_days=horizon_days,
+            lookback_days=lookback_days,
+            end_day=log.arrays.last_day if end_day is None else end_day,
+        )
+        ids = log.arrays.customer_ids[codes]
+        definition = LabelDefinition(
+            kind, "transactions", (day_text(cutoff_day),), horizon_days, lookback_days
+        )
+    else:
+        ids, churned, definition = contractual_from_table(
+            table, cutoff_day=cutoff_day, horizon_days=horizon_days, end_day=end_day
+        )
+        if log is not None and cutoff_day is None:
+            raise DataValidationError(
+                "features from transactions need a cutoff: pass cutoff= (the day the "
+                "contractual label is taken at)"
+            )
+        if log is not None:
+            _check_history(log.arrays, cutoff_day)
+    X = _features_for(log, table, pd.Index(ids), cutoff_day, windows)
+    y = pd.Series(churned.astype(np.int8), index=X.index, name=LABEL)
+    return X, y, definition
+
+
+def make_churn_dataset(
+    transactions: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    *,
+    cutoff: object = None,
+    horizon: int | str | pd.Timedelta | None = None,
+    lookback: int | str | pd.Timedelta | None = None,
+    label: str = "auto",
+    observation_end: object = None,
+    windows: Sequence[int] = WINDOWS,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Features as of a cutoff and churn labels after it: one training or test set.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame, optional
+        Canonical transaction log; needed for non-contractual labels and purchase features.
+    customers : pandas.DataFrame, optional
+        Customer table: attributes become features; ``cancel_date`` / ``churned`` give
+        contractual labels.
+    cutoff : date-like
+        The day the prediction is made. Features use data up to and including it only.
+        Optional for a snapshot ``churned`` flag without transactions.
+    horizon : int, str or pandas.Timedelta
+        Days after the cutoff the label looks at (not used with a snapshot flag).
+    lookback : int, str or pandas.Timedelta, optional
+        Non-contractual: only customers who bought within this many days up to the cutoff.
+    label : {"auto", "non_contractual", "contractual"}, default "auto"
+        Where labels come from; "auto" is contractual when the customer table has
+        ``cancel_date`` or ``churned`` (or there is no log), else non-contractual.
+    observation_end : date-like, optional
+        Last day the data is complete for; the horizon must end by it.
+    windows : sequence of int, default (30, 90, 180)
+        Recent-activity windows in days (see :func:`churn_features`).
+
+    Returns
+    -------
+    X : pandas.DataFrame
+        Features indexed by ``customer_id`` (see :func:`churn_features`).
+    y : pandas.Series
+        ``churned`` (int8, 1 = churned), same index; ``y.attrs["label_definition"]`` holds the
+        :class:`~crm_analytics.churn.labels.LabelDefinition`.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b", "b", "c"],
+    ...     "date": pd.to_datetime(
+    ...         ["2024-01-05", "2024-03-01", "2024-01-20", "2024-01-25", "2024-04-30"]),
+    ...     "amount": [10.0, 12.0, 8.0, 9.0, 5.0],
+    ... })
+    >>> X, y = make_churn_dataset(log, cutoff="2024-01-31", horizon=60)
+    >>> y.to_dict()
+    {'a': 0, 'b': 1}
+    >>> X.loc["b", ["n_orders", "days_since_last_purchase", "interpurchase_mean_days"]].tolist()
+    [2.0, 6.0, 5.0]
+    >>> print(y.attrs["label_definition"].describe())
+    churned = no purchase in the 60 days after the cutoff (2024-01-31), among customers who bought at any time up to it
+    """
+    log, table, windows = _inputs(transactions, customers, windows)
+    kind = _label_kind(label, table, log)
+    X, y, definition = _dataset_at(
+        log,
+        table,
+        kind=kind,
+        cutoff=cutoff,
+        horizon=horizon,
+        lookback=lookback,
+        observation_end=observation_end,
+        windows=windows,
+    )
+    y.attrs["label_definition"] = definition
+    logger.info("churn dataset: %d customers, %d churned (%s)", len(y), int(y.sum()), definition)
+    return X, y
+
+
+def make_churn_panel(
+    transactions: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    *,
+    cutoffs: Sequence[object],
+    horizon: int | str | pd.Timedelta,
+    lookback: int | str | pd.Timedelta | None = None,
+    label: str = "auto",
+    observation_end: object = None,
+    windows: Sequence[int] = WINDOWS,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Datasets at several cutoffs stacked into one training panel.
+
+    A customer appears once per cutoff at which they are labelled, with the features and the
+    label of that cutoff; the log is reduced once for all of them.
+
+    Parameters
+    ----------
+    transactions, customers, horizon, lookback, label, observation_end, windows
+        As in :func:`make_churn_dataset`.
+    cutoffs : sequence of date-like
+        Distinct cutoff dates.
+
+    Returns
+    -------
+    X : pandas.DataFrame
+        Indexed by (``cutoff``, ``customer_id``).
+    y : pandas.Series
+        Same index; ``attrs["label_definition"]`` lists every cutoff.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b", "a", "b"],
+    ...     "date": pd.to_datetime(
+    ...         ["2024-01-05", "2024-02-01", "2024-01-20", "2024-03-01", "2024-04-30"]),
+    ...     "amount": [10.0, 12.0, 8.0, 9.0, 5.0],
+    ... })
+    >>> X, y = make_churn_panel(log, cutoffs=["2024-01-10", "2024-01-31"], horizon=30)
+    >>> y.reset_index().astype({"cutoff": str}).values.tolist()
+    [['2024-01-10', 'a', 0], ['2024-01-31', 'a', 0], ['2024-01-31', 'b', 1]]
+    """
+    log, table, windows = _inputs(transactions, customers, windows)
+    kind = _label_kind(label, table, log)
+    days = [to_day(cutoff, name="cutoffs") for cutoff in cutoffs]
+    if not days:
+        raise DataValidationError("cutoffs is empty; pass at least one cutoff date")
+    if len(set(days)) != len(days):
+        raise DataValidationError(f"cutoffs repeat a date ({', '.join(map(day_text, days))})")
+    parts_X, parts_y, definitions = [], [], []
+    for day in sorted(days):
+        X, y, definition = _dataset_at(
+            log,
+            table,
+            kind=kind,
+            cutoff=day_to_timestamp(day),
+            horizon=horizon,
+            lookback=lookback,
+            observation_end=observation_end,
+            windows=windows,
+        )
+        parts_X.append(X)
+        parts_y.append(y)
+        definitions.append(definition)
+    keys = [day_to_timestamp(day) for day in sorted(days)]
+    X = pd.concat(parts_X, keys=keys, names=[CUTOFF, CUSTOMER_ID])
+    y = pd.concat(parts_y, keys=keys, names=[CUTOFF, CUSTOMER_ID]).rename(LABEL)
+    first = definitions[0]
+    y.attrs["label_definition"] = LabelDefinition(
+        first.kind,
+        first.source,
+        tuple(cutoff for definition in definitions for cutoff in definition.cutoffs),
+        first.horizon_days,
+        first.lookback_days,
+    )
+    return X, y

@@ -1,0 +1,656 @@
+"""The churn model: a calibrated scikit-learn pipeline with risk tiers, reasons and persistence."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import warnings
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.inspection import permutation_importance as sklearn_permutation_importance
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+from crm_analytics.churn._inputs import examples
+from crm_analytics.churn.evaluation import metrics_table
+from crm_analytics.churn.labels import LabelDefinition
+from crm_analytics.churn.reasons import describe
+from crm_analytics.exceptions import DataValidationError, NotFittedError
+
+__all__ = ["ChurnModel"]
+
+logger = logging.getLogger(__name__)
+
+PROBABILITY = "churn_probability"
+TIER = "risk_tier"
+_DEFAULT_TIERS = {"high": 0.1, "medium": 0.3}
+_FORMAT = 1
+_MAX_CATEGORIES = 255
+
+
+def default_estimator(random_state: int | None = 0) -> HistGradientBoostingClassifier:
+    """The default classifier: histogram gradient boosting, shallow and regularised."""
+    return HistGradientBoostingClassifier(
+        learning_rate=0.05,
+        max_iter=300,
+        max_leaf_nodes=15,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        early_stopping=True,
+        validation_fraction=0.15,
+        n_iter_no_change=20,
+        random_state=random_state,
+    )
+
+
+class ChurnModel(ClassifierMixin, BaseEstimator):
+    """Calibrated churn classifier for the features of :func:`make_churn_dataset`.
+
+    A scikit-learn pipeline: a ColumnTransformer for mixed numeric and categorical columns
+    (missing values handled), the classifier (histogram gradient boosting by default, with
+    native categories and missing values; any classifier otherwise, behind imputation,
+    one-hot encoding and scaling), class imbalance handled by class weights, and the
+    probabilities calibrated by cross-validation so that "0.3" means 3 in 10 churn.
+
+    Parameters
+    ----------
+    estimator : scikit-learn classifier, optional
+        Default: :func:`default_estimator` (HistGradientBoostingClassifier). Any classifier
+        with ``predict_proba``, e.g. ``LogisticRegression(max_iter=1000)``.
+    calibration : {"isotonic", "sigmoid"} or None, default "isotonic"
+        How probabilities are calibrated (None leaves the classifier's own).
+    calibration_cv : int, default 3
+        Folds of the calibration cross-validation.
+    class_weight : "balanced", dict or None, default "balanced"
+        Passed to the classifier when it takes a ``class_weight``, so rare churners weigh as
+        much as the rest while learning; calibration brings probabilities back to the rates.
+    risk_tiers : dict, optional
+        Tier name to a share of customers (``tier_by="share"``: ``{"high": 0.1,
+        "medium": 0.3}`` = the top 10% scored are "high", the next 20% "medium", everyone
+        else "low") or to a probability threshold (``tier_by="probability"``).
+    tier_by : {"share", "probability"}, default "share"
+        How ``risk_tiers`` is read: capacity (top-N shares of the batch scored) or thresholds.
+    unknown_categories : {"error", "missing"}, default "error"
+        A category not seen in training raises a DataValidationError, or (``"missing"``) is
+        scored as a missing value with a warning.
+    min_positives : int, default 20
+        Fewer churned (or retained) customers than this in training raises an error.
+    random_state : int or None, default 0
+        Seed of the classifier and the calibration folds.
+
+    Attributes
+    ----------
+    model_ : estimator
+        The fitted (calibrated) pipeline.
+    feature_names_, numeric_features_, categorical_features_ : list of str
+        Columns the model uses.
+    categories_ : dict
+        The categories seen in training, per categorical column.
+    reference_ : pandas.Series
+        Typical value per feature (median or most common category), the baseline of reasons.
+    label_definition_ : LabelDefinition or None
+        The label the model was trained on (from ``y.attrs``).
+    base_rate_ : float
+        Share of churned customers in training.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"days_since_last_purchase": rng.integers(0, 200, 600).astype(float),
+    ...                   "plan": rng.choice(["basic", "pro"], 600)})
+    >>> y = pd.Series((X["days_since_last_purchase"] + rng.normal(0, 40, 600) > 120).astype(int))
+    >>> model = ChurnModel().fit(X, y)
+    >>> scores = model.score_customers(X.head(3))
+    >>> list(scores.columns)
+    ['churn_probability', 'risk_tier', 'reason_1', 'reason_2', 'reason_3']
+    >>> bool(model.churn_probability(X).corr(X["days_since_last_purchase"]) > 0.8)
+    True
+    """
+
+    def __init__(
+        self,
+        estimator: BaseEstimator | None = None,
+        *,
+        calibration: str | None = "isotonic",
+        calibration_cv: int = 3,
+        class_weight: str | dict | None = "balanced",
+        risk_tiers: Mapping[str, float] | None = None,
+        tier_by: str = "share",
+        unknown_categories: str = "error",
+        min_positives: int = 20,
+        random_state: int | None = 0,
+    ) -> None:
+        self.estimator = estimator
+        self.calibration = calibration
+        self.calibration_cv = calibration_cv
+        self.class_weight = class_weight
+        self.risk_tiers = risk_tiers
+        self.tier_by = tier_by
+        self.unknown_categories = unknown_categories
+        self.min_positives = min_positives
+        self.random_state = random_state
+
+    def fit(self, X: pd.DataFrame, y: pd.Series) -> ChurnModel:
+        """Learn the churn model from features and labels.
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Features, e.g. from :func:`make_churn_dataset` or :func:`make_churn_panel`.
+        y : pandas.Series
+            0/1 churn labels aligned with ``X``.
+
+        Returns
+        -------
+        ChurnModel
+            self, fitted.
+        """
+        self._check_params()
+        X = _check_frame(X)
+        labels = _check_labels(y, X, min_positives=self.min_positives)
+        self.numeric_features_, self.categorical_features_ = _column_kinds(X)
+        self.feature_names_ = self.numeric_features_ + self.categorical_features_
+        prepared = self._cast(X[self.feature_names_])
+        self.categories_ = {
+            column: sorted(prepared[column].dropna().unique().tolist())
+            for column in self.categorical_features_
+        }
+        _check_cardinality(prepared, self.categories_)
+        self.reference_ = pd.Series(
+            {
+                **{column: prepared[column].median() for column in self.numeric_features_},
+                **{
+                    column: prepared[column].mode().iloc[0]
+                    if prepared[column].notna().any()
+                    else np.nan
+                    for column in self.categorical_features_
+                },
+            },
+            dtype=object,
+        )
+        self.label_definition_ = getattr(y, "attrs", {}).get("label_definition")
+        self.base_rate_ = float(labels.mean())
+        self.classes_ = np.array([0, 1])
+        self.n_features_in_ = len(self.feature_names_)
+        model = self._pipeline()
+        if self.calibration is not None:
+            folds = StratifiedKFold(
+                self.calibration_cv, shuffle=True, random_state=self.random_state
+            )
+            model = CalibratedClassifierCV(model, method=self.calibration, cv=folds)
+        self.model_ = model.fit(prepared, labels)
+        logger.info(
+            "churn model fitted on %d rows, %d features, churn rate %.3f",
+            len(labels),
+            self.n_features_in_,
+            self.base_rate_,
+        )
+        return self
+
+    def _check_params(self) -> None:
+        if self.calibration not in ("isotonic", "sigmoid", None):
+            raise DataValidationError(
+                f"calibration={self.calibration!r}; use 'isotonic', 'sigmoid' or None"
+            )
+        if self.tier_by not in ("share", "probability"):
+            raise DataValidationError(f"tier_by={self.tier_by!r}; use 'share' or 'probability'")
+        if self.unknown_categories not in ("error", "missing"):
+            raise DataValidationError(
+                f"unknown_categories={self.unknown_categories!r}; use 'error' or 'missing'"
+            )
+
+    def _pipeline(self) -> Pipeline:
+        estimator = (
+            default_estimator(self.random_state)
+            if self.estimator is None
+            else clone(self.estimator)
+        )
+        if self.class_weight is not None and "class_weight" in estimator.get_params():
+            estimator.set_params(class_weight=self.class_weight)
+        numeric, categorical = self.numeric_features_, self.categorical_features_
+        if isinstance(estimator, HistGradientBoostingClassifier):
+            # Gradient boosting splits on categories and missing values natively; an unseen or
+            # missing category is encoded as NaN, which it routes like a missing value.
+            encoder = OrdinalEncoder(
+                handle_unknown="use_encoded_value",
+                unknown_value=np.nan,
+                encoded_missing_value=np.nan,
+            )
+            transformer = ColumnTransformer(
+                [("numeric", "passthrough", numeric), ("categorical", encoder, categorical)]
+            )
+            mask = [False] * len(numeric) + [True] * len(categorical)
+            estimator.set_params(categorical_features=mask if categorical else None)
+        else:
+            transformer = ColumnTransformer(
+                [
+                    (
+                        "numeric",
+                        make_pipeline(
+                            SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
+                        ),
+                        numeric,
+                    ),
+                    (
+                        "categorical",
+                        make_pipeline(
+                            SimpleImputer(strategy="constant", fill_value="missing"),
+                            OneHotEncoder(handle_unknown="ignore"),
+                        ),
+                        categorical,
+                    ),
+                ]
+            )
+        return Pipeline([("features", transformer), ("classifier", estimator)])
+
+    def _cast(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Numeric columns as float, categorical ones as text (missing kept missing)."""
+        columns = {column: X[column].astype(np.float64) for column in self.numeric_features_}
+        for column in self.categorical_features_:
+            values = X[column]
+            columns[column] = values.astype(object).where(values.isna(), values.astype(str))
+        return pd.DataFrame(columns, index=X.index)[self.feature_names_]
+
+    def _prepare(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Scoring data checked against the training columns and categories."""
+        self._check_fitted()
+        X = _check_frame(X)
+        missing = [column for column in self.feature_names_ if column not in X.columns]
+        if missing:
+            raise DataValidationError(
+                f"scoring data lacks {len(missing)} feature(s) the model was trained on: "
+                f"{', '.join(map(repr, missing[:10]))}; build it the same way as the training "
+                "data (same make_churn_dataset arguments, same customer attributes)"
+            )
+        for column in self.numeric_features_:
+            if not _is_numeric(X[column]):
+                raise DataValidationError(
+                    f"feature {column!r} was numeric in training but has dtype "
+                    f"{X[column].dtype} here; convert it with pandas.to_numeric"
+                )
+        prepared = self._cast(X[self.feature_names_])
+        for column in self.categorical_features_:
+            unseen = prepared[column].notna() & ~prepared[column].isin(self.categories_[column])
+            if not unseen.any():
+                continue
+            values = prepared.loc[unseen, column].unique()
+            message = (
+                f"feature {column!r} has {int(unseen.sum())} row(s) with categories not seen in "
+                f"training (e.g. {examples(values)}; known: {examples(self.categories_[column])}"
+                f"{', ...' if len(self.categories_[column]) > 3 else ''})"
+            )
+            if self.unknown_categories == "error":
+                raise DataValidationError(
+                    f"{message}; map them to known categories, retrain, or pass "
+                    "unknown_categories='missing' to score them as missing values"
+                )
+            warnings.warn(f"{message}; scored as missing values", stacklevel=3)
+            prepared.loc[unseen, column] = np.nan
+        return prepared
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Probabilities of (retained, churned) per row, as scikit-learn classifiers return."""
+        prepared = self._prepare(X)
+        return self.model_.predict_proba(prepared)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """1 where the churn probability is at least 0.5."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int8)
+
+    def churn_probability(self, X: pd.DataFrame) -> pd.Series:
+        """Calibrated churn probability per customer, indexed like ``X``."""
+        return pd.Series(self.predict_proba(X)[:, 1], index=X.index, name=PROBABILITY)
+
+    def risk_tier(self, probability: pd.Series) -> pd.Series:
+        """Risk tier of each churn probability (see ``risk_tiers`` and ``tier_by``).
+
+        Examples
+        --------
+        >>> model = ChurnModel(risk_tiers={"high": 0.2, "medium": 0.5})
+        >>> model.risk_tier(pd.Series([0.9, 0.1, 0.5, 0.3, 0.2, 0.05, 0.6, 0.7, 0.4, 0.8])).tolist()
+        ['high', 'low', 'medium', 'low', 'low', 'low', 'medium', 'medium', 'low', 'high']
+        """
+        self._check_params()
+        tiers = dict(_DEFAULT_TIERS if self.risk_tiers is None else self.risk_tiers)
+        values = probability.to_numpy(dtype=np.float64)
+        if self.tier_by == "share":
+            # Rank with ties broken by position so that capacities are met exactly.
+            rank = np.empty(len(values), dtype=np.int64)
+            rank[np.argsort(-values, kind="stable")] = np.arange(len(values))
+            score = rank / max(len(values), 1)
+            inside = [(name, score < share) for name, share in sorted(tiers.items(), key=_value)]
+        else:
+            ordered = sorted(tiers.items(), key=_value, reverse=True)
+            inside = [(name, values >= threshold) for name, threshold in ordered]
+        tier = np.full(len(values), "low", dtype=object)
+        for name, member in reversed(inside):
+            tier[member] = name
+        order = [name for name, _ in inside] + (["low"] if "low" not in tiers else [])
+        return pd.Series(
+            pd.Categorical(tier, categories=order[::-1], ordered=True),
+            index=probability.index,
+            name=TIER,
+        )
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Per-customer contribution of each feature to the churn probability.
+
+        The drop in probability when the feature alone is set to its typical value
+        (``reference_``); positive values raise the risk.
+        """
+        prepared = self._prepare(X)
+        probability = self.model_.predict_proba(prepared)[:, 1]
+        result = {}
+        for column in self.feature_names_:
+            altered = prepared.copy(deep=False)
+            altered[column] = self.reference_[column]
+            result[column] = probability - self.model_.predict_proba(altered)[:, 1]
+        return pd.DataFrame(result, index=X.index)
+
+    def reasons(self, X: pd.DataFrame, *, n_reasons: int = 3) -> pd.DataFrame:
+        """The top reasons each customer's score is high, in plain words.
+
+        Columns ``reason_1`` ... ``reason_<n>``: the features that raise the probability most,
+        largest first, described with the customer's value and the typical one; missing where
+        fewer features raise it.
+        """
+        contributions = self.contributions(X)
+        values = contributions.to_numpy()
+        top = np.argsort(-values, axis=1, kind="stable")[:, :n_reasons]
+        prepared = self._prepare(X)
+        reasons = {}
+        for position in range(n_reasons):
+            column_text = pd.Series(np.nan, index=range(len(X)), dtype=object)
+            reasons[f"reason_{position + 1}"] = column_text
+            if position >= top.shape[1]:
+                continue
+            chosen = top[:, position]
+            raises = values[np.arange(len(X)), chosen] > 0
+            for feature_index in np.unique(chosen[raises]):
+                rows = np.flatnonzero(raises & (chosen == feature_index))
+                feature = self.feature_names_[feature_index]
+                text = describe(
+                    feature,
+                    prepared[feature].iloc[rows],
+                    self.reference_[feature],
+                    categorical=feature in self.categories_,
+                )
+                column_text.iloc[rows] = text.to_numpy()
+        return pd.DataFrame(
+            {name: text.to_numpy() for name, text in reasons.items()}, index=X.index
+        )
+
+    def score_customers(self, X: pd.DataFrame, *, reasons: bool = True) -> pd.DataFrame:
+        """Churn probability, risk tier and (optionally) the top 3 reasons per customer."""
+        probability = self.churn_probability(X)
+        scores = pd.concat([probability, self.risk_tier(probability)], axis=1)
+        if reasons:
+            scores = scores.join(self.reasons(X))
+        return scores
+
+    def evaluate(
+        self,
+        X: pd.DataFrame,
+        y: pd.Series,
+        *,
+        baselines: Mapping[str, Any] | None = None,
+        top: tuple[float, ...] = (0.1, 0.2),
+    ) -> pd.DataFrame:
+        """Metrics of the model (and baselines) on held-out data, one row per scorer.
+
+        Parameters
+        ----------
+        X, y : pandas.DataFrame, pandas.Series
+            Held-out features and labels (a later cutoff than training).
+        baselines : dict, optional
+            Name to a fitted baseline (anything with ``churn_probability(X)``) or to
+            probabilities aligned with ``X``.
+        top : tuple of float, default (0.1, 0.2)
+            Shares of customers at which lift and capture are reported.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``model`` and each baseline; columns ``roc_auc, pr_auc, brier, log_loss,
+            base_rate, lift_top_10, capture_top_10, ...`` (see
+            :func:`crm_analytics.churn.evaluation.churn_metrics`).
+        """
+        return metrics_table(y, self.scores(X, baselines=baselines), top=top)
+
+    def scores(
+        self, X: pd.DataFrame, *, baselines: Mapping[str, Any] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Churn probabilities of the model and of each baseline, by name."""
+        scores = {"model": self.churn_probability(X).to_numpy()}
+        for name, baseline in (baselines or {}).items():
+            if hasattr(baseline, "churn_probability"):
+                scores[name] = np.asarray(baseline.churn_probability(X), dtype=np.float64)
+            else:
+                scores[name] = np.asarray(baseline, dtype=np.float64)
+        return scores
+
+    def permutation_importance(
+        self,
+        X: pd.DataFrame,
+        y: pd.Series,
+        *,
+        n_repeats: int = 5,
+        scoring: str = "roc_auc",
+        random_state: int | None = 0,
+    ) -> pd.DataFrame:
+        """Global importance: the drop in ``scoring`` when a feature's values are shuffled.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``importance_mean`` and ``importance_std`` per feature, largest first.
+        """
+        prepared = self._prepare(X)
+        labels = _check_labels(y, X, min_positives=1)
+        result = sklearn_permutation_importance(
+            self.model_,
+            prepared,
+            labels,
+            scoring=scoring,
+            n_repeats=n_repeats,
+            random_state=random_state,
+        )
+        table = pd.DataFrame(
+            {"importance_mean": result.importances_mean, "importance_std": result.importances_std},
+            index=pd.Index(self.feature_names_, name="feature"),
+        )
+        return table.sort_values("importance_mean", ascending=False)
+
+    def metadata(self, *, metrics: pd.DataFrame | None = None) -> dict[str, Any]:
+        """What is saved beside the model: label, features, versions and metrics."""
+        self._check_fitted()
+        definition = self.label_definition_
+        return {
+            "format": _FORMAT,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "label_definition": None if definition is None else definition.to_dict(),
+            "label_description": None if definition is None else definition.describe(),
+            "cutoffs": [] if definition is None else list(definition.cutoffs),
+            "features": list(self.feature_names_),
+            "numeric_features": list(self.numeric_features_),
+            "categorical_features": list(self.categorical_features_),
+            "categories": {key: list(value) for key, value in self.categories_.items()},
+            "base_rate": self.base_rate_,
+            "params": {key: repr(value) for key, value in self.get_params(deep=False).items()},
+            "versions": _versions(),
+            "metrics": None if metrics is None else metrics.reset_index().to_dict("records"),
+        }
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError(
+                "this ChurnModel is not fitted yet; call fit(X, y) or ChurnModel.load(path)"
+            )
+
+    def save(self, path: str | Path, *, metrics: pd.DataFrame | None = None) -> Path:
+        """Save the fitted model with its metadata (one joblib file).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            File to write.
+        metrics : pandas.DataFrame, optional
+            Validation metrics to keep with the model (e.g. from :meth:`evaluate` or a
+            backtest).
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        path = Path(path)
+        joblib.dump({"metadata": self.metadata(metrics=metrics), "model": self}, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> ChurnModel:
+        """Load a model saved with :meth:`save`; its metadata is in ``metadata_``.
+
+        Only load files you trust: like any pickle, the file can run code when loaded.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise DataValidationError(f"no saved churn model at {path}")
+        content = joblib.load(path)
+        if not isinstance(content, dict) or not isinstance(content.get("model"), cls):
+            raise DataValidationError(
+                f"{path} does not hold a ChurnModel saved with ChurnModel.save"
+            )
+        metadata = content["metadata"]
+        saved, current = metadata["versions"], _versions()
+        changed = [
+            f"{name} {saved[name]} -> {current[name]}"
+            for name in ("scikit-learn", "numpy")
+            if saved.get(name) != current[name]
+        ]
+        if changed:
+            warnings.warn(
+                f"the churn model in {path} was saved with other library versions "
+                f"({'; '.join(changed)}); scores may differ, retrain to be sure",
+                stacklevel=2,
+            )
+        model = content["model"]
+        model.metadata_ = metadata
+        if metadata.get("label_definition") is not None:
+            model.label_definition_ = LabelDefinition.from_dict(metadata["label_definition"])
+        return model
+
+
+def _value(item: tuple[str, float]) -> float:
+    return item[1]
+
+
+def _versions() -> dict[str, str]:
+    from crm_analytics import __version__
+
+    return {
+        "crm_analytics": __version__,
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def _is_numeric(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+
+
+def _check_frame(X: object) -> pd.DataFrame:
+    if not isinstance(X, pd.DataFrame):
+        raise DataValidationError(
+            f"X must be a pandas DataFrame of features, got {type(X).__name__}; build it with "
+            "crm_analytics.churn.make_churn_dataset"
+        )
+    if X.empty:
+        raise DataValidationError("X is empty (0 rows or 0 columns); pass customers to score")
+    return X
+
+
+def _column_kinds(X: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Numeric and categorical column names; refuses dates and unnamed columns."""
+    dates = [column for column in X.columns if pd.api.types.is_datetime64_any_dtype(X[column])]
+    if dates:
+        raise DataValidationError(
+            f"X: date column(s) {', '.join(map(repr, dates))} cannot be features as they are; "
+            "turn them into numbers (e.g. days before the cutoff, as make_churn_dataset does)"
+        )
+    numeric = [str(column) for column in X.columns if _is_numeric(X[column])]
+    categorical = [str(column) for column in X.columns if not _is_numeric(X[column])]
+    return numeric, categorical
+
+
+def _check_cardinality(X: pd.DataFrame, categories: Mapping[str, list]) -> None:
+    """Refuse text columns with too many categories to learn from (ids, numbers as text)."""
+    for column, values in categories.items():
+        if len(values) <= _MAX_CATEGORIES:
+            continue
+        numeric = pd.to_numeric(X[column], errors="coerce")
+        as_numbers = numeric.notna() | X[column].isna()
+        hint = (
+            f"{int(as_numbers.sum())} of {len(X)} values read as numbers, so it is probably a "
+            f"numeric column stored as text (e.g. {examples(X.loc[~as_numbers, column].unique())}"
+            " do not): convert it with pandas.to_numeric(errors='coerce')"
+            if as_numbers.mean() > 0.9
+            else "drop identifiers, or group rare categories"
+        )
+        raise DataValidationError(
+            f"X: text column {column!r} has {len(values)} distinct values, more than the "
+            f"{_MAX_CATEGORIES} categories a churn model can learn from; {hint}"
+        )
+
+
+def _check_labels(y: object, X: pd.DataFrame, *, min_positives: int) -> np.ndarray:
+    """y as a 0/1 array aligned with X; refuses one class and too few of either class."""
+    if not isinstance(y, pd.Series):
+        y = pd.Series(np.asarray(y), index=X.index)
+    if len(y) != len(X):
+        raise DataValidationError(
+            f"y has {len(y)} labels but X has {len(X)} rows; build both with make_churn_dataset"
+        )
+    if not y.index.equals(X.index):
+        raise DataValidationError(
+            "y and X are not indexed alike (e.g. X "
+            f"{examples(X.index)} vs y {examples(y.index)}); align them first"
+        )
+    bad = y.isna() | ~y.isin([0, 1, True, False])
+    if bad.any():
+        raise DataValidationError(
+            f"y must hold 0/1 labels; {int(bad.sum())} value(s) do not (e.g. "
+            f"{examples(y[bad].unique())})"
+        )
+    labels = y.to_numpy().astype(np.int8)
+    counts = np.bincount(labels, minlength=2)
+    if counts.min() == 0:
+        only = "churned" if counts[1] else "retained"
+        raise DataValidationError(
+            f"y has one class only (all {len(labels)} customers {only}); choose a cutoff and "
+            "horizon where some customers churn and some stay (a longer horizon, or an "
+            "earlier cutoff)"
+        )
+    if counts.min() < min_positives:
+        few = "churned" if counts[1] < counts[0] else "retained"
+        raise DataValidationError(
+            f"only {int(counts.min())} {few} customer(s) of {len(labels)}: too few to learn "
+            f"and calibrate (min_positives={min_positives}); stack more cutoffs with "
+            "make_churn_panel, lengthen the horizon, or lower min_positives"
+        )
+    return labels

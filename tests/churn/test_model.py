@@ -1,0 +1,143 @@
+"""ChurnModel: calibration, reasons, tiers, persistence and the errors on bad scoring data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from crm_analytics.churn.evaluation import churn_metrics
+from crm_analytics.churn.features import make_churn_dataset
+from crm_analytics.churn.model import ChurnModel
+from crm_analytics.exceptions import DataValidationError, NotFittedError
+
+
+def _synthetic(n: int, seed: int) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+    """Churn driven by recency and plan only; 'noise' is unrelated. Returns the true P."""
+    rng = np.random.default_rng(seed)
+    recency = rng.uniform(0, 300, n)
+    plan = rng.choice(["basic", "pro", "team"], n)
+    noise = rng.normal(0, 1, n)
+    logit = -3.0 + recency / 50 - 1.5 * (plan == "team")
+    truth = 1 / (1 + np.exp(-logit))
+    X = pd.DataFrame(
+        {"days_since_last_purchase": recency, "noise": noise, "plan": plan},
+        index=pd.Index([f"c{i}" for i in range(n)], name="customer_id"),
+    )
+    y = pd.Series((rng.uniform(size=n) < truth).astype(int), index=X.index, name="churned")
+    return X, y, truth
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[ChurnModel, pd.DataFrame, pd.Series, np.ndarray]:
+    X, y, _ = _synthetic(6000, seed=1)
+    X_test, y_test, truth = _synthetic(4000, seed=2)
+    return ChurnModel().fit(X, y), X_test, y_test, truth
+
+
+def test_probabilities_are_calibrated(fitted):
+    model, X, y, truth = fitted
+    probability = model.churn_probability(X)
+    # Against the true churn probability of each customer, not just the labels.
+    assert np.mean(np.abs(probability - truth)) < 0.05
+    assert abs(probability.mean() - truth.mean()) < 0.02
+    assert churn_metrics(y, probability)["roc_auc"] > 0.8
+
+
+def test_logistic_regression_handles_mixed_types_and_missing_values():
+    X, y, truth = _synthetic(3000, seed=3)
+    X.loc[X.index[:100], "days_since_last_purchase"] = np.nan
+    X.loc[X.index[100:200], "plan"] = None
+    model = ChurnModel(LogisticRegression(max_iter=1000), calibration="sigmoid").fit(X, y)
+    probability = model.churn_probability(X)
+    assert probability.notna().all()
+    assert np.mean(np.abs(probability - truth)[200:]) < 0.06
+
+
+def test_reasons_name_what_drives_the_score(fitted):
+    model, X, _, _ = fitted
+    risky = X.iloc[:0].copy()
+    risky.loc["late", :] = [290.0, 0.0, "basic"]
+    risky.loc["fresh", :] = [5.0, 0.0, "team"]
+    risky = risky.astype({"days_since_last_purchase": float, "noise": float})
+    reasons = model.reasons(risky)
+    median = model.reference_["days_since_last_purchase"]
+    assert (
+        reasons.loc["late", "reason_1"]
+        == f"no purchase for 290 days (typical: {round(median, 1):g})"
+    )
+    # Nothing raises the risk of a recent team customer.
+    assert reasons.loc["fresh"].isna().all()
+    contributions = model.contributions(risky)
+    assert contributions.loc["late", "days_since_last_purchase"] > 0.3
+    assert abs(contributions.loc["late", "noise"]) < 0.05
+
+
+def test_permutation_importance_ranks_the_signal_first(fitted):
+    model, X, y, _ = fitted
+    importance = model.permutation_importance(X.head(1500), y.head(1500), n_repeats=3)
+    assert importance.index[0] == "days_since_last_purchase"
+    assert importance.loc["noise", "importance_mean"] < 0.01
+
+
+def test_risk_tiers_by_share_and_by_probability(fitted):
+    model, X, _, _ = fitted
+    scores = model.score_customers(X.head(1000), reasons=False)
+    assert scores["risk_tier"].value_counts().to_dict() == {"high": 100, "medium": 200, "low": 700}
+    high = scores.loc[scores["risk_tier"] == "high", "churn_probability"]
+    assert high.min() >= scores.loc[scores["risk_tier"] != "high", "churn_probability"].max()
+    thresholds = ChurnModel(risk_tiers={"high": 0.5, "medium": 0.2}, tier_by="probability")
+    tiers = thresholds.risk_tier(pd.Series([0.7, 0.5, 0.3, 0.2, 0.1]))
+    assert tiers.tolist() == ["high", "high", "medium", "medium", "low"]
+
+
+def test_scoring_data_problems_are_refused(fitted):
+    model, X, _, _ = fitted
+    with pytest.raises(DataValidationError, match="lacks 1 feature.*'noise'"):
+        model.churn_probability(X.drop(columns="noise"))
+    unseen = X.head(5).assign(plan=["basic", "gold", "gold", "pro", "vip"])
+    with pytest.raises(DataValidationError, match="'plan' has 3 row.*not seen in training"):
+        model.churn_probability(unseen)
+    with pytest.raises(DataValidationError, match="was numeric in training"):
+        model.churn_probability(X.head(5).assign(noise="x"))
+    tolerant = ChurnModel(unknown_categories="missing").fit(X, _synthetic(4000, 2)[1])
+    with pytest.warns(UserWarning, match="scored as missing values"):
+        assert tolerant.churn_probability(unseen).notna().all()
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        ChurnModel().churn_probability(X)
+
+
+def test_training_data_problems_are_refused():
+    X, y, _ = _synthetic(300, seed=4)
+    with pytest.raises(DataValidationError, match="one class only.*all 300 customers retained"):
+        ChurnModel().fit(X, y * 0)
+    few = pd.Series(0, index=X.index)
+    few.iloc[:5] = 1
+    with pytest.raises(DataValidationError, match="only 5 churned customer.*make_churn_panel"):
+        ChurnModel().fit(X, few)
+    with pytest.raises(DataValidationError, match="y has 299 labels but X has 300 rows"):
+        ChurnModel().fit(X, y.iloc[1:])
+    with pytest.raises(DataValidationError, match="date column.*'signup'"):
+        ChurnModel().fit(X.assign(signup=pd.Timestamp("2024-01-01")), y)
+
+
+def test_save_and_load_keep_scores_and_metadata(tmp_path, shop):
+    transactions, customers = shop
+    X, y = make_churn_dataset(
+        transactions, customers, cutoff="2024-09-30", horizon=90, label="non_contractual"
+    )
+    model = ChurnModel().fit(X, y)
+    metrics = model.evaluate(X, y)
+    path = model.save(tmp_path / "churn.joblib", metrics=metrics)
+    loaded = ChurnModel.load(path)
+    pd.testing.assert_series_equal(loaded.churn_probability(X), model.churn_probability(X))
+    metadata = loaded.metadata_
+    assert metadata["label_description"].startswith("churned = no purchase in the 90 days")
+    assert metadata["cutoffs"] == ["2024-09-30"]
+    assert metadata["features"] == model.feature_names_
+    assert metadata["categories"]["region"] == sorted(customers["region"].unique())
+    assert set(metadata["versions"]) >= {"crm_analytics", "scikit-learn", "numpy", "pandas"}
+    assert metadata["metrics"][0]["roc_auc"] == pytest.approx(metrics.loc["model", "roc_auc"])
+    with pytest.raises(DataValidationError, match="no saved churn model"):
+        ChurnModel.load(tmp_path / "absent.joblib")
