@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator
 from sklearn.isotonic import IsotonicRegression
 
 from crm_analytics.churn._inputs import examples
+from crm_analytics.clv import BetaGeoFitter
 from crm_analytics.exceptions import ConvergenceError, DataValidationError, NotFittedError
 
 __all__ = ["PAliveBaseline", "RecencyBaseline"]
@@ -17,13 +18,6 @@ _BG_NBD_INPUTS = ("frequency", "recency", "T")
 # BG/NBD is fitted in weeks: the likelihood is the same up to the scale of alpha, and the
 # optimiser is better conditioned than with rates per day.
 _DAYS_PER_UNIT = 7.0
-
-
-def _bg_nbd_fitter(penalizer_coef: float):
-    """The BG/NBD implementation behind the baseline (the one line to swap)."""
-    from lifetimes import BetaGeoFitter
-
-    return BetaGeoFitter(penalizer_coef=penalizer_coef)
 
 
 def _require(X: pd.DataFrame, columns: tuple[str, ...], who: str) -> None:
@@ -115,10 +109,10 @@ class PAliveBaseline(BaseEstimator):
         """Fit BG/NBD on ``frequency``, ``recency`` and ``T`` (``y`` is ignored)."""
         _require(X, _BG_NBD_INPUTS, "PAliveBaseline")
         frequency, recency, T = self._inputs(X)
-        fitter = _bg_nbd_fitter(self.penalizer_coef)
+        fitter = BetaGeoFitter(penalizer_coef=self.penalizer_coef)
         try:
             fitter.fit(frequency, recency, T)
-        except Exception as error:
+        except ConvergenceError as error:
             raise ConvergenceError(
                 f"BG/NBD did not converge on {len(X)} customers ({error}); raise "
                 "penalizer_coef (e.g. 0.01) or use more customers"

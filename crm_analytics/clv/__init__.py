@@ -1,0 +1,38 @@
+"""Customer lifetime value: the BG/NBD family, Gamma-Gamma spend, discounted CLV and evaluation.
+
+The fitters are drop-ins for lifetimes' classes of the same names: the same ``fit`` call,
+``params_`` keys and prediction methods, computed by our own vectorised likelihoods.
+"""
+
+from __future__ import annotations
+
+from crm_analytics.clv.beta_geo import BetaGeoFitter, ModifiedBetaGeoFitter
+from crm_analytics.clv.evaluation import (
+    compare_models,
+    conditional_expectations,
+    expected_purchases_matrix,
+    holdout_metrics,
+    holdout_predictions,
+    period_transactions,
+    probability_alive_history,
+    probability_alive_matrix,
+    tracking_transactions,
+)
+from crm_analytics.clv.gamma_gamma import GammaGammaFitter
+from crm_analytics.clv.value import customer_lifetime_value
+
+__all__ = [
+    "BetaGeoFitter",
+    "GammaGammaFitter",
+    "ModifiedBetaGeoFitter",
+    "compare_models",
+    "conditional_expectations",
+    "customer_lifetime_value",
+    "expected_purchases_matrix",
+    "holdout_metrics",
+    "holdout_predictions",
+    "period_transactions",
+    "probability_alive_history",
+    "probability_alive_matrix",
+    "tracking_transactions",
+]
