@@ -148,7 +148,7 @@ class ModelConfig:
     )
     risk_tier_by: str = _option("share", "risk tiers by share of customers or probability")
     n_reasons: int = _option(3, "churn reasons per customer")
-    n_clusters: int = _option(4, "customer clusters")
+    n_clusters: int | None = _option(None, "customer clusters (default: chosen from the data)")
     new_days: int = _option(90, "lifecycle: first purchase within this many days is new")
     lost_days: int = _option(365, "lifecycle: no purchase for this many days is lost")
     p_alive_threshold: float = _option(0.5, "lifecycle: P(alive) below this is at risk")
@@ -282,7 +282,7 @@ class ScoringConfig:
                     f"[model] as_of = {model.as_of!r} is not a date; write it as YYYY-MM-DD"
                 )
         for key in ("horizon_days", "clv_months", "rfm_bins", "n_clusters", "new_days"):
-            if getattr(model, key) < 1:
+            if getattr(model, key) is not None and getattr(model, key) < 1:
                 raise DataValidationError(
                     f"[model] {key} must be at least 1, got {getattr(model, key)}"
                 )
@@ -302,6 +302,11 @@ class ScoringConfig:
         for name in model.models:
             _check_choice("model", "models", name, MODELS)
         _check_choice("model", "value_tier_basis", model.value_tier_basis, ("clv", "revenue"))
+        if model.value_tier_basis == "clv" and "clv" not in model.models:
+            raise DataValidationError(
+                "[model] value_tier_basis = 'clv' needs the clv model; add 'clv' to models or "
+                "set value_tier_basis = 'revenue'"
+            )
         _check_choice("model", "risk_tier_by", model.risk_tier_by, ("share", "probability"))
         shares = model.value_tier_shares
         if len(shares) != 2 or not 0 < shares[0] < shares[1] < 1:
