@@ -147,6 +147,9 @@ class ModelConfig:
         {"high": 0.1, "medium": 0.3}, "churn risk tiers, name=share of customers (or threshold)"
     )
     risk_tier_by: str = _option("share", "risk tiers by share of customers or probability")
+    churn_estimator: str = _option(
+        "boosting", "churn classifier: boosting (gradient boosting) or logistic (faster)"
+    )
     n_reasons: int = _option(3, "churn reasons per customer")
     n_clusters: int | None = _option(None, "customer clusters (default: chosen from the data)")
     new_days: int = _option(90, "lifecycle: first purchase within this many days is new")
@@ -307,6 +310,7 @@ class ScoringConfig:
                 "[model] value_tier_basis = 'clv' needs the clv model; add 'clv' to models or "
                 "set value_tier_basis = 'revenue'"
             )
+        _check_choice("model", "churn_estimator", model.churn_estimator, ("boosting", "logistic"))
         _check_choice("model", "risk_tier_by", model.risk_tier_by, ("share", "probability"))
         shares = model.value_tier_shares
         if len(shares) != 2 or not 0 < shares[0] < shares[1] < 1:

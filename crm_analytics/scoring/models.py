@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy
 import sklearn
+from sklearn.linear_model import LogisticRegression
 
 import crm_analytics
 from crm_analytics.churn import ChurnModel, make_churn_dataset
@@ -238,7 +239,8 @@ def fit_models(
     - ``churn``: a ``ChurnModel`` trained on the customers' features ``horizon_days`` before
       ``as_of``, labelled churned when they did not buy in the ``horizon_days`` that followed
       (so the model learns from outcomes already seen by ``as_of``); with the customer
-      ``attributes`` as extra features. It is skipped, with a warning, when the history is
+      ``attributes`` as extra features; gradient boosting, or a logistic regression with
+      ``churn_estimator = "logistic"``. It is skipped, with a warning, when the history is
       shorter than that or has fewer than ``ChurnModel().min_positives`` churned or retained
       customers.
 
@@ -324,7 +326,11 @@ def _fit_churn(
         label="non_contractual",
         observation_end=as_of,
     )
+    estimator = None
+    if fitted.model.churn_estimator == "logistic":
+        estimator = LogisticRegression(max_iter=1000)
     churn_model = ChurnModel(
+        estimator,
         risk_tiers=fitted.model.risk_tiers,
         tier_by=fitted.model.risk_tier_by,
         unknown_categories="missing",
