@@ -1,4 +1,4 @@
-"""Customer segmentation: RFM scores and segments, value tiers, lifecycle stages.
+"""Customer segmentation: RFM scores and segments, value tiers, lifecycle stages, clusters.
 
 Every function returns pandas objects indexed by customer_id; the estimators learn their
 edges on one period and apply them unchanged to the next, so segments stay comparable.
@@ -6,6 +6,7 @@ edges on one period and apply them unchanged to the next, so segments stay compa
 
 from __future__ import annotations
 
+from crm_analytics.segmentation.clustering import CustomerClusterer
 from crm_analytics.segmentation.lifecycle import LIFECYCLE_STAGES, lifecycle_stages
 from crm_analytics.segmentation.rfm import DEFAULT_SEGMENT_MAP, RFMScorer, rfm_segments
 from crm_analytics.segmentation.tiers import (
@@ -22,6 +23,7 @@ __all__ = [
     "LIFECYCLE_STAGES",
     "VALUE_CLASSES",
     "Concentration",
+    "CustomerClusterer",
     "RFMScorer",
     "concentration",
     "lifecycle_stages",
