@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, RobustScaler
@@ -55,7 +55,7 @@ class CustomerClusterer(BaseEstimator):
     ``RobustScaler`` and the clustering model.
 
     With ``n_clusters="auto"`` each k in ``k_range`` is fitted on a random sample of at
-    most ``sample_size`` customers and scored: k-means by the silhouette (on at most 4,000
+    most ``sample_size`` customers and scored: k-means by the silhouette (on a random 4,000
     of them), the Gaussian mixture by BIC; the best k is then fitted on all customers.
     k-means on more than ``minibatch_above`` customers uses ``MiniBatchKMeans``.
 
@@ -173,12 +173,12 @@ class CustomerClusterer(BaseEstimator):
         log_mask = self._log_mask(frame, features, values)
         transform = FunctionTransformer(_log1p_columns, kw_args={"columns": log_mask})
         preprocess = Pipeline([("log", transform), ("scale", RobustScaler())])
+        scaled = preprocess.fit_transform(values)
         rng = np.random.default_rng(self.random_state)
         if len(frame) > self.sample_size:
-            sample = values[rng.choice(len(frame), self.sample_size, replace=False)]
+            scaled_sample = scaled[rng.choice(len(frame), self.sample_size, replace=False)]
         else:
-            sample = values
-        scaled_sample = preprocess.fit(values).transform(sample)
+            scaled_sample = scaled[rng.permutation(len(frame))]
         distinct = np.unique(scaled_sample, axis=0).shape[0]
         if distinct < 2:
             raise DataValidationError(
@@ -197,11 +197,10 @@ class CustomerClusterer(BaseEstimator):
             self.n_clusters_ = candidates[0]
         logger.info("clustering %d customers into %d clusters", len(frame), self.n_clusters_)
         model = self._model(self.n_clusters_, len(frame))
+        raw_labels = model.fit_predict(scaled)
         self.pipeline_ = Pipeline([*preprocess.steps, ("model", model)])
-        self.pipeline_.steps[-1][1].fit(preprocess.transform(values))
         self.features_ = features
         self.log_features_ = [name for name, log in zip(features, log_mask, strict=True) if log]
-        raw_labels = self.pipeline_.predict(values)
         self.label_map_ = self._order_by_revenue(frame, raw_labels)
         self.labels_ = pd.Series(self.label_map_[raw_labels], index=frame.index, name="cluster")
         self.profile_ = self._build_profile(frame, self.labels_)
@@ -325,22 +324,20 @@ class CustomerClusterer(BaseEstimator):
         return KMeans(n_clusters=k, n_init=4, random_state=self.random_state)
 
     def _score_ks(self, scaled: np.ndarray, candidates: list[int]) -> pd.Series:
+        # the sample is in random order: its head is a random subsample, scored for every k
+        # against one distance matrix instead of recomputing distances per k
+        scored = min(_SILHOUETTE_SAMPLE, len(scaled))
+        distances = None if self.algorithm == "gmm" else pairwise_distances(scaled[:scored])
         scores = {}
         for k in candidates:
-            model = self._model(k, len(scaled)).fit(scaled)
-            if self.algorithm == "gmm":
+            model = self._model(k, len(scaled))
+            labels = model.fit_predict(scaled)
+            if distances is None:
                 scores[k] = model.bic(scaled)
-                continue
-            labels = model.labels_
-            if np.unique(labels).size < 2:
+            elif np.unique(labels[:scored]).size < 2:
                 scores[k] = -1.0
-                continue
-            scores[k] = silhouette_score(
-                scaled,
-                labels,
-                sample_size=min(_SILHOUETTE_SAMPLE, len(scaled)),
-                random_state=self.random_state,
-            )
+            else:
+                scores[k] = silhouette_score(distances, labels[:scored], metric="precomputed")
         return pd.Series(
             scores, name="bic" if self.algorithm == "gmm" else "silhouette"
         ).rename_axis("k")
