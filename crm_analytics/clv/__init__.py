@@ -1,4 +1,4 @@
-"""Customer lifetime value: the BG/NBD family, Pareto/NBD, Gamma-Gamma spend, discounted CLV and evaluation.
+"""Customer lifetime value: BG/NBD family, Pareto/NBD, Gamma-Gamma spend, discounted CLV, evaluation.
 
 The fitters are drop-ins for lifetimes' classes of the same names: the same ``fit`` call,
 ``params_`` keys and prediction methods, computed by our own vectorised likelihoods.

@@ -21,13 +21,16 @@ logarithms.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import betaln, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from crm_analytics.clv._base import Sample, dot
 from crm_analytics.clv._transaction import TransactionFitter, histories, horizon, shaped
 from crm_analytics.exceptions import DataValidationError
 
 __all__ = ["ParetoNBDFitter"]
+
+# Step on the log-parameters of the central differences of the hypergeometric terms.
+_STEP = 1e-5
 
 
 def log_hyp2f1(a, b, c, z):
@@ -41,12 +44,6 @@ def log_hyp2f1(a, b, c, z):
     return (c - a - b) * np.log1p(-z) + np.log(hyp2f1(c - a, c - b, c, z))
 
 
-def _log1mexp(value):
-    """``log(1 - exp(value))`` for ``value <= 0``, accurate at both ends (-inf at 0)."""
-    with np.errstate(divide="ignore"):
-        return np.where(value > -np.log(2), np.log(-np.expm1(value)), np.log1p(-np.exp(value)))
-
-
 def _log_alive_term(params, frequency, T):
     """``log[(alpha + T)^-(r + x) (beta + T)^-s]``: buying ``x`` times and alive at ``T``."""
     r, alpha, s, beta = params
@@ -54,31 +51,67 @@ def _log_alive_term(params, frequency, T):
 
 
 def _log_tail(params, frequency, y):
-    """``log F(y)``, the hypergeometric term of the likelihood at time ``y``."""
+    """``log F(y)``, the hypergeometric term of the likelihood at time ``y``.
+
+    The parameters may be arrays broadcasting against ``frequency`` and ``y``.
+    """
     r, alpha, s, beta = params
     rsx = r + s + frequency
-    largest = max(alpha, beta)
-    second = s + 1 if alpha >= beta else r + frequency
-    return log_hyp2f1(rsx, second, rsx + 1, abs(alpha - beta) / (largest + y)) - rsx * np.log(
-        largest + y
-    )
+    largest = np.maximum(alpha, beta)
+    second = np.where(alpha >= beta, s + 1, r + frequency)
+    z = np.abs(alpha - beta) / (largest + y)
+    return log_hyp2f1(rsx, second, rsx + 1, z) - rsx * np.log(largest + y)
 
 
-def _log_died_term(params, frequency, tail_at_recency, tail_at_age):
-    """``log[s / (r + s + x) (F(t_x) - F(T))]``: the probability of dying in ``(t_x, T]``."""
-    r, _, s, _ = params
-    # F decreases in y, so F(T) <= F(t_x); the clip only absorbs rounding (equal when t_x = T).
-    gap = _log1mexp(np.minimum(tail_at_age - tail_at_recency, 0.0))
-    return np.log(s) - np.log(r + s + frequency) + tail_at_recency + gap
+def _log_tail_and_derivatives(params, frequency, y):
+    """``log F(y)`` and its derivatives in the four parameters, shape ``(4, n)``.
+
+    The derivatives of the hypergeometric term in its parameters have no closed form; they
+    are taken by central differences on the log-parameters, over the distinct
+    (frequency, time) pairs only.
+    """
+    steps = np.concatenate([np.zeros((1, 4)), np.eye(4) * _STEP, -np.eye(4) * _STEP])
+    grid = params * np.exp(steps)
+    values = _log_tail([grid[:, [j]] for j in range(4)], frequency, y)
+    derivatives = (values[1:5] - values[5:9]) / (2 * _STEP * params[:, None])
+    return values[0], derivatives
+
+
+def _log_died_term(log_share, tail_at_recency, tail_at_age):
+    """``log[s / (r + s + x) (F(t_x) - F(T))]``: the probability of dying in ``(t_x, T]``.
+
+    ``log(-expm1(.))`` is exact near 0 (``t_x`` close to ``T``) and accurate to 1e-16 in
+    absolute terms elsewhere, which is what a term added to ``log F(t_x)`` needs; F decreases
+    in time, so the clip only absorbs rounding (and gives -inf when ``t_x = T``).
+    """
+    with np.errstate(divide="ignore"):
+        gap = np.log(-np.expm1(np.minimum(tail_at_age - tail_at_recency, 0.0)))
+    return log_share + tail_at_recency + gap
 
 
 def _log_dropout_terms(params, frequency, recency, T):
     """Log of the 'alive at T' and 'died in (t_x, T]' terms of the bracket in L."""
+    r, _, s, _ = params
     alive = _log_alive_term(params, frequency, T)
     died = _log_died_term(
-        params, frequency, _log_tail(params, frequency, recency), _log_tail(params, frequency, T)
+        np.log(s) - np.log(r + s + frequency),
+        _log_tail(params, frequency, recency),
+        _log_tail(params, frequency, T),
     )
     return alive, died
+
+
+def _alive_gradient(params, frequency, T):
+    """Derivatives of `_log_alive_term` in r, alpha, s, beta, shape ``(4, n)``."""
+    r, alpha, s, beta = params
+    return np.stack(
+        [
+            -np.log(alpha + T),
+            -(r + frequency) / (alpha + T),
+            -np.log(beta + T),
+            -s / (beta + T),
+        ]
+    )
 
 
 def _lifetime_share(s: float, log_ratio):
@@ -149,24 +182,53 @@ class ParetoNBDFitter(TransactionFitter):
 
     def _log_likelihood(
         self, params: np.ndarray, sample: Sample, gradient: bool
-    ) -> tuple[float, None]:
+    ) -> tuple[float, np.ndarray | None]:
         r, alpha, s, beta = params
-        levels = sample.frequency_levels
+        levels, level_codes = sample.frequency_levels, sample.frequency_codes
+        level_weights, weights = sample.level_weights, sample.weights
         per_level = gammaln(r + levels) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        log_share = np.log(s) - np.log(r + s + levels)
         # The hypergeometric terms depend on (x, t_x) or (x, T) only: one evaluation per pair.
         age_frequency, ages, age_codes = sample.paired("T")
         recency_frequency, recencies, recency_codes = sample.paired("recency")
+        if gradient:
+            tail_age, tail_age_gradient = _log_tail_and_derivatives(params, age_frequency, ages)
+            tail_recency, tail_recency_gradient = _log_tail_and_derivatives(
+                params, recency_frequency, recencies
+            )
+        else:
+            tail_age = _log_tail(params, age_frequency, ages)
+            tail_recency = _log_tail(params, recency_frequency, recencies)
         alive = _log_alive_term(params, age_frequency, ages)[age_codes]
-        died = _log_died_term(
-            params,
-            sample.columns["frequency"],
-            _log_tail(params, recency_frequency, recencies)[recency_codes],
-            _log_tail(params, age_frequency, ages)[age_codes],
+        at_recency, at_age = tail_recency[recency_codes], tail_age[age_codes]
+        died = _log_died_term(log_share[level_codes], at_recency, at_age)
+        per_row = np.logaddexp(alive, died)
+        total = dot(level_weights, per_level) + dot(weights, per_row)
+        if not gradient:
+            return total, None
+        # d log(F(t_x) - F(T)) = (F(t_x) dlog F(t_x) - F(T) dlog F(T)) / (F(t_x) - F(T)); with
+        # the row's share of 'died' in L this is weighted by s / (r + s + x) F(.) / bracket,
+        # bounded even when t_x is close to T.
+        by_recency = weights * np.exp(log_share[level_codes] + at_recency - per_row)
+        by_age = weights * np.exp(log_share[level_codes] + at_age - per_row)
+        alive_weight = weights * np.exp(alive - per_row)
+        died_weight = by_recency - by_age
+        grad = (
+            _alive_gradient(params, age_frequency, ages)
+            @ np.bincount(age_codes, alive_weight, minlength=len(ages))
+            + tail_recency_gradient
+            @ np.bincount(recency_codes, by_recency, minlength=len(recencies))
+            - tail_age_gradient @ np.bincount(age_codes, by_age, minlength=len(ages))
         )
-        total = dot(sample.level_weights, per_level) + dot(
-            sample.weights, np.logaddexp(alive, died)
-        )
-        return total, None
+        level_died = np.bincount(level_codes, died_weight, minlength=len(levels))
+        share_per_rate = dot(level_died, 1 / (r + s + levels))
+        grad += [
+            dot(level_weights, digamma(r + levels) - digamma(r) + np.log(alpha)) - share_per_rate,
+            level_weights.sum() * r / alpha,
+            level_weights.sum() * np.log(beta) + level_died.sum() / s - share_per_rate,
+            level_weights.sum() * s / beta,
+        ]
+        return total, grad
 
     def _log_dropout_terms(self, frequency, recency, T):
         return _log_dropout_terms(
