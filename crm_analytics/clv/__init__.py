@@ -1,4 +1,4 @@
-"""Customer lifetime value: the BG/NBD family, Gamma-Gamma spend, discounted CLV and evaluation.
+"""Customer lifetime value: BG/NBD family, Pareto/NBD, Gamma-Gamma spend, discounted CLV, evaluation.
 
 The fitters are drop-ins for lifetimes' classes of the same names: the same ``fit`` call,
 ``params_`` keys and prediction methods, computed by our own vectorised likelihoods.
@@ -19,12 +19,14 @@ from crm_analytics.clv.evaluation import (
     tracking_transactions,
 )
 from crm_analytics.clv.gamma_gamma import GammaGammaFitter
+from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
 from crm_analytics.clv.value import customer_lifetime_value
 
 __all__ = [
     "BetaGeoFitter",
     "GammaGammaFitter",
     "ModifiedBetaGeoFitter",
+    "ParetoNBDFitter",
     "compare_models",
     "conditional_expectations",
     "customer_lifetime_value",

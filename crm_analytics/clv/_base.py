@@ -18,7 +18,7 @@ import json
 import logging
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -243,6 +243,9 @@ class Sample:
     frequency_levels: np.ndarray
     frequency_codes: np.ndarray
     level_weights: np.ndarray
+    _pairs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def collapse(cls, columns: dict[str, np.ndarray], weights: np.ndarray) -> Sample:
@@ -275,6 +278,26 @@ class Sample:
         return Sample(
             columns, self.weights, self.frequency_levels, self.frequency_codes, self.level_weights
         )
+
+    def paired(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct ``(frequency, name)`` pairs, and the pair of each row (computed once).
+
+        Likelihood terms depending on the frequency and one time column only (Pareto/NBD's
+        hypergeometric terms) are computed once per pair: far fewer pairs than rows.
+
+        Examples
+        --------
+        >>> sample = Sample.collapse(
+        ...     {"frequency": np.array([1.0, 1.0]), "T": np.array([4.0, 4.0]),
+        ...      "recency": np.array([2.0, 3.0])}, np.ones(2))
+        >>> frequency, values, codes = sample.paired("T")
+        >>> frequency.tolist(), values.tolist(), codes.tolist()
+        ([1.0], [4.0], [0, 0])
+        """
+        if name not in self._pairs:
+            (frequency, values), codes = unique_rows(self.columns["frequency"], self.columns[name])
+            self._pairs[name] = (frequency, values, codes)
+        return self._pairs[name]
 
 
 LogLikelihood = Callable[[np.ndarray, Sample, bool], tuple[float, np.ndarray | None]]
