@@ -55,7 +55,7 @@ def plot_segment_shares(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     >>> table = pd.DataFrame({"customer_share": [0.2, 0.8], "revenue_share": [0.7, 0.3]},
     ...                      index=pd.Index(["Champions", "Lost"], name="rfm_segment"))
     >>> ax = plot_segment_shares(table)
-    >>> [round(bar.get_width(), 1) for bar in ax.patches]
+    >>> [round(float(bar.get_width()), 1) for bar in ax.patches]
     [0.2, 0.8, 0.7, 0.3]
     """
     columns = [column for column in _SHARES if column in table.columns]
@@ -92,7 +92,7 @@ def plot_segment_metric(
     >>> table = pd.DataFrame({"mean_churn_probability": [0.1, 0.7]},
     ...                      index=pd.Index(["Champions", "Lost"], name="rfm_segment"))
     >>> ax = plot_segment_metric(table, "mean_churn_probability")
-    >>> [bar.get_width() for bar in ax.patches]
+    >>> [float(bar.get_width()) for bar in ax.patches]
     [0.1, 0.7]
     """
     if column not in table.columns:

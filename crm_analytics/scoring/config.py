@@ -138,6 +138,9 @@ class ModelConfig:
     discount_rate: float = _option(0.01, "monthly discount rate of the CLV")
     margin: float = _option(1.0, "share of spend that is profit (1 values revenue)")
     models: list[str] = _option(list(MODELS), f"models to fit, among {', '.join(MODELS)}")
+    transaction_model: str = _option(
+        "bgnbd", "purchase model of the CLV: bgnbd, or mbgnbd (one-time buyers may have left)"
+    )
     rfm_bins: int = _option(5, "RFM score levels")
     value_tier_basis: str = _option("clv", "value tiers from predicted clv or past revenue")
     value_tier_shares: list[float] = _option(
@@ -310,6 +313,7 @@ class ScoringConfig:
                 "[model] value_tier_basis = 'clv' needs the clv model; add 'clv' to models or "
                 "set value_tier_basis = 'revenue'"
             )
+        _check_choice("model", "transaction_model", model.transaction_model, ("bgnbd", "mbgnbd"))
         _check_choice("model", "churn_estimator", model.churn_estimator, ("boosting", "logistic"))
         _check_choice("model", "risk_tier_by", model.risk_tier_by, ("share", "probability"))
         shares = model.value_tier_shares

@@ -1,7 +1,8 @@
 """Fitting the scoring models as of a date, and saving them to (and loading them from) a folder.
 
 A model folder holds one file per model, in each model's own format (``bgnbd.json`` and
-``gamma_gamma.json`` from the CLV fitters' ``save``, ``churn.joblib`` from ``ChurnModel.save``,
+``gamma_gamma.json`` from the CLV fitters' ``save`` (``bgnbd.json`` holds the MBG/NBD model
+when that one is configured), ``churn.joblib`` from ``ChurnModel.save``,
 ``rfm.joblib`` and ``clusterer.joblib`` for the scikit-learn style segmentation estimators),
 ``config.toml`` (the model settings used) and ``metadata.json`` (as-of date, customers, the
 fitted parameters, library versions, and why a model was left out).
@@ -26,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 
 import crm_analytics
 from crm_analytics.churn import ChurnModel, make_churn_dataset
-from crm_analytics.clv import BetaGeoFitter, GammaGammaFitter
+from crm_analytics.clv import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import CUSTOMER_ID, DATE
 from crm_analytics.scoring import steps
@@ -57,7 +58,8 @@ class FittedModels:
     n_customers : int
         Customers with a purchase up to ``as_of``.
     rfm, clusterer, transaction_model, spend_model, churn_model : fitted model or None
-        ``RFMScorer``, ``CustomerClusterer``, ``BetaGeoFitter``, ``GammaGammaFitter`` and
+        ``RFMScorer``, ``CustomerClusterer``, ``BetaGeoFitter`` (or ``ModifiedBetaGeoFitter``),
+        ``GammaGammaFitter`` and
         ``ChurnModel``; None when not asked for (``model.models``) or not fittable.
     skipped : dict
         Model name to the reason it was asked for but not fitted (too little data).
@@ -68,7 +70,7 @@ class FittedModels:
     n_customers: int
     rfm: Any = None
     clusterer: Any = None
-    transaction_model: BetaGeoFitter | None = None
+    transaction_model: BetaGeoFitter | ModifiedBetaGeoFitter | None = None
     spend_model: GammaGammaFitter | None = None
     churn_model: ChurnModel | None = None
     skipped: dict[str, str] = field(default_factory=dict)
@@ -81,7 +83,7 @@ class FittedModels:
                 name: [float(value) for value in values] for name, values in self.rfm.edges_.items()
             }
         if self.transaction_model is not None:
-            params["bgnbd"] = _plain(self.transaction_model.params_)
+            params[self.model.transaction_model] = _plain(self.transaction_model.params_)
         if self.spend_model is not None:
             params["gamma_gamma"] = _plain(self.spend_model.params_)
         if self.clusterer is not None:
@@ -158,7 +160,7 @@ class FittedModels:
         loaders = {
             "rfm": lambda path: joblib.load(path),
             "clusterer": lambda path: joblib.load(path),
-            "transaction_model": BetaGeoFitter.load,
+            "transaction_model": _TRANSACTION_MODELS[config.model.transaction_model].load,
             "spend_model": GammaGammaFitter.load,
             "churn_model": ChurnModel.load,
         }
@@ -191,6 +193,7 @@ class FittedModels:
         return savers
 
 
+_TRANSACTION_MODELS = {"bgnbd": BetaGeoFitter, "mbgnbd": ModifiedBetaGeoFitter}
 _FILES = {
     "rfm": "rfm.joblib",
     "clusterer": "clusterer.joblib",
@@ -234,7 +237,8 @@ def fit_models(
 
     - ``rfm``: RFM score edges (``RFMScorer``) on the customers' summaries;
     - ``clusters``: a ``CustomerClusterer`` on the same summaries;
-    - ``clv``: BG/NBD on every customer (daily time unit) and Gamma-Gamma on the repeat
+    - ``clv``: BG/NBD (or MBG/NBD with ``transaction_model = "mbgnbd"``) on every customer
+      (daily time unit) and Gamma-Gamma on the repeat
       buyers with positive spend;
     - ``churn``: a ``ChurnModel`` trained on the customers' features ``horizon_days`` before
       ``as_of``, labelled churned when they did not buy in the ``horizon_days`` that followed
@@ -292,7 +296,8 @@ def attributes_of(customers: pd.DataFrame | None, config: ScoringConfig) -> pd.D
 
 def _fit_clv(fitted: FittedModels, summary: pd.DataFrame) -> None:
     penalizer = fitted.model.penalizer_coef
-    fitted.transaction_model = BetaGeoFitter(penalizer_coef=penalizer).fit(summary)
+    transaction_model = _TRANSACTION_MODELS[fitted.model.transaction_model]
+    fitted.transaction_model = transaction_model(penalizer_coef=penalizer).fit(summary)
     repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
     if len(repeat) < _MIN_REPEAT_BUYERS:
         fitted.skipped["spend_model"] = (

@@ -13,6 +13,7 @@ import pandas as pd
 from crm_analytics._checks import require_columns, require_datetime, require_frame
 from crm_analytics.churn import churn_features
 from crm_analytics.clv import customer_lifetime_value
+from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import AMOUNT, CUSTOMER_ID, DATE
 from crm_analytics.scoring import steps
 from crm_analytics.scoring.config import ScoringConfig
@@ -71,7 +72,11 @@ def score_customers(
         ``models`` are given, else to the last transaction day.
     models : FittedModels, optional
         Models from :func:`~crm_analytics.scoring.fit_models` (or ``FittedModels.load``);
-        fitted on the data as of the as-of date when not given.
+        fitted on the data as of the as-of date when not given. They must include every
+        model of ``config.model.models``; their own settings (RFM bins, clusters, the churn
+        label's horizon, risk tiers) are the ones they were fitted with, while the scoring
+        terms (horizon, CLV months, discount rate, margin, value tiers, lifecycle windows)
+        come from ``config``.
 
     Returns
     -------
@@ -132,7 +137,8 @@ def score_customers(
             models = fit_models(
                 transactions, customers, config=config.replace("model", as_of=str(as_of.date()))
             )
-    wanted = models.model.models
+    wanted = config.model.models
+    _check_fitted(models, wanted)
     with _step("summary", timings):
         summary = summary_as_of(transactions, as_of)
     parts = []
@@ -229,6 +235,31 @@ def _churn_columns(
     if reasons:
         columns = columns.join(churn_model.reasons(features, n_reasons=len(reasons)))
     return columns
+
+
+# The fitted object each model of config.model.models needs (lifecycle needs none).
+_NEEDS = {
+    "rfm": "rfm",
+    "clusters": "clusterer",
+    "clv": "transaction_model",
+    "churn": "churn_model",
+}
+
+
+def _check_fitted(models: FittedModels, wanted: list[str]) -> None:
+    absent = [
+        name
+        for name in wanted
+        if name in _NEEDS
+        and getattr(models, _NEEDS[name]) is None
+        and _NEEDS[name] not in models.skipped
+    ]
+    if absent:
+        raise DataValidationError(
+            f"the models given were not fitted for {', '.join(map(repr, absent))} (fitted as of "
+            f"{models.as_of.date()} with models = {models.model.models}); refit them with those "
+            "models, or leave them out of the config's models"
+        )
 
 
 @contextmanager
