@@ -276,7 +276,7 @@ def fit_models(
     if "churn" in model.models:
         _fit_churn(fitted, transactions, attributes_of(customers, config), as_of)
     for name, reason in fitted.skipped.items():
-        warnings.warn(f"{name} model not fitted: {reason}", stacklevel=2)
+        warnings.warn(f"{name.replace('_', ' ')} not fitted: {reason}", stacklevel=2)
     return fitted
 
 

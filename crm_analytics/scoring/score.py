@@ -132,7 +132,8 @@ def score_customers(
         as_of_setting = models.as_of
     as_of = resolve_as_of(transactions, as_of_setting)
     transactions = transactions[transactions[DATE] < as_of + pd.Timedelta(days=1)]
-    if models is None:
+    given = models is not None
+    if not given:
         with _step("fit models", timings):
             models = fit_models(
                 transactions, customers, config=config.replace("model", as_of=str(as_of.date()))
@@ -178,8 +179,9 @@ def score_customers(
             parts.append(_churn_columns(models, transactions, attributes, summary, config, as_of))
     scored = pd.concat(parts, axis=1).sort_index()
     scored.index.name = CUSTOMER_ID
-    for name, reason in models.skipped.items():
-        warnings.warn(f"{name} not fitted, its columns are empty: {reason}", stacklevel=2)
+    # fit_models has warned already when it ran here.
+    for name, reason in models.skipped.items() if given else ():
+        warnings.warn(f"{name.replace('_', ' ')} not fitted: {reason}", stacklevel=2)
     scored.attrs = {
         "as_of": str(as_of.date()),
         "timings": timings,
