@@ -29,6 +29,10 @@ def _new_axes(ax: Axes | None) -> Axes:
     return ax
 
 
+def _by(table: pd.DataFrame) -> str:
+    return " x ".join(str(name).replace("_", " ") for name in table.index.names)
+
+
 def _labels(table: pd.DataFrame) -> list[str]:
     if table.index.nlevels > 1:
         return [" / ".join(map(str, key)) for key in table.index]
@@ -77,7 +81,7 @@ def plot_segment_shares(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_yticks(positions + height * (len(columns) - 1) / 2, _labels(table))
     ax.invert_yaxis()
     ax.set_xlabel("share of the whole")
-    ax.set_title(f"Customers and value by {' x '.join(map(str, table.index.names))}")
+    ax.set_title(f"Customers and value by {_by(table)}")
     ax.legend(loc="lower right")
     return ax
 
@@ -104,9 +108,7 @@ def plot_segment_metric(
     ax.set_yticks(np.arange(len(table)), _labels(table))
     ax.invert_yaxis()
     ax.set_xlabel(label or column.replace("_", " "))
-    ax.set_title(
-        f"{label or column.replace('_', ' ')} by {' x '.join(map(str, table.index.names))}"
-    )
+    ax.set_title(f"{label or column.replace('_', ' ')} by {_by(table)}")
     return ax
 
 
@@ -141,7 +143,8 @@ def plot_segment_matrix(
     ax.set_yticks(np.arange(grid.shape[0]), [str(label) for label in grid.index])
     for (row, column), number in np.ndenumerate(grid.to_numpy(dtype=float)):
         if np.isfinite(number):
-            ax.text(column, row, f"{number:,.3g}", ha="center", va="center", fontsize=8)
+            text = f"{number:,.0f}" if number == round(number) else f"{number:,.3g}"
+            ax.text(column, row, text, ha="center", va="center", fontsize=8)
     ax.set_xlabel(columns.replace("_", " "))
     ax.set_ylabel(rows.replace("_", " "))
     ax.set_title(
