@@ -68,8 +68,7 @@ def score_customers(
         copied into the result and used by the churn model.
     config : ScoringConfig, optional
         Default ``ScoringConfig()``: 90-day horizon, 12-month CLV at 1% a month, margin 1,
-        every model. ``config.model.as_of`` defaults to the models' as-of date when
-        ``models`` are given, else to the last transaction day.
+        every model. ``config.model.as_of`` defaults to the last transaction day.
     models : FittedModels, optional
         Models from :func:`~crm_analytics.scoring.fit_models` (or ``FittedModels.load``);
         fitted on the data as of the as-of date when not given. They must include every
@@ -127,10 +126,14 @@ def score_customers(
     )
     require_datetime(transactions, DATE, name="transactions")
     timings: dict[str, float] = {}
-    as_of_setting = config.model.as_of
-    if as_of_setting is None and models is not None:
-        as_of_setting = models.as_of
-    as_of = resolve_as_of(transactions, as_of_setting)
+    as_of = resolve_as_of(transactions, config.model.as_of)
+    if models is not None and models.as_of > as_of:
+        warnings.warn(
+            f"the models were fitted as of {models.as_of.date()}, after the as-of date "
+            f"{as_of.date()}: they have seen data the scores should not know; refit them as of "
+            f"{as_of.date()} to reproduce a run of that day",
+            stacklevel=2,
+        )
     transactions = transactions[transactions[DATE] < as_of + pd.Timedelta(days=1)]
     given = models is not None
     if not given:

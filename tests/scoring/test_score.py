@@ -167,3 +167,12 @@ def test_unknown_attribute_names_the_column(shop, config):
     bad = ScoringConfig.from_dict({"customers": {"attributes": ["segment"]}})
     with pytest.raises(DataValidationError, match="'segment' .* not in the customer table"):
         score_customers(transactions, customers, config=bad)
+
+
+def test_models_fitted_after_the_as_of_date_warn(shop, config, models):
+    transactions, customers = shop
+    earlier = config.replace("model", as_of="2025-01-31", models=["rfm", "clv"])
+    with pytest.warns(
+        UserWarning, match="fitted as of 2025-06-28, after the as-of date 2025-01-31"
+    ):
+        score_customers(transactions, customers, config=earlier, models=models)
