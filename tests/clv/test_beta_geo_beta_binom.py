@@ -249,6 +249,16 @@ def test_weights_equal_repeated_rows(model, donations):
     assert full.log_likelihood_ == pytest.approx(model.log_likelihood_, rel=1e-10)
 
 
+def test_penalizer_gives_lifetimes_penalised_estimates(donations):
+    columns = [donations[name] for name in ("frequency", "recency", "n_periods")]
+    ours = BetaGeoBetaBinomFitter(penalizer_coef=0.01).fit(*columns, donations["weights"])
+    theirs = lifetimes.BetaGeoBetaBinomFitter(penalizer_coef=0.01).fit(
+        *columns, donations["weights"]
+    )
+    np.testing.assert_allclose(ours.params_, theirs.params_, rtol=1e-4)
+    assert ours.params_["delta"] < 2.5
+
+
 def test_predictions_keep_the_customer_index(model, donations):
     by_frame = model.conditional_probability_alive(1, donations)
     assert by_frame.name == "p_alive" and by_frame.index.equals(donations.index)
