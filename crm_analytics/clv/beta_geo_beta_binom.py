@@ -119,6 +119,25 @@ class _Terms:
         return logsumexp(self.log_terms, axis=1)
 
 
+def _log_sums(params, frequency, first, n_periods, *, choose=False):
+    """Per history (1-D whole-number arrays), the log of the sum of its terms and of its last.
+
+    Normalised by ``B(alpha, beta) B(gamma, delta)``: with ``first = t_x``, the log-likelihood
+    and the log-probability of being alive through the ``n`` opportunities; with
+    ``first = x`` and ``choose``, ``log P(X(n) = x)`` (FHS 2010, eq. 7).
+    """
+    frequency, first, n_periods = (
+        values.astype(np.int64) for values in (frequency, first, n_periods)
+    )
+    log_sum, log_last = np.empty(len(frequency)), np.empty(len(frequency))
+    for rows in _blocks(len(frequency), int(np.max(n_periods - first))):
+        terms = _Terms(params, frequency[rows], first[rows], n_periods[rows], choose=choose)
+        log_sum[rows] = terms.log_sum()
+        log_last[rows] = terms.log_terms[:, -1]
+    normaliser = betaln(params[0], params[1]) + betaln(params[2], params[3])
+    return log_sum - normaliser, log_last - normaliser
+
+
 class BetaGeoBetaBinomFitter(BaseFitter):
     """BG/BB model of discrete-time repeat transactions, a drop-in for lifetimes' fitter.
 
@@ -225,6 +244,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         return self
 
     def _initial_params(self, sample: Sample) -> np.ndarray:
+        """Uniform Beta(1, 1) mixing distributions for both probabilities."""
         return np.ones(4)
 
     def _log_likelihood(
@@ -278,14 +298,8 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         whole numbers.
         """
         params = np.array(self._unload_params(*self._param_names))
-        x, t_x, n = (values.astype(np.int64) for values in (frequency, recency, n_periods))
-        log_likelihood, log_alive = np.empty(len(x)), np.empty(len(x))
-        for rows in _blocks(len(x), int(np.max(n - t_x))):
-            terms = _Terms(params, x[rows], t_x[rows], n[rows])
-            log_likelihood[rows] = terms.log_sum()
-            log_alive[rows] = terms.log_terms[:, -1] - log_likelihood[rows]
-        log_likelihood -= betaln(params[0], params[1]) + betaln(params[2], params[3])
-        return log_likelihood, log_alive
+        log_likelihood, log_alive = _log_sums(params, frequency, recency, n_periods)
+        return log_likelihood, log_alive - log_likelihood
 
     def _predict(self, formula, name, m_periods_in_future, frequency, recency, n_periods):
         """``formula(future, x, t_x, n, log_alive)`` on the checked, broadcast inputs.
@@ -428,15 +442,14 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         """
         params = np.array(self._unload_params(*self._param_names))
         periods, count = np.broadcast_arrays(_whole(t, "t"), _whole(n, "n"))
-        normaliser = betaln(params[0], params[1]) + betaln(params[2], params[3])
 
         def distinct(periods, count):
             out = np.zeros(len(periods))
             possible = count <= periods
             if possible.any():
-                x, n_periods = count[possible].astype(np.int64), periods[possible].astype(np.int64)
-                terms = _Terms(params, x, x, n_periods, choose=True)
-                out[possible] = np.exp(terms.log_sum() - normaliser)
+                x = count[possible]
+                log_probability, _ = _log_sums(params, x, x, periods[possible], choose=True)
+                out[possible] = np.exp(log_probability)
             return out
 
         values = evaluate_on_unique_rows(distinct, np.ravel(periods), np.ravel(count))

@@ -211,6 +211,20 @@ def test_blocks_give_the_same_likelihood_and_gradient(model, monkeypatch):
     np.testing.assert_allclose(blocked[1], whole[1], rtol=1e-11)
 
 
+def test_blocks_give_the_same_predictions(model, monkeypatch):
+    """Long windows are cut into blocks of histories; the distribution still sums to one."""
+    counts = np.arange(401)
+    whole = model.probability_of_n_purchases_up_to_time(400, counts)
+    assert whole.sum() == pytest.approx(1.0, abs=1e-10)
+    assert counts @ whole == pytest.approx(
+        model.expected_number_of_purchases_up_to_time(400), rel=1e-10
+    )
+    monkeypatch.setattr(bgbb, "_BLOCK_CELLS", 1000)
+    np.testing.assert_allclose(
+        model.probability_of_n_purchases_up_to_time(400, counts), whole, rtol=1e-12
+    )
+
+
 def test_gradient_equals_finite_differences(model):
     frequency, recency, n_periods = every_history(9)
     sample = bgbb.Sample.collapse(
