@@ -39,8 +39,11 @@ def make_shop_export(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulated invoice lines and customer list, as a shop system would export them.
 
-    Orders follow `make_transactions` (BG/NBD purchases, Gamma-Gamma spend). The export then
-    has what real ones have: returns (about 2% of lines come back within a month, as
+    Orders follow `make_transactions` (BG/NBD purchases, Gamma-Gamma spend) with a busier
+    shop than its CDNOW-like defaults: customers sign up all through the 18 months (up to
+    the last four weeks), buy about once a month while active (``r=0.6, alpha=25``) and
+    drop out after a purchase with probability 1/6 on average (``a=1, b=5``). The export
+    then has what real ones have: returns (about 2% of lines come back within a month, as
     invoices numbered ``"C..."`` with negative quantities), lines without a customer id
     (0.5%, e.g. guest checkouts), and exact duplicate lines (0.2%, a double upload).
     Amounts are given as quantity and unit price; dates as text.
@@ -69,7 +72,9 @@ def make_shop_export(
     (True, True)
     """
     rng = np.random.default_rng(seed)
-    transactions, customers = make_transactions(n_customers, seed=seed)
+    transactions, customers = make_transactions(
+        n_customers, seed=seed, acquisition_days=520, r=0.6, alpha=25.0, a=1.0, b=5.0
+    )
     lines = pd.DataFrame(
         {
             "InvoiceNo": transactions["order_id"].map("{:06d}".format),

@@ -167,7 +167,8 @@ class CustomerClusterer(BaseEstimator):
             raise DataValidationError(
                 f"algorithm must be one of {_ALGORITHMS}, got {self.algorithm!r}"
             )
-        features = list(self.features or (self.recency_col, self.frequency_col, self.monetary_col))
+        features = self.features or (self.recency_col, self.frequency_col, self.monetary_col)
+        features = [features] if isinstance(features, str) else list(features)
         frame, values = self._values(summary, features)
         candidates = self._candidate_ks(len(frame))
         log_mask = self._log_mask(frame, features, values)
@@ -185,7 +186,13 @@ class CustomerClusterer(BaseEstimator):
                 f"all {len(frame)} customers have the same {', '.join(features)}; there is "
                 "nothing to cluster: add features that differ between customers"
             )
-        candidates = [k for k in candidates if k < distinct] or [min(candidates)]
+        candidates = [k for k in candidates if k <= distinct]
+        if not candidates:
+            raise DataValidationError(
+                f"the customers have only {distinct} distinct combinations of "
+                f"{', '.join(features)}, fewer than the {self.n_clusters} clusters asked for; "
+                "lower n_clusters or add features that differ between customers"
+            )
         if len(candidates) > 1:
             self.k_scores_ = self._score_ks(scaled_sample, candidates)
             best = (

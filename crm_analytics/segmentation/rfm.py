@@ -167,7 +167,8 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         pandas.DataFrame
             Indexed by customer_id: ``r_score``, ``f_score``, ``m_score`` (1..bins),
             ``fm_score`` (mean of F and M, halves rounded up), ``rfm_cell`` (e.g. ``"545"``;
-            digits joined by ``-`` when bins > 9) and ``rfm_score`` (R + F + M).
+            digits joined by ``-`` when bins > 9) and ``rfm_score`` (R + F + M);
+            ``attrs["bins"]`` records ``bins`` for :func:`rfm_segments`.
         """
         check_is_fitted(self, "edges_")
         frame, raw = self._raw_values(summary)

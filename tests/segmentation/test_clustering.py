@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
@@ -87,5 +88,11 @@ def test_clusterer_errors():
         CustomerClusterer(log_transform=True).fit(summary.assign(average_order_value=-1.0))
     with pytest.raises(DataValidationError, match="log_transform must be"):
         CustomerClusterer(log_transform=["total_amount"]).fit(summary)
+    three_kinds = summary.assign(
+        n_orders=np.arange(300) % 3, days_since_last_purchase=3, average_order_value=1.0
+    )
+    with pytest.raises(DataValidationError, match="only 3 distinct combinations"):
+        CustomerClusterer(n_clusters=4).fit(three_kinds)
+    assert CustomerClusterer(features="n_orders").fit(three_kinds).n_clusters_ == 3
     with pytest.raises(DataValidationError, match="n_clusters must be an integer or 'auto'"):
         CustomerClusterer(n_clusters="many").fit(summary)

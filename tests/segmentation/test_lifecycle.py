@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crm_analytics.clv import BetaGeoFitter
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.segmentation import LIFECYCLE_STAGES, lifecycle_stages
 from crm_analytics.summary import rfm_summary
@@ -113,3 +114,18 @@ def test_lifecycle_errors():
         lifecycle_stages(summary, clv_model=object())
     with pytest.raises(DataValidationError, match="'date' has dtype"):
         lifecycle_stages(summary, transactions=log.assign(date=log["date"].astype(str)))
+
+
+def test_clv_model_gives_p_alive(simulated_summary):
+    model = BetaGeoFitter().fit(simulated_summary)
+    stages = lifecycle_stages(simulated_summary, clv_model=model, p_alive_threshold=0.4)
+    expected = model.conditional_probability_alive(
+        simulated_summary["frequency"], simulated_summary["recency"], simulated_summary["T"]
+    )
+    np.testing.assert_allclose(stages["p_alive"], np.asarray(expected))
+    at_risk = (stages["stage"] == "at risk").to_numpy()
+    assert at_risk.any()
+    assert (stages["p_alive"].to_numpy()[at_risk] < 0.4).all()
+    # the at-risk rule never overrides lost or new
+    lost = stages["days_since_last_purchase"] > 365
+    assert (stages.loc[lost, "stage"] == "lost").all()

@@ -68,6 +68,11 @@ def test_scores_in_range_and_monotone(values, bins):
             assert np.unique(column_scores[raw == value]).size == 1
     # the worst value always scores 1
     assert scores["f_score"][raw == raw.min()].eq(1).all()
+    # the documented rule, by brute force: 1 + floor(bins * share strictly worse)
+    worse = (raw[None, :] < raw[:, None]).sum(axis=1)
+    np.testing.assert_array_equal(scores["f_score"], 1 + (bins * worse) // raw.size)
+    better = (raw[None, :] > raw[:, None]).sum(axis=1)
+    np.testing.assert_array_equal(scores["r_score"], 1 + (bins * better) // raw.size)
 
 
 def test_heavy_ties_keep_tied_customers_together():

@@ -125,3 +125,16 @@ def test_value_matrix_classes():
         value_matrix(current, predicted.iloc[:5])
     with pytest.raises(DataValidationError, match="high_quantile must be in"):
         value_matrix(current, predicted, high_quantile=1.5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.floats(0, 1e4, allow_nan=False), min_size=1, max_size=50))
+def test_gini_equals_mean_absolute_difference(values):
+    raw = np.asarray(values)
+    if raw.sum() <= 0:
+        return
+    result = concentration(pd.Series(raw))
+    # Gini's definition: sum over all pairs |xi - xj| / (2 n^2 mean)
+    pairs = np.abs(raw[:, None] - raw[None, :]).sum()
+    assert result.gini == pytest.approx(pairs / (2 * raw.size**2 * raw.mean()), abs=1e-9)
+    assert 0 <= result.top_share <= 1
