@@ -67,6 +67,7 @@ FIELD_KINDS: dict[str, _Kind] = {
     "postcode": _Kind(agree=1.5, disagree=-0.5, floor=0.99),
     "text": _Kind(agree=1.0, disagree=-1.0, floor=0.5),
 }
+_PAIRS_PER_CHUNK = 2_000_000
 # The match weight of a pair about which nothing is known: duplicates are rare.
 _PRIOR = -6.0
 _NORMALISERS = {
@@ -155,27 +156,32 @@ def find_duplicate_customers(
     fields = _normalised_fields(frame, kinds, default_region=default_region)
     left, right = _candidate_pairs(fields, window=window, max_block_size=max_block_size)
     logger.info("%d records, %d candidate pairs", len(frame), len(left))
-    weight = np.full(len(left), _PRIOR)
-    similarities = {}
-    for field, (kind, values) in fields.items():
-        similarity = _similarity(kind, values, left, right)
-        similarities[f"similarity_{field}"] = similarity
-        spec = FIELD_KINDS[kind]
-        agreement = np.clip((similarity - spec.floor) / (1 - spec.floor), 0, 1)
-        weight += np.nan_to_num(spec.disagree + agreement * (spec.agree - spec.disagree))
-    score = 1 / (1 + np.exp(-weight))
-    keep = score >= min_score
-    pairs = pd.DataFrame(
-        {
-            f"{CUSTOMER_ID}_1": ids[left[keep]],
-            f"{CUSTOMER_ID}_2": ids[right[keep]],
-            "score": score[keep],
-            "match_weight": weight[keep],
-            **{column: values[keep] for column, values in similarities.items()},
-        }
+    present = {field: pd.notna(values) for field, (_, values) in fields.items()}
+    # Scored in chunks so that memory stays bounded however many candidates there are.
+    scored = pd.concat(
+        [
+            _scored(fields, present, left[start:stop], right[start:stop], min_score=min_score)
+            for start, stop in _chunks(len(left), _PAIRS_PER_CHUNK)
+        ],
+        ignore_index=True,
+    )
+    kept_left, kept_right = scored.pop("left").to_numpy(), scored.pop("right").to_numpy()
+    weight = scored["match_weight"].to_numpy()
+    pairs = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    f"{CUSTOMER_ID}_1": ids[kept_left],
+                    f"{CUSTOMER_ID}_2": ids[kept_right],
+                    "score": 1 / (1 + np.exp(-weight)),
+                }
+            ),
+            scored,
+        ],
+        axis=1,
     )
     pairs["reasons"] = _reasons(pairs, fields)
-    order = np.lexsort((right[keep], left[keep], -pairs["score"].to_numpy()))
+    order = np.lexsort((kept_right, kept_left, -weight))
     return pairs.iloc[order].reset_index(drop=True)
 
 
@@ -286,8 +292,9 @@ def _candidate_pairs(
                 found.append(_block_pairs(_codes(key), max_block_size, label=field))
     left = np.concatenate([pair[0] for pair in found])
     right = np.concatenate([pair[1] for pair in found])
-    low, high = np.minimum(left, right), np.maximum(left, right)
-    unique = np.unique(low.astype(np.int64) * n + high)
+    keys = np.minimum(left, right).astype(np.int64) * n + np.maximum(left, right)
+    keys.sort()
+    unique = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
     return unique // n, unique % n
 
 
@@ -333,18 +340,44 @@ def _joined(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
-def _similarity(kind: str, values: np.ndarray, left: np.ndarray, right: np.ndarray):
-    """Similarity (0-1) of the field in each pair, NaN where either record lacks it."""
-    first, second = values[left], values[right]
-    present = ~(pd.isna(first) | pd.isna(second))
-    similarity = np.full(len(left), np.nan)
-    if kind == "postcode":
-        similarity[present] = first[present] == second[present]
-    elif present.any():
-        similarity[present] = (
-            cpdist(list(first[present]), list(second[present]), scorer=fuzz.ratio, workers=-1) / 100
-        )
-    return similarity
+def _chunks(total: int, size: int) -> list[tuple[int, int]]:
+    """(start, stop) bounds covering ``range(total)``; one empty chunk when total is 0."""
+    starts = range(0, max(total, 1), size)
+    return [(start, min(start + size, total)) for start in starts]
+
+
+def _scored(
+    fields: dict[str, tuple[str, np.ndarray]],
+    present: dict[str, np.ndarray],
+    left: np.ndarray,
+    right: np.ndarray,
+    *,
+    min_score: float,
+) -> pd.DataFrame:
+    """The pairs scoring at least ``min_score``: positions, match weight, similarities."""
+    weight = np.full(len(left), _PRIOR)
+    similarities = {}
+    for field, (kind, values) in fields.items():
+        both = present[field][left] & present[field][right]
+        first, second = values[left[both]], values[right[both]]
+        similarity = np.full(len(left), np.nan)
+        if kind == "postcode":
+            similarity[both] = first == second
+        elif both.any():
+            similarity[both] = cpdist(first, second, scorer=fuzz.ratio, workers=-1) / 100
+        spec = FIELD_KINDS[kind]
+        agreement = np.clip((similarity - spec.floor) / (1 - spec.floor), 0, 1)
+        weight += np.nan_to_num(spec.disagree + agreement * (spec.agree - spec.disagree))
+        similarities[f"similarity_{field}"] = similarity
+    keep = 1 / (1 + np.exp(-weight)) >= min_score
+    return pd.DataFrame(
+        {
+            "left": left[keep],
+            "right": right[keep],
+            "match_weight": weight[keep],
+            **{column: values[keep] for column, values in similarities.items()},
+        }
+    )
 
 
 def _reasons(pairs: pd.DataFrame, fields: dict[str, tuple[str, np.ndarray]]) -> np.ndarray:

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from crm_analytics._checks import require_columns, require_frame
+from crm_analytics._runs import run_starts
 from crm_analytics.dedupe.candidates import _unique_ids
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import CUSTOMER_ID, SIGNUP_DATE
@@ -99,8 +100,8 @@ def merge_customers(
         keys.append(np.where(pd.isna(signup), np.iinfo(np.int64).max, signup.view(np.int64)))
     keys.append(component[merged])
     order = merged[np.lexsort(keys)]
-    first = np.r_[True, component[order][1:] != component[order][:-1]]
-    survivor_of = np.empty(component.max() + 1 if n else 0, dtype=np.int64)
+    first = run_starts(component[order])
+    survivor_of = np.zeros(component.max(initial=-1) + 1, dtype=np.int64)
     survivor_of[component[order[first]]] = order[first]
     surviving = survivor_of[component[order]]
     # Groups in the order of their surviving ids, so that the audit does not depend on
@@ -236,7 +237,7 @@ def _best_pair_per_record(links: pd.DataFrame, n: int) -> tuple[np.ndarray, np.n
     score = np.r_[links["score"].to_numpy(), links["score"].to_numpy()]
     reasons = np.r_[links["reasons"].to_numpy(), links["reasons"].to_numpy()]
     order = np.lexsort((-score, record))
-    first = order[np.r_[True, record[order][1:] != record[order][:-1]]] if len(order) else order
+    first = order[run_starts(record[order])]
     best_score = np.full(n, np.nan)
     best_reason = np.full(n, "", dtype=object)
     best_score[record[first]] = score[first]

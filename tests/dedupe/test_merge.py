@@ -89,6 +89,15 @@ def test_merging_generated_records(records):
     assert (signup[first.index].to_numpy() == first.to_numpy()).all()
 
 
+def test_nothing_to_merge():
+    customers = pd.DataFrame({"customer_id": [1, 2], "email": ["a@x.org", "b@y.org"]})
+    pairs = find_duplicate_customers(customers, on=["email"])
+    assert pairs.empty
+    mapping, audit = merge_customers(customers, pairs, threshold=0.5)
+    assert mapping.empty and audit.empty
+    assert apply_customer_mapping(customers, mapping).equals(customers)
+
+
 def test_apply_mapping_to_a_log(chain):
     customers, pairs = chain
     mapping, _ = merge_customers(customers, pairs, threshold=0.5)
