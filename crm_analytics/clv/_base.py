@@ -18,7 +18,7 @@ import json
 import logging
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +33,8 @@ from crm_analytics.exceptions import ConvergenceError, DataValidationError
 logger = logging.getLogger(__name__)
 
 _EXAMPLES = 3
-_SUMMARY_REMEDY = "build the summary with crm_analytics.summary.rfm_summary(transactions)"
+SUMMARY_REMEDY = "build the summary with crm_analytics.summary.rfm_summary(transactions)"
+_SAME_UNIT = "both must be measured in the same time unit from the first purchase"
 # Two-sided 95% normal quantile.
 _Z95 = 1.959963984540054
 # Step (on the log-parameter scale) of the finite differences used for gradients and Hessians.
@@ -62,12 +63,10 @@ def _examples(index: pd.Index | None, bad: np.ndarray) -> str:
     return f"{name} " + ", ".join(map(str, index[positions]))
 
 
-def _to_float(values: object, name: str) -> np.ndarray:
+def _to_float(values: object, name: str, remedy: str = SUMMARY_REMEDY) -> np.ndarray:
     if isinstance(values, pd.Series | pd.Index):
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            raise DataValidationError(
-                f"{name} must be numeric, got dtype {values.dtype}; {_SUMMARY_REMEDY}"
-            )
+            raise DataValidationError(f"{name} must be numeric, got dtype {values.dtype}; {remedy}")
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
     try:
         return np.asarray(values, dtype=np.float64)
@@ -79,7 +78,7 @@ def _to_float(values: object, name: str) -> np.ndarray:
 
 
 def resolve_inputs(
-    values: Sequence[object], names: Sequence[str]
+    values: Sequence[object], names: Sequence[str], *, remedy: str = SUMMARY_REMEDY
 ) -> tuple[list[np.ndarray], pd.Index | None]:
     """The user's columns as float arrays, and the customer index if they came with one.
 
@@ -90,6 +89,8 @@ def resolve_inputs(
         holding every column of ``names`` (the ``rfm_summary`` output), the others then None.
     names : sequence of str
         Column names, used to read a DataFrame and in error messages.
+    remedy : str, optional
+        How to build valid inputs, appended to error messages.
 
     Returns
     -------
@@ -121,9 +122,9 @@ def resolve_inputs(
             present = ", ".join(map(str, first.columns[:12]))
             raise DataValidationError(
                 f"the summary lacks column(s) {', '.join(map(repr, missing))}; columns present: "
-                f"{present}; {_SUMMARY_REMEDY}"
+                f"{present}; {remedy}"
             )
-        return [_to_float(first[name], repr(name)) for name in names], first.index
+        return [_to_float(first[name], repr(name), remedy) for name in names], first.index
     missing = [name for name, value in zip(names, values, strict=True) if value is None]
     if missing:
         raise DataValidationError(
@@ -131,7 +132,8 @@ def resolve_inputs(
             "rfm_summary DataFrame as the first argument"
         )
     index = next((value.index for value in values if isinstance(value, pd.Series)), None)
-    return [_to_float(value, name) for name, value in zip(names, values, strict=True)], index
+    arrays = [_to_float(value, name, remedy) for name, value in zip(names, values, strict=True)]
+    return arrays, index
 
 
 def check_histories(
@@ -139,14 +141,16 @@ def check_histories(
     index: pd.Index | None,
     *,
     integer: Sequence[str] = (),
-    ordered: Sequence[tuple[str, str]] = (),
+    ordered: Sequence[tuple[str, str] | tuple[str, str, str]] = (),
     zero_when_no_repeat: str | None = "recency",
+    remedy: str = SUMMARY_REMEDY,
 ) -> None:
     """Raise `DataValidationError` unless the histories can be used by a model.
 
     Checks each column is finite and non-negative, the ``integer`` columns hold whole numbers,
-    ``small <= large`` for each pair in ``ordered``, and ``zero_when_no_repeat`` is 0 when
-    ``frequency`` is 0. Messages name the column, the number of rows and a few customers.
+    ``small <= large`` for each pair in ``ordered`` (an optional third item says why, in the
+    message), and ``zero_when_no_repeat`` is 0 when ``frequency`` is 0. Messages name the
+    column, the number of rows and a few customers, and end with ``remedy``.
 
     Examples
     --------
@@ -161,9 +165,7 @@ def check_histories(
         sizes = ", ".join(f"{name}: {len(values)}" for name, values in columns.items())
         raise DataValidationError(f"the columns have different lengths ({sizes}); align them first")
     if lengths == {0}:
-        raise DataValidationError(
-            f"no customers given ({', '.join(columns)} are empty); {_SUMMARY_REMEDY}"
-        )
+        raise DataValidationError(f"no customers given ({', '.join(columns)} are empty); {remedy}")
     for name, values in columns.items():
         for problem, bad in (
             ("NaN or infinite values", ~np.isfinite(values)),
@@ -183,13 +185,13 @@ def check_histories(
                 f"{int(bad.sum())} non-integer row(s) ({_examples(index, bad)}); "
                 "use the repeat-purchase counts of rfm_summary"
             )
-    for small, large in ordered:
+    for small, large, *why in ordered:
         bad = columns[small] > columns[large]
         if bad.any():
+            reason = why[0] if why else _SAME_UNIT
             raise DataValidationError(
                 f"{int(bad.sum())} row(s) have {small} > {large} ({_examples(index, bad)}); "
-                f"{small} cannot exceed {large}: both must be measured in the same time unit "
-                f"from the first purchase ({_SUMMARY_REMEDY})"
+                f"{small} cannot exceed {large}: {reason} ({remedy})"
             )
     if zero_when_no_repeat is not None:
         bad = (columns["frequency"] == 0) & (columns[zero_when_no_repeat] != 0)
@@ -197,7 +199,7 @@ def check_histories(
             raise DataValidationError(
                 f"{int(bad.sum())} row(s) have frequency 0 but {zero_when_no_repeat} != 0 "
                 f"({_examples(index, bad)}); a customer without repeat purchases has "
-                f"{zero_when_no_repeat} 0 ({_SUMMARY_REMEDY})"
+                f"{zero_when_no_repeat} 0 ({remedy})"
             )
 
 
@@ -243,6 +245,9 @@ class Sample:
     frequency_levels: np.ndarray
     frequency_codes: np.ndarray
     level_weights: np.ndarray
+    _pairs: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def collapse(cls, columns: dict[str, np.ndarray], weights: np.ndarray) -> Sample:
@@ -275,6 +280,26 @@ class Sample:
         return Sample(
             columns, self.weights, self.frequency_levels, self.frequency_codes, self.level_weights
         )
+
+    def paired(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct ``(frequency, name)`` pairs, and the pair of each row (computed once).
+
+        Likelihood terms depending on the frequency and one time column only (Pareto/NBD's
+        hypergeometric terms) are computed once per pair: far fewer pairs than rows.
+
+        Examples
+        --------
+        >>> sample = Sample.collapse(
+        ...     {"frequency": np.array([1.0, 1.0]), "T": np.array([4.0, 4.0]),
+        ...      "recency": np.array([2.0, 3.0])}, np.ones(2))
+        >>> frequency, values, codes = sample.paired("T")
+        >>> frequency.tolist(), values.tolist(), codes.tolist()
+        ([1.0], [4.0], [0, 0])
+        """
+        if name not in self._pairs:
+            (frequency, values), codes = unique_rows(self.columns["frequency"], self.columns[name])
+            self._pairs[name] = (frequency, values, codes)
+        return self._pairs[name]
 
 
 LogLikelihood = Callable[[np.ndarray, Sample, bool], tuple[float, np.ndarray | None]]
@@ -317,6 +342,43 @@ class BaseFitter(BaseEstimator):
                 f"penalizer_coef must be a finite number >= 0 (e.g. 0.001), got {penalizer!r}"
             )
         return float(penalizer)
+
+    def _fit_histories(
+        self,
+        values: Sequence[object],
+        names: Sequence[str],
+        weights: object,
+        *,
+        index: object,
+        checks: dict,
+        remedy: str = SUMMARY_REMEDY,
+        **fit_options: object,
+    ) -> None:
+        """Read, check and collapse the histories, fit on them and keep them as ``data``.
+
+        ``values`` are the user's arguments in the order of ``names`` (or a DataFrame first),
+        ``checks`` the keyword arguments of `check_histories`, ``fit_options`` those of
+        `_fit_sample`.
+        """
+        arrays, given_index = resolve_inputs(values, names, remedy=remedy)
+        columns = {name: np.atleast_1d(array) for name, array in zip(names, arrays, strict=True)}
+        check_histories(columns, given_index, remedy=remedy, **checks)
+        row_weights = check_weights(weights, len(columns[names[0]]))
+        sample = Sample.collapse(columns, row_weights)
+        self._check_identifiable(sample)
+        self._fit_sample(sample, **fit_options)
+        self.data = pd.DataFrame(
+            {**columns, "weights": row_weights},
+            index=given_index if index is None else pd.Index(index),
+        )
+
+    def _check_identifiable(self, sample: Sample) -> None:
+        if not np.any((sample.columns["frequency"] > 0) & (sample.weights > 0)):
+            raise ConvergenceError(
+                f"{type(self).__name__} cannot be fitted: no customer made a repeat purchase "
+                "(every frequency is 0), so purchase rates and dropout cannot be told apart; "
+                "use a longer observation window or more customers"
+            )
 
     def _fit_sample(
         self,
