@@ -278,7 +278,22 @@ def _emails(first: np.ndarray, last: np.ndarray, rng: np.random.Generator) -> np
             first_plain, last_plain, style, number, with_number, strict=True
         )
     ]
-    return np.array([f"{user}@{site}" for user, site in zip(users, domain, strict=True)], object)
+    emails = np.array([f"{user}@{site}" for user, site in zip(users, domain, strict=True)], object)
+    # One address belongs to one person: numbers are added until no two people share one
+    # (dots ignored, as Gmail ignores them).
+    while (taken := _shared(emails)).any():
+        suffix = rng.integers(10_000, 1_000_000, taken.sum())
+        emails[taken] = [
+            address.replace("@", f"{number}@") for address, number in
+            zip(emails[taken], suffix, strict=True)
+        ]  # fmt: skip
+    return emails
+
+
+def _shared(emails: np.ndarray) -> np.ndarray:
+    """Whether each address repeats an earlier one, dots in the user name ignored."""
+    keys = pd.Series(emails).str.replace(".", "", regex=False)
+    return keys.duplicated().to_numpy()
 
 
 def _phone_formats(national: np.ndarray, rng: np.random.Generator) -> np.ndarray:

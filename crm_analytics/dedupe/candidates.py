@@ -14,6 +14,25 @@ agreement a share of the way between the two, and a field missing from either re
 adds nothing. The score is the logistic of the total, a number between 0 and 1. Names
 disagreeing weigh heavily, so relatives sharing an address and phone are kept apart;
 e-mails and phones disagreeing weigh little, since people own several.
+
+Similarities are rapidfuzz's ``fuzz.ratio`` (1 - Indel distance / total length) of the
+normalised values; postcodes are compared exactly. The weights (``FIELD_KINDS``), set by
+hand and checked on :func:`crm_analytics.datasets.people.make_customer_records`, are:
+
+========  =====  ========  ================================================
+kind      agree  disagree  similarity counted as disagreement (the floor)
+========  =====  ========  ================================================
+name      +5     -6        0.75 or less (one typo in "john smith": 0.95)
+email     +6     -1        below 0.99 (in effect: equal after normalising)
+phone     +5     -1        0.85 or less (one wrong digit: about 0.92)
+address   +3     -1        0.6 or less
+postcode  +1.5   -0.5      any difference
+text      +1     -1        0.5 or less
+========  =====  ========  ================================================
+
+and the prior weight of a pair is -6, so that a pair needs agreeing evidence: a name
+and an e-mail (score 0.99 when nothing else is known), or a name, phone and address, not
+one of them alone.
 """
 
 from __future__ import annotations
@@ -48,7 +67,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class _Kind:
-    """How one kind of field is normalised and compared.
+    """The weights of one kind of field.
 
     ``floor`` is the rapidfuzz similarity (0-1) at and below which the field counts as
     disagreeing; similarity 1 counts as agreeing, and in between linearly.
@@ -60,8 +79,8 @@ class _Kind:
 
 
 FIELD_KINDS: dict[str, _Kind] = {
-    "name": _Kind(agree=5.0, disagree=-6.0, floor=0.7),
-    "email": _Kind(agree=6.0, disagree=-1.0, floor=0.85),
+    "name": _Kind(agree=5.0, disagree=-6.0, floor=0.75),
+    "email": _Kind(agree=6.0, disagree=-1.0, floor=0.99),
     "phone": _Kind(agree=5.0, disagree=-1.0, floor=0.85),
     "address": _Kind(agree=3.0, disagree=-1.0, floor=0.6),
     "postcode": _Kind(agree=1.5, disagree=-0.5, floor=0.99),
@@ -83,8 +102,6 @@ _HINTS = (
     ("name", ("name",)),
     ("address", ("address", "street")),
 )
-# Agreement strong enough to be listed among a pair's reasons.
-_REASON_SIMILARITY = 0.8
 
 
 def find_duplicate_customers(
@@ -128,7 +145,7 @@ def find_duplicate_customers(
         ``match_weight``), ``match_weight`` (prior plus the field weights, see the module notes),
         ``similarity_<field>`` for each compared field ("name" for
         the joined name columns; NaN where either record lacks it), and ``reasons``
-        (the fields that agree, e.g. "email, phone, name 0.93").
+        (the fields that count for the match, e.g. "name 0.93, email, phone").
 
     Raises
     ------
@@ -381,20 +398,20 @@ def _scored(
 
 
 def _reasons(pairs: pd.DataFrame, fields: dict[str, tuple[str, np.ndarray]]) -> np.ndarray:
-    """Comma-separated agreeing fields, with the similarity when it is not exact."""
+    """Comma-separated fields that count for the match (a positive weight), with the
+    similarity when it is not exact (always for the name)."""
     reasons = np.full(len(pairs), "", dtype=object)
-    for field in fields:
+    for field, (kind, _) in fields.items():
         similarity = pairs[f"similarity_{field}"].to_numpy()
-        agrees = similarity >= _REASON_SIMILARITY
-        if field == "name":
-            text = np.char.add("name ", np.char.mod("%.2f", np.nan_to_num(similarity)))
-        else:
-            exact = similarity == 1
-            text = np.where(
-                exact,
-                field,
-                np.char.add(f"{field} ", np.char.mod("%.2f", np.nan_to_num(similarity))),
-            )
+        spec = FIELD_KINDS[kind]
+        # The similarity above which the field's weight turns positive.
+        positive_from = spec.floor + (1 - spec.floor) * -spec.disagree / (
+            spec.agree - spec.disagree
+        )
+        counts = similarity > positive_from
+        shown = np.char.add(f"{field} ", np.char.mod("%.2f", np.nan_to_num(similarity)))
+        if field != "name":
+            shown = np.where(similarity == 1, field, shown)
         separator = np.where(reasons == "", "", ", ")
-        reasons = np.where(agrees, reasons + separator + text.astype(object), reasons)
+        reasons = np.where(counts, reasons + separator + shown.astype(object), reasons)
     return reasons
