@@ -96,3 +96,11 @@ def test_index_and_name_are_kept():
     result = normalise_email(values)
     assert result.index.tolist() == [7]
     assert result.name == "email"
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("aAéÉ zZ.+@-'1ßø,"), max_size=20))
+def test_normalising_twice_changes_nothing(text):
+    for function in (normalise_name, normalise_email, normalise_address, normalise_postcode):
+        once = function(pd.Series([text]))
+        assert function(once).equals(once), function.__name__
