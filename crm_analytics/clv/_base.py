@@ -182,8 +182,7 @@ def check_histories(
         if bad.any():
             raise DataValidationError(
                 f"column {name!r} must count whole periods or purchases but has "
-                f"{int(bad.sum())} non-integer row(s) ({_examples(index, bad)}); "
-                "use the repeat-purchase counts of rfm_summary"
+                f"{int(bad.sum())} non-integer row(s) ({_examples(index, bad)}); {remedy}"
             )
     for small, large, *why in ordered:
         bad = columns[small] > columns[large]

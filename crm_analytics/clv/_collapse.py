@@ -12,6 +12,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+# Largest number of distinct keys one int64 key may have to tell apart.
+_MAX_KEY = 2**62
+
 
 def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Distinct rows of equal-length 1-D arrays, and where each input row went.
@@ -35,16 +38,49 @@ def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     >>> [u.tolist() for u in uniques], inverse.tolist()
     ([[1, 2, 1], [5.0, 5.0, 6.0]], [0, 0, 1, 2])
     """
-    # Hash-factorise column by column and fold the codes pairwise: far faster than
-    # np.unique(axis=0) or a MultiIndex, and each folded key stays below n**2.
-    inverse = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        codes, levels = pd.factorize(column)
-        inverse, _ = pd.factorize(inverse * len(levels) + codes)
+    key = _whole_number_key(columns)
+    if key is not None:
+        inverse, _ = pd.factorize(key)
+    else:
+        # Hash-factorise column by column and fold the codes pairwise: far faster than
+        # np.unique(axis=0) or a MultiIndex, and each folded key stays below n**2.
+        inverse = np.zeros(len(columns[0]), dtype=np.int64)
+        for column in columns:
+            codes, levels = pd.factorize(column)
+            inverse, _ = pd.factorize(inverse * len(levels) + codes)
     first_rows = np.full(inverse.max() + 1 if inverse.size else 0, -1, dtype=np.int64)
     # Reversed assignment leaves each slot holding the first row that produced it.
     first_rows[inverse[::-1]] = np.arange(len(inverse))[::-1]
     return [np.asarray(column)[first_rows] for column in columns], inverse
+
+
+def _whole_number_key(columns: tuple[np.ndarray, ...]) -> np.ndarray | None:
+    """One int64 per row telling rows apart, or None unless all columns are modest whole numbers.
+
+    Counts and period numbers (the discrete-time models' histories) pack into one key, which
+    is factorised once instead of once per column and once per fold.
+
+    Examples
+    --------
+    >>> _whole_number_key((np.array([0.0, 2.0, 1.0]), np.array([3, 3, 4]))).tolist()
+    [0, 2, 4]
+    >>> _whole_number_key((np.array([0.5, 1.0]),)) is None
+    True
+    """
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1
+    for column in map(np.asarray, columns):
+        if column.size == 0 or column.dtype.kind not in "iuf":
+            return None
+        low = column.min()
+        size = float(column.max()) - float(low) + 1
+        if not np.isfinite(size) or size > _MAX_KEY / span:
+            return None
+        if column.dtype.kind == "f" and not np.array_equal(column, np.floor(column)):
+            return None
+        key += (column - low).astype(np.int64) * span
+        span *= int(size)
+    return key
 
 
 def evaluate_on_unique_rows(
