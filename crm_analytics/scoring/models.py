@@ -306,7 +306,8 @@ def _fit_clv(fitted: FittedModels, summary: pd.DataFrame) -> None:
     if len(repeat) < _MIN_REPEAT_BUYERS:
         fitted.skipped["spend_model"] = (
             f"only {len(repeat)} repeat buyers with positive spend (at least "
-            f"{_MIN_REPEAT_BUYERS} needed for Gamma-Gamma); predicted_clv is left empty"
+            f"{_MIN_REPEAT_BUYERS} needed for Gamma-Gamma); predicted_clv is left empty and "
+            "value tiers use past revenue"
         )
         return
     fitted.spend_model = GammaGammaFitter(penalizer_coef=penalizer).fit(repeat)

@@ -148,7 +148,7 @@ def score_customers(
     parts = []
     attributes = attributes_of(customers, config)
     if attributes is not None:
-        parts.append(attributes.set_index(CUSTOMER_ID).reindex(summary.index))
+        parts.append(_customer_attributes(attributes, summary.index))
     parts.append(summary[SCORE_COLUMNS["summary"]])
     if "rfm" in wanted:
         with _step("rfm", timings):
@@ -192,6 +192,33 @@ def score_customers(
     }
     logger.info("scored %d customers as of %s", len(scored), as_of.date())
     return scored
+
+
+def _customer_attributes(attributes: pd.DataFrame, buyers: pd.Index) -> pd.DataFrame:
+    """The attributes of each buyer, empty (with a warning) for buyers not in the table."""
+    repeated = attributes[CUSTOMER_ID].duplicated()
+    if repeated.any():
+        raise DataValidationError(
+            f"customers: {int(repeated.sum())} customer id(s) appear more than once (e.g. "
+            f"{attributes.loc[repeated, CUSTOMER_ID].head(3).tolist()}); load the table with "
+            "crm_analytics.io.read_customers, which reports or resolves duplicates"
+        )
+    known = buyers.isin(attributes[CUSTOMER_ID])
+    if not known.any():
+        raise DataValidationError(
+            f"none of the {len(buyers):,} customers in the transactions is in the customer table "
+            f"(ids such as {buyers[:3].tolist()} in the transactions, "
+            f"{attributes[CUSTOMER_ID].head(3).tolist()} in the table); check that both use "
+            "the same customer ids, read the same way"
+        )
+    if not known.all():
+        warnings.warn(
+            f"{int((~known).sum()):,} of {len(buyers):,} customers in the transactions are not "
+            f"in the customer table (e.g. {buyers[~known][:3].tolist()}); their attributes are "
+            "left empty",
+            stacklevel=3,
+        )
+    return attributes.set_index(CUSTOMER_ID).reindex(buyers)
 
 
 def _clv_columns(
