@@ -269,6 +269,11 @@ class ScoringConfig:
             raise DataValidationError(
                 "[transactions] gives both amount and unit_price; keep one of them"
             )
+        if transactions.cancellation_prefix is not None and transactions.order_id is None:
+            raise DataValidationError(
+                "[transactions] cancellation_prefix marks order ids, so it needs order_id = "
+                "'<column>' too"
+            )
         _check_choice("transactions", "returns", transactions.returns, ("drop", "net", "keep"))
         _check_choice(
             "transactions", "missing_customer_id", transactions.missing_customer_id,

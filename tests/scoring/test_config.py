@@ -69,6 +69,7 @@ def test_toml_date_becomes_iso_text():
         ({"transactions": {"returns": "ignore"}}, r"returns = 'ignore' is not one of"),
         ({"transactions": {"unit_price": "Price"}}, r"unit_price but no quantity"),
         ({"output": {"formats": ["xlsx"]}}, r"formats = 'xlsx' is not one of"),
+        ({"transactions": {"cancellation_prefix": "C"}}, r"cancellation_prefix .* needs order_id"),
         ({"customers": {"attributes": "region"}}, r"attributes must be a list"),
     ],
 )
