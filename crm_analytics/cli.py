@@ -59,6 +59,7 @@ _COMMAND_SECTIONS = {
     "score": ("transactions", "customers", "model", "output"),
 }
 _STEP = "step: "
+_METAVARS = {"path": "PATH", "as_of": "DATE"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,9 +152,13 @@ def _add_config_options(parser: argparse.ArgumentParser, sections: Sequence[str]
             options: dict[str, Any] = {
                 "dest": f"{section}.{item.name}",
                 "default": argparse.SUPPRESS,
-                "help": f"{item.metadata['help']} (default: {shown})",
+                "help": item.metadata["help"]
+                if "default" in item.metadata["help"]
+                else f"{item.metadata['help']} (default: {shown})",
             }
             options.update(_parsing(item.type))
+            if item.name in _METAVARS:
+                options["metavar"] = _METAVARS[item.name]
             group.add_argument(flag, **options)
 
 
@@ -176,7 +181,7 @@ def _parsing(annotation: Any) -> dict[str, Any]:
     base = arguments[0] if arguments else annotation
     if base is bool:
         return {"action": argparse.BooleanOptionalAction}
-    return {"type": base, "metavar": base.__name__.upper() if base is not str else "TEXT"}
+    return {"type": base, "metavar": base.__name__.upper() if base is not str else "NAME"}
 
 
 def _shown(value: Any) -> str:

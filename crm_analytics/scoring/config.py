@@ -85,7 +85,7 @@ class TransactionsConfig:
     customer_id: str = _option("customer_id", "column with the customer id")
     date: str = _option("date", "column with the transaction date")
     amount: str | None = _option(
-        None, "column with the line value (default 'amount' unless unit_price is given)"
+        None, "column with the line value (default: 'amount', or quantity * unit_price)"
     )
     quantity: str | None = _option(None, "column with the units bought")
     unit_price: str | None = _option(None, "column with the price per unit")
