@@ -12,6 +12,9 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+# Key ranges up to twice the number of rows plus this are renumbered through a dense table.
+_DENSE_EXTRA = 1 << 16
+
 
 def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Distinct rows of equal-length 1-D arrays, and where each input row went.
@@ -24,7 +27,7 @@ def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     Returns
     -------
     uniques : list of numpy.ndarray
-        One array per input column holding the distinct rows, in order of first appearance.
+        One array per input column holding the distinct rows (in a deterministic order).
     inverse : numpy.ndarray
         For each input row, the position of its distinct row, so
         ``uniques[j][inverse]`` rebuilds ``columns[j]``.
@@ -33,17 +36,30 @@ def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     --------
     >>> uniques, inverse = unique_rows(np.array([1, 1, 2, 1]), np.array([5.0, 5.0, 5.0, 6.0]))
     >>> [u.tolist() for u in uniques], inverse.tolist()
-    ([[1, 2, 1], [5.0, 5.0, 6.0]], [0, 0, 1, 2])
+    ([[1, 1, 2], [5.0, 6.0, 5.0]], [0, 0, 2, 1])
     """
-    # Hash-factorise column by column and fold the codes pairwise: far faster than
-    # np.unique(axis=0) or a MultiIndex, and each folded key stays below n**2.
-    inverse = np.zeros(len(columns[0]), dtype=np.int64)
+    # Factorise column by column and fold the codes into one key per row, renumbered after
+    # each column so that it stays below n**2: far faster than np.unique(axis=0) or a
+    # MultiIndex. Small key ranges (the usual case: whole-period histories) are renumbered
+    # through a dense table, others by sorting.
+    n_rows = len(columns[0])
+    inverse = np.zeros(n_rows, dtype=np.int64)
+    n_distinct = 1
     for column in columns:
         codes, levels = pd.factorize(column)
-        inverse, _ = pd.factorize(inverse * len(levels) + codes)
-    first_rows = np.full(inverse.max() + 1 if inverse.size else 0, -1, dtype=np.int64)
+        key = inverse * len(levels) + codes
+        key_range = n_distinct * len(levels)
+        if key_range <= 2 * n_rows + _DENSE_EXTRA:
+            present = np.zeros(key_range, dtype=bool)
+            present[key] = True
+            rank = np.cumsum(present, dtype=np.int64) - 1
+            inverse, n_distinct = rank[key], int(rank[-1]) + 1 if key_range else 0
+        else:
+            distinct, inverse = np.unique(key, return_inverse=True)
+            n_distinct = len(distinct)
+    first_rows = np.full(n_distinct if n_rows else 0, -1, dtype=np.int64)
     # Reversed assignment leaves each slot holding the first row that produced it.
-    first_rows[inverse[::-1]] = np.arange(len(inverse))[::-1]
+    first_rows[inverse[::-1]] = np.arange(n_rows)[::-1]
     return [np.asarray(column)[first_rows] for column in columns], inverse
 
 

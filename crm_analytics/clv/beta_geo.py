@@ -18,9 +18,14 @@ from scipy import stats
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from crm_analytics.clv._base import Sample, dot
+from crm_analytics.clv._collapse import evaluate_on_unique_rows, unique_rows
 from crm_analytics.clv._transaction import TransactionFitter, horizon, shaped
 
 __all__ = ["BetaGeoFitter", "ModifiedBetaGeoFitter"]
+
+# Predictions over more (horizon, history) cells than this evaluate the hypergeometric term
+# once per distinct (horizon, frequency, T).
+_COLLAPSE_ABOVE = 10_000
 
 
 class BetaGeoFitter(TransactionFitter):
@@ -141,12 +146,43 @@ class BetaGeoFitter(TransactionFitter):
         return expit(-self._log_odds_dead(frequency, recency, T))
 
     def _conditional_expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
+        _, _, a, b = self._unload_params("r", "alpha", "a", "b")
+        last = a + b + frequency - 1 + self._shift
+        remaining = self._remaining_share_by_history(t, frequency, T)
+        return self._probability_alive(frequency, recency, T) * last / (a - 1) * (1 - remaining)
+
+    def _remaining_share_by_history(self, t, frequency, T) -> np.ndarray:
+        """`_remaining_share`, evaluated once per distinct (frequency, T) for many customers.
+
+        The hypergeometric term depends on (t, x, T) only: a few thousand distinct (x, T)
+        among a million customers' whole-day histories. Horizons shared by every customer (a
+        scalar, or a row of them against a column of histories) are crossed with the distinct
+        histories; per-customer horizons join the histories in the collapse.
+        """
+        x, age = np.broadcast_arrays(frequency, T)
+        if x.size <= _COLLAPSE_ABOVE:
+            return self._remaining_share(t, x, age)
+        t = np.asarray(t, dtype=np.float64)
+        shared = t.ndim == 0 or (x.ndim == 2 and x.shape[1] == 1 and t.shape == (1, t.size))
+        if not shared:
+            shape = np.broadcast_shapes(t.shape, x.shape)
+            flat = [np.broadcast_to(values, shape).ravel() for values in (t, x, age)]
+            return evaluate_on_unique_rows(self._remaining_share, *flat).reshape(shape)
+        (x_distinct, age_distinct), inverse = unique_rows(x.ravel(), age.ravel())
+        if t.ndim == 0:
+            return self._remaining_share(t, x_distinct, age_distinct)[inverse].reshape(x.shape)
+        return self._remaining_share(t, x_distinct[:, np.newaxis], age_distinct[:, np.newaxis])[
+            inverse
+        ]
+
+    def _remaining_share(self, t, frequency, T) -> np.ndarray:
+        """``(1 - z)^(a - 1) 2F1(a + b - 1 + d - r, a - 1; a + b + x - 1 + d; z)``, Euler form."""
         r, alpha, a, b = self._unload_params("r", "alpha", "a", "b")
         d = self._shift
-        last = a + b + frequency - 1 + d
         z = t / (alpha + T + t)
-        remaining = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - 1 + d - r, a - 1, last, z)
-        return self._probability_alive(frequency, recency, T) * last / (a - 1) * (1 - remaining)
+        return np.exp((a - 1) * np.log1p(-z)) * hyp2f1(
+            a + b - 1 + d - r, a - 1, a + b + frequency - 1 + d, z
+        )
 
     def _expected_purchases(self, t) -> np.ndarray:
         r, alpha, a, b = self._unload_params("r", "alpha", "a", "b")
