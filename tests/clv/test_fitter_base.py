@@ -8,8 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crm_analytics.clv import _base as base
 from crm_analytics.clv.beta_geo import BetaGeoFitter
+from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
 from crm_analytics.exceptions import ConvergenceError, DataValidationError, NotFittedError
+from tests.clv.simulated import bgnbd_customers
 
 lifetimes = pytest.importorskip("lifetimes")
 
@@ -170,3 +173,31 @@ def test_predictions_are_probabilities_and_grow_with_time(model, frequency, rece
         t + 1, frequency, recency, age
     )
     assert 0.0 <= soon <= later
+
+
+@pytest.mark.parametrize("model_class", [BetaGeoFitter, ParetoNBDFitter])
+def test_fit_started_from_a_preview_reaches_the_same_maximum(model_class, monkeypatch):
+    customers = bgnbd_customers(30_000, seed=5, r=0.6, alpha=4.0, a=0.8, b=2.5)
+    monkeypatch.setattr(base, "_PREVIEW_ROWS", 2_000)
+    previewed = model_class().fit(customers)
+    monkeypatch.setattr(base, "_PREVIEW_ROWS", 10**9)
+    direct = model_class().fit(customers)
+    np.testing.assert_allclose(previewed.params_, direct.params_, rtol=1e-5)
+    assert previewed.log_likelihood_ == pytest.approx(direct.log_likelihood_, rel=1e-12)
+
+
+def test_preview_is_drawn_in_proportion_to_weight():
+    rng = np.random.default_rng(0)
+    columns = {"frequency": rng.integers(0, 5, 50_000) * 1.0, "T": rng.uniform(1, 9, 50_000)}
+    weights = np.where(np.arange(50_000) < 10, 10_000.0, rng.uniform(0.5, 1.5, 50_000))
+    sample = base.Sample.collapse(columns, weights)
+    preview = sample.preview(5_000)
+    # Each row is kept with probability min(1, weight / (total / 5,000)).
+    threshold = weights.sum() / 5_000
+    expected_rows = np.minimum(1, weights / threshold).sum()
+    assert abs(len(preview.weights) - expected_rows) < 4 * np.sqrt(expected_rows)
+    # The ten heavy rows are all kept with their weight; the total is estimated.
+    assert (preview.weights >= 10_000.0).sum() == 10
+    assert preview.weights.sum() == pytest.approx(weights.sum(), rel=0.02)
+    np.testing.assert_array_equal(sample.preview(5_000).weights, preview.weights)
+    assert sample.preview(60_000) is None
