@@ -177,7 +177,9 @@ def test_predictions_are_probabilities_and_grow_with_time(model, frequency, rece
 
 @pytest.mark.parametrize("model_class", [BetaGeoFitter, ParetoNBDFitter])
 def test_fit_started_from_a_preview_reaches_the_same_maximum(model_class, monkeypatch):
-    customers = bgnbd_customers(30_000, seed=5, r=0.6, alpha=4.0, a=0.8, b=2.5)
+    customers = bgnbd_customers(
+        30_000, seed=5, r=0.6, alpha=4.0, a=0.8, b=2.5, max_age=365, whole_periods=True
+    )
     monkeypatch.setattr(base, "_PREVIEW_ROWS", 2_000)
     previewed = model_class().fit(customers)
     monkeypatch.setattr(base, "_PREVIEW_ROWS", 10**9)
