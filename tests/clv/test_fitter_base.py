@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_analytics.clv import _base as base
-from crm_analytics.clv.beta_geo import BetaGeoFitter
+from crm_analytics.clv.beta_geo import BetaGeoFitter, ModifiedBetaGeoFitter
+from crm_analytics.clv.gamma_gamma import GammaGammaFitter
 from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
 from crm_analytics.exceptions import ConvergenceError, DataValidationError, NotFittedError
 from tests.clv.simulated import bgnbd_customers
@@ -203,3 +204,42 @@ def test_preview_is_drawn_in_proportion_to_weight():
     assert preview.weights.sum() == pytest.approx(weights.sum(), rel=0.02)
     np.testing.assert_array_equal(sample.preview(5_000).weights, preview.weights)
     assert sample.preview(60_000) is None
+
+
+TRANSACTION_FITTERS = [BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter]
+
+
+@pytest.mark.parametrize("model_class", TRANSACTION_FITTERS)
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"recency": ("c3", 12.0)}, r"1 row\(s\) have recency > T \(customer_id c3\)"),
+        ({"frequency": ("c4", -1)}, r"'frequency' has 1 row\(s\) with negative values"),
+        ({"recency": ("c1", np.nan)}, r"'recency' has 1 row\(s\) with NaN or infinite"),
+    ],
+)
+def test_every_transaction_fitter_names_bad_histories(model_class, changes, message):
+    with pytest.raises(DataValidationError, match=message):
+        model_class().fit(small_summary(**changes))
+
+
+@pytest.mark.parametrize("model_class", TRANSACTION_FITTERS)
+def test_every_transaction_fitter_refuses_empty_data_and_no_repeat_buyers(model_class):
+    with pytest.raises(DataValidationError, match="no customers given"):
+        model_class().fit(small_summary().iloc[:0])
+    with pytest.raises(ConvergenceError, match=f"{model_class.__name__} cannot be fitted"):
+        model_class().fit([0, 0], [0.0, 0.0], [5.0, 7.0])
+
+
+@pytest.mark.parametrize(
+    ("frequency", "spend", "message"),
+    [
+        ([], [], "no customers given"),
+        ([2, np.nan], [10.0, 12.0], r"'frequency' has 1 row\(s\) with NaN"),
+        ([2, -1], [10.0, 12.0], r"'frequency' has 1 row\(s\) with negative values"),
+        ([0, 0], [0.0, 0.0], r"2 customer\(s\) have no repeat transaction"),
+    ],
+)
+def test_gamma_gamma_names_bad_spend_histories(frequency, spend, message):
+    with pytest.raises(DataValidationError, match=message):
+        GammaGammaFitter().fit(frequency, spend)
