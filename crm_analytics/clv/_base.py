@@ -257,7 +257,7 @@ class Sample:
         --------
         >>> sample = Sample.collapse({"frequency": np.array([1.0, 1.0, 0.0])}, np.ones(3))
         >>> sample.columns["frequency"].tolist(), sample.weights.tolist()
-        ([1.0, 0.0], [2.0, 1.0])
+        ([0.0, 1.0], [1.0, 2.0])
         """
         uniques, inverse = unique_rows(*columns.values())
         collapsed = dict(zip(columns, uniques, strict=True))

@@ -46,9 +46,9 @@ def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     inverse = np.zeros(n_rows, dtype=np.int64)
     n_distinct = 1
     for column in columns:
-        codes, levels = pd.factorize(column)
-        key = inverse * len(levels) + codes
-        key_range = n_distinct * len(levels)
+        codes, n_levels = _codes(np.asarray(column))
+        key = inverse * n_levels + codes
+        key_range = n_distinct * n_levels
         if key_range <= 2 * n_rows + _DENSE_EXTRA:
             present = np.zeros(key_range, dtype=bool)
             present[key] = True
@@ -61,6 +61,23 @@ def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     # Reversed assignment leaves each slot holding the first row that produced it.
     first_rows[inverse[::-1]] = np.arange(n_rows)[::-1]
     return [np.asarray(column)[first_rows] for column in columns], inverse
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer codes of a column's values, and how many codes there can be.
+
+    Whole numbers in a small range (whole-period histories) are their own codes, offset by
+    the minimum, which is several times faster than hashing; other values are factorised.
+    """
+    if values.dtype.kind in "iuf" and values.size:
+        low, high = values.min(), values.max()
+        if np.isfinite(low) and np.isfinite(high) and high - low < 2 * values.size + _DENSE_EXTRA:
+            shifted = values - low
+            codes = shifted.astype(np.int64)
+            if values.dtype.kind in "iu" or np.array_equal(codes, shifted):
+                return codes, int(high - low) + 1
+    codes, levels = pd.factorize(values)
+    return codes, len(levels)
 
 
 def evaluate_on_unique_rows(
