@@ -33,7 +33,8 @@ from crm_analytics.exceptions import ConvergenceError, DataValidationError
 logger = logging.getLogger(__name__)
 
 _EXAMPLES = 3
-_SUMMARY_REMEDY = "build the summary with crm_analytics.summary.rfm_summary(transactions)"
+SUMMARY_REMEDY = "build the summary with crm_analytics.summary.rfm_summary(transactions)"
+_SAME_UNIT = "both must be measured in the same time unit from the first purchase"
 # Two-sided 95% normal quantile.
 _Z95 = 1.959963984540054
 # Step (on the log-parameter scale) of the finite differences used for gradients and Hessians.
@@ -64,12 +65,10 @@ def _examples(index: pd.Index | None, bad: np.ndarray) -> str:
     return f"{name} " + ", ".join(map(str, index[positions]))
 
 
-def _to_float(values: object, name: str) -> np.ndarray:
+def _to_float(values: object, name: str, remedy: str = SUMMARY_REMEDY) -> np.ndarray:
     if isinstance(values, pd.Series | pd.Index):
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            raise DataValidationError(
-                f"{name} must be numeric, got dtype {values.dtype}; {_SUMMARY_REMEDY}"
-            )
+            raise DataValidationError(f"{name} must be numeric, got dtype {values.dtype}; {remedy}")
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
     try:
         return np.asarray(values, dtype=np.float64)
@@ -81,7 +80,7 @@ def _to_float(values: object, name: str) -> np.ndarray:
 
 
 def resolve_inputs(
-    values: Sequence[object], names: Sequence[str]
+    values: Sequence[object], names: Sequence[str], *, remedy: str = SUMMARY_REMEDY
 ) -> tuple[list[np.ndarray], pd.Index | None]:
     """The user's columns as float arrays, and the customer index if they came with one.
 
@@ -92,6 +91,8 @@ def resolve_inputs(
         holding every column of ``names`` (the ``rfm_summary`` output), the others then None.
     names : sequence of str
         Column names, used to read a DataFrame and in error messages.
+    remedy : str, optional
+        How to build valid inputs, appended to error messages.
 
     Returns
     -------
@@ -123,9 +124,9 @@ def resolve_inputs(
             present = ", ".join(map(str, first.columns[:12]))
             raise DataValidationError(
                 f"the summary lacks column(s) {', '.join(map(repr, missing))}; columns present: "
-                f"{present}; {_SUMMARY_REMEDY}"
+                f"{present}; {remedy}"
             )
-        return [_to_float(first[name], repr(name)) for name in names], first.index
+        return [_to_float(first[name], repr(name), remedy) for name in names], first.index
     missing = [name for name, value in zip(names, values, strict=True) if value is None]
     if missing:
         raise DataValidationError(
@@ -133,7 +134,8 @@ def resolve_inputs(
             "rfm_summary DataFrame as the first argument"
         )
     index = next((value.index for value in values if isinstance(value, pd.Series)), None)
-    return [_to_float(value, name) for name, value in zip(names, values, strict=True)], index
+    arrays = [_to_float(value, name, remedy) for name, value in zip(names, values, strict=True)]
+    return arrays, index
 
 
 def check_histories(
@@ -141,14 +143,16 @@ def check_histories(
     index: pd.Index | None,
     *,
     integer: Sequence[str] = (),
-    ordered: Sequence[tuple[str, str]] = (),
+    ordered: Sequence[tuple[str, str] | tuple[str, str, str]] = (),
     zero_when_no_repeat: str | None = "recency",
+    remedy: str = SUMMARY_REMEDY,
 ) -> None:
     """Raise `DataValidationError` unless the histories can be used by a model.
 
     Checks each column is finite and non-negative, the ``integer`` columns hold whole numbers,
-    ``small <= large`` for each pair in ``ordered``, and ``zero_when_no_repeat`` is 0 when
-    ``frequency`` is 0. Messages name the column, the number of rows and a few customers.
+    ``small <= large`` for each pair in ``ordered`` (an optional third item says why, in the
+    message), and ``zero_when_no_repeat`` is 0 when ``frequency`` is 0. Messages name the
+    column, the number of rows and a few customers, and end with ``remedy``.
 
     Examples
     --------
@@ -163,9 +167,7 @@ def check_histories(
         sizes = ", ".join(f"{name}: {len(values)}" for name, values in columns.items())
         raise DataValidationError(f"the columns have different lengths ({sizes}); align them first")
     if lengths == {0}:
-        raise DataValidationError(
-            f"no customers given ({', '.join(columns)} are empty); {_SUMMARY_REMEDY}"
-        )
+        raise DataValidationError(f"no customers given ({', '.join(columns)} are empty); {remedy}")
     for name, values in columns.items():
         for problem, bad in (
             ("NaN or infinite values", ~np.isfinite(values)),
@@ -182,16 +184,15 @@ def check_histories(
         if bad.any():
             raise DataValidationError(
                 f"column {name!r} must count whole periods or purchases but has "
-                f"{int(bad.sum())} non-integer row(s) ({_examples(index, bad)}); "
-                "use the repeat-purchase counts of rfm_summary"
+                f"{int(bad.sum())} non-integer row(s) ({_examples(index, bad)}); {remedy}"
             )
-    for small, large in ordered:
+    for small, large, *why in ordered:
         bad = columns[small] > columns[large]
         if bad.any():
+            reason = why[0] if why else _SAME_UNIT
             raise DataValidationError(
                 f"{int(bad.sum())} row(s) have {small} > {large} ({_examples(index, bad)}); "
-                f"{small} cannot exceed {large}: both must be measured in the same time unit "
-                f"from the first purchase ({_SUMMARY_REMEDY})"
+                f"{small} cannot exceed {large}: {reason} ({remedy})"
             )
     if zero_when_no_repeat is not None:
         bad = (columns["frequency"] == 0) & (columns[zero_when_no_repeat] != 0)
@@ -199,7 +200,7 @@ def check_histories(
             raise DataValidationError(
                 f"{int(bad.sum())} row(s) have frequency 0 but {zero_when_no_repeat} != 0 "
                 f"({_examples(index, bad)}); a customer without repeat purchases has "
-                f"{zero_when_no_repeat} 0 ({_SUMMARY_REMEDY})"
+                f"{zero_when_no_repeat} 0 ({remedy})"
             )
 
 
@@ -257,7 +258,7 @@ class Sample:
         --------
         >>> sample = Sample.collapse({"frequency": np.array([1.0, 1.0, 0.0])}, np.ones(3))
         >>> sample.columns["frequency"].tolist(), sample.weights.tolist()
-        ([0.0, 1.0], [1.0, 2.0])
+        ([1.0, 0.0], [2.0, 1.0])
         """
         uniques, inverse = unique_rows(*columns.values())
         collapsed = dict(zip(columns, uniques, strict=True))
@@ -367,6 +368,43 @@ class BaseFitter(BaseEstimator):
                 f"penalizer_coef must be a finite number >= 0 (e.g. 0.001), got {penalizer!r}"
             )
         return float(penalizer)
+
+    def _fit_histories(
+        self,
+        values: Sequence[object],
+        names: Sequence[str],
+        weights: object,
+        *,
+        index: object,
+        checks: dict,
+        remedy: str = SUMMARY_REMEDY,
+        **fit_options: object,
+    ) -> None:
+        """Read, check and collapse the histories, fit on them and keep them as ``data``.
+
+        ``values`` are the user's arguments in the order of ``names`` (or a DataFrame first),
+        ``checks`` the keyword arguments of `check_histories`, ``fit_options`` those of
+        `_fit_sample`.
+        """
+        arrays, given_index = resolve_inputs(values, names, remedy=remedy)
+        columns = {name: np.atleast_1d(array) for name, array in zip(names, arrays, strict=True)}
+        check_histories(columns, given_index, remedy=remedy, **checks)
+        row_weights = check_weights(weights, len(columns[names[0]]))
+        sample = Sample.collapse(columns, row_weights)
+        self._check_identifiable(sample)
+        self._fit_sample(sample, **fit_options)
+        self.data = pd.DataFrame(
+            {**columns, "weights": row_weights},
+            index=given_index if index is None else pd.Index(index),
+        )
+
+    def _check_identifiable(self, sample: Sample) -> None:
+        if not np.any((sample.columns["frequency"] > 0) & (sample.weights > 0)):
+            raise ConvergenceError(
+                f"{type(self).__name__} cannot be fitted: no customer made a repeat purchase "
+                "(every frequency is 0), so purchase rates and dropout cannot be told apart; "
+                "use a longer observation window or more customers"
+            )
 
     def _fit_sample(
         self,

@@ -12,6 +12,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+# Largest number of distinct keys one int64 key may have to tell apart.
+_MAX_KEY = 2**62
 # Key ranges up to twice the number of rows plus this are renumbered through a dense table.
 _DENSE_EXTRA = 1 << 16
 
@@ -27,7 +29,7 @@ def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     Returns
     -------
     uniques : list of numpy.ndarray
-        One array per input column holding the distinct rows (in a deterministic order).
+        One array per input column holding the distinct rows, in order of first appearance.
     inverse : numpy.ndarray
         For each input row, the position of its distinct row, so
         ``uniques[j][inverse]`` rebuilds ``columns[j]``.
@@ -36,48 +38,78 @@ def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     --------
     >>> uniques, inverse = unique_rows(np.array([1, 1, 2, 1]), np.array([5.0, 5.0, 5.0, 6.0]))
     >>> [u.tolist() for u in uniques], inverse.tolist()
-    ([[1, 1, 2], [5.0, 6.0, 5.0]], [0, 0, 2, 1])
+    ([[1, 2, 1], [5.0, 5.0, 6.0]], [0, 0, 1, 2])
     """
-    # Factorise column by column and fold the codes into one key per row, renumbered after
-    # each column so that it stays below n**2: far faster than np.unique(axis=0) or a
-    # MultiIndex. Small key ranges (the usual case: whole-period histories) are renumbered
-    # through a dense table, others by sorting.
     n_rows = len(columns[0])
-    inverse = np.zeros(n_rows, dtype=np.int64)
-    n_distinct = 1
+    # Code each column (whole numbers in a modest range are their own codes; others are
+    # hashed) and fold the codes into one key per row, renumbered after each column so
+    # that it stays small: far faster than np.unique(axis=0) or a MultiIndex.
+    inverse, n_distinct = np.zeros(n_rows, dtype=np.int64), 1
     for column in columns:
-        codes, n_levels = _codes(np.asarray(column))
-        key = inverse * n_levels + codes
-        key_range = n_distinct * n_levels
-        if key_range <= 2 * n_rows + _DENSE_EXTRA:
-            present = np.zeros(key_range, dtype=bool)
-            present[key] = True
-            rank = np.cumsum(present, dtype=np.int64) - 1
-            inverse, n_distinct = rank[key], int(rank[-1]) + 1 if key_range else 0
-        else:
-            distinct, inverse = np.unique(key, return_inverse=True)
-            n_distinct = len(distinct)
-    first_rows = np.full(n_distinct if n_rows else 0, -1, dtype=np.int64)
+        codes = _whole_number_key((column,))
+        n_levels = int(codes.max()) + 1 if codes is not None else 0
+        if codes is None or n_distinct * n_levels > _MAX_KEY:
+            codes, levels = pd.factorize(column)
+            n_levels = len(levels)
+        inverse, n_distinct = _renumber(inverse * n_levels + codes, n_distinct * n_levels)
+    first_rows = np.full(n_distinct if n_rows else 0, n_rows, dtype=np.int64)
     # Reversed assignment leaves each slot holding the first row that produced it.
     first_rows[inverse[::-1]] = np.arange(n_rows)[::-1]
-    return [np.asarray(column)[first_rows] for column in columns], inverse
+    # Number the distinct rows in order of first appearance.
+    order = np.argsort(first_rows, kind="stable")
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))
+    return [np.asarray(column)[first_rows[order]] for column in columns], position[inverse]
 
 
-def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """Integer codes of a column's values, and how many codes there can be.
+def _renumber(key: np.ndarray, key_range: int) -> tuple[np.ndarray, int]:
+    """Keys in ``[0, key_range)`` renumbered ``0, 1, ...``, and how many distinct ones there are.
 
-    Whole numbers in a small range (whole-period histories) are their own codes, offset by
-    the minimum, which is several times faster than hashing; other values are factorised.
+    Small ranges (the usual case: whole-period histories) go through a dense table, several
+    times faster than hashing; others are factorised.
+
+    Examples
+    --------
+    >>> codes, n_distinct = _renumber(np.array([7, 3, 7]), 8)
+    >>> codes.tolist(), n_distinct
+    ([1, 0, 1], 2)
     """
-    if values.dtype.kind in "iuf" and values.size:
-        low, high = values.min(), values.max()
-        if np.isfinite(low) and np.isfinite(high) and high - low < 2 * values.size + _DENSE_EXTRA:
-            shifted = values - low
-            codes = shifted.astype(np.int64)
-            if values.dtype.kind in "iu" or np.array_equal(codes, shifted):
-                return codes, int(high - low) + 1
-    codes, levels = pd.factorize(values)
-    return codes, len(levels)
+    if key_range <= 2 * len(key) + _DENSE_EXTRA:
+        present = np.zeros(key_range, dtype=bool)
+        present[key] = True
+        rank = np.cumsum(present, dtype=np.int64) - 1
+        return rank[key], int(rank[-1]) + 1 if key_range else 0
+    codes, levels = pd.factorize(key)
+    return codes.astype(np.int64, copy=False), len(levels)
+
+
+def _whole_number_key(columns: tuple[np.ndarray, ...]) -> np.ndarray | None:
+    """One int64 per row telling rows apart, or None unless all columns are modest whole numbers.
+
+    Counts and period numbers (the discrete-time models' histories) pack into one key, which
+    is factorised once instead of once per column and once per fold.
+
+    Examples
+    --------
+    >>> _whole_number_key((np.array([0.0, 2.0, 1.0]), np.array([3, 3, 4]))).tolist()
+    [0, 2, 4]
+    >>> _whole_number_key((np.array([0.5, 1.0]),)) is None
+    True
+    """
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    span = 1
+    for column in map(np.asarray, columns):
+        if column.size == 0 or column.dtype.kind not in "iuf":
+            return None
+        low = column.min()
+        size = float(column.max()) - float(low) + 1
+        if not np.isfinite(size) or size > _MAX_KEY / span:
+            return None
+        if column.dtype.kind == "f" and not np.array_equal(column, np.floor(column)):
+            return None
+        key += (column - low).astype(np.int64) * span
+        span *= int(size)
+    return key
 
 
 def evaluate_on_unique_rows(
