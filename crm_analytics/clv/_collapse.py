@@ -12,6 +12,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+# Predictions over more cells than this evaluate their costly terms once per distinct row.
+COLLAPSE_ABOVE = 10_000
 # Largest number of distinct keys one int64 key may have to tell apart.
 _MAX_KEY = 2**62
 # Key ranges up to twice the number of rows plus this are renumbered through a dense table.

@@ -18,14 +18,10 @@ from scipy import stats
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from crm_analytics.clv._base import Sample, dot
-from crm_analytics.clv._collapse import evaluate_on_unique_rows, unique_rows
+from crm_analytics.clv._collapse import COLLAPSE_ABOVE, evaluate_on_unique_rows, unique_rows
 from crm_analytics.clv._transaction import TransactionFitter, horizon, shaped
 
 __all__ = ["BetaGeoFitter", "ModifiedBetaGeoFitter"]
-
-# Predictions over more (horizon, history) cells than this evaluate the hypergeometric term
-# once per distinct (horizon, frequency, T).
-_COLLAPSE_ABOVE = 10_000
 
 
 class BetaGeoFitter(TransactionFitter):
@@ -163,7 +159,7 @@ class BetaGeoFitter(TransactionFitter):
         histories; per-customer horizons join the histories in the collapse.
         """
         x, age = np.broadcast_arrays(frequency, T)
-        if x.size <= _COLLAPSE_ABOVE:
+        if x.size <= COLLAPSE_ABOVE:
             return self._remaining_share(t, x, age)
         t = np.asarray(t, dtype=np.float64)
         shared = t.ndim == 0 or (x.ndim == 2 and x.shape[1] == 1 and t.shape == (1, t.size))

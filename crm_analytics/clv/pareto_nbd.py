@@ -24,6 +24,7 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from crm_analytics.clv._base import Sample, dot
+from crm_analytics.clv._collapse import COLLAPSE_ABOVE, evaluate_on_unique_rows
 from crm_analytics.clv._transaction import TransactionFitter, histories, horizon, shaped
 from crm_analytics.exceptions import DataValidationError
 
@@ -231,9 +232,20 @@ class ParetoNBDFitter(TransactionFitter):
         return total, grad
 
     def _log_dropout_terms(self, frequency, recency, T):
-        return _log_dropout_terms(
-            self._unload_params("r", "alpha", "s", "beta"), frequency, recency, T
-        )
+        params = self._unload_params("r", "alpha", "s", "beta")
+        x, t_x, age = np.broadcast_arrays(frequency, recency, T)
+        if x.size <= COLLAPSE_ABOVE:
+            return _log_dropout_terms(params, x, t_x, age)
+        # The hypergeometric terms depend on (x, t_x) or (x, T) only: once per distinct pair.
+        r, _, s, _ = params
+
+        def tail(frequency_values, times):
+            return _log_tail(params, frequency_values, times)
+
+        at_recency = evaluate_on_unique_rows(tail, x.ravel(), t_x.ravel()).reshape(x.shape)
+        at_age = evaluate_on_unique_rows(tail, x.ravel(), age.ravel()).reshape(x.shape)
+        died = _log_died_term(np.log(s) - np.log(r + s + x), at_recency, at_age)
+        return _log_alive_term(params, x, age), died
 
     def _probability_alive(self, frequency, recency, T) -> np.ndarray:
         alive, died = self._log_dropout_terms(frequency, recency, T)

@@ -228,3 +228,24 @@ def test_gradient_equals_finite_differences_of_the_likelihood(cdnow, model, para
         )
     # Absolute tolerance for the fitted parameters, where the gradient is 0 up to rounding.
     np.testing.assert_allclose(gradient, numerical, rtol=1e-6, atol=1e-3)
+
+
+def test_many_customers_give_the_same_predictions_through_distinct_pairs(model, cdnow):
+    """Above 10,000 customers the hypergeometric terms are computed per distinct pair."""
+    frequency, recency, age = arrays(cdnow)
+    copies = [np.tile(values, 5) for values in (frequency, recency, age)]
+    np.testing.assert_allclose(
+        model.conditional_probability_alive(*copies),
+        np.tile(model.conditional_probability_alive(frequency, recency, age), 5),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        model.conditional_expected_number_of_purchases_up_to_time(10.0, *copies),
+        np.tile(
+            model.conditional_expected_number_of_purchases_up_to_time(
+                10.0, frequency, recency, age
+            ),
+            5,
+        ),
+        rtol=1e-12,
+    )
