@@ -392,11 +392,20 @@ class BaseFitter(BaseEstimator):
         row_weights = check_weights(weights, len(columns[names[0]]))
         sample = Sample.collapse(columns, row_weights)
         self._check_identifiable(sample)
-        self._fit_sample(sample, **fit_options)
+        self._fit_sample(
+            sample, penalizer_scale=self._penalizer_scale(len(row_weights)), **fit_options
+        )
         self.data = pd.DataFrame(
             {**columns, "weights": row_weights},
             index=given_index if index is None else pd.Index(index),
         )
+
+    def _penalizer_scale(self, n_rows: int) -> float:
+        """Factor of ``penalizer_coef`` against the mean log-likelihood of ``n_rows`` rows given.
+
+        1 where lifetimes penalises the mean log-likelihood (every model but Pareto/NBD).
+        """
+        return 1.0
 
     def _check_identifiable(self, sample: Sample) -> None:
         if not np.any((sample.columns["frequency"] > 0) & (sample.weights > 0)):
@@ -415,13 +424,14 @@ class BaseFitter(BaseEstimator):
         options: dict | None = None,
         verbose: bool = False,
         lower_bounds: Sequence[float | None] | None = None,
+        penalizer_scale: float = 1.0,
     ) -> None:
         """Maximise the penalised likelihood of ``sample`` and set the fitted attributes.
 
         ``lower_bounds`` (on the log-parameters, None for no bound) switch the optimiser from
-        BFGS to L-BFGS-B.
+        BFGS to L-BFGS-B; ``penalizer_scale`` multiplies ``penalizer_coef``.
         """
-        penalizer = self._check_penalizer()
+        penalizer = self._check_penalizer() * penalizer_scale
         max_age = max((float(sample.columns[name].max()) for name in self._time_columns), default=1)
         scale = 1.0 / max_age if max_age > 0 else 1.0
         scaled = sample.rescaled(scale, self._time_columns)

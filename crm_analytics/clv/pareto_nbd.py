@@ -139,7 +139,8 @@ class ParetoNBDFitter(TransactionFitter):
     ----------
     penalizer_coef : float, default 0.0
         L2 penalty on the parameters (``alpha`` and ``beta`` in units where the oldest
-        customer has age 1), added to the mean negative log-likelihood as in lifetimes.
+        customer has age 1). As in lifetimes' ParetoNBDFitter, and unlike its other models,
+        it is added to the summed (not the mean) negative log-likelihood of the rows given.
 
     Attributes
     ----------
@@ -152,9 +153,9 @@ class ParetoNBDFitter(TransactionFitter):
     Notes
     -----
     lifetimes fits this model with Nelder-Mead on the raw parameters, stopping at a tolerance
-    of 1e-4; this fitter uses BFGS on the log-parameters (finite-difference gradients) and
-    evaluates the hypergeometric terms once per distinct (frequency, recency) and
-    (frequency, T) pair. On CDNOW the likelihood is very flat in ``beta`` (standard error
+    of 1e-4; this fitter uses BFGS on the log-parameters with the gradient (the
+    hypergeometric terms differentiated by central differences) and evaluates those terms
+    once per distinct (frequency, recency) and (frequency, T) pair. On CDNOW the likelihood is very flat in ``beta`` (standard error
     about 6): lifetimes stops at ``beta = 11.669``, the maximum is at ``11.668`` (0.00000002
     higher in log-likelihood).
 
@@ -173,6 +174,11 @@ class ParetoNBDFitter(TransactionFitter):
 
     _param_names = ("r", "alpha", "s", "beta")
     _time_params = ("alpha", "beta")
+
+    def _penalizer_scale(self, n_rows: int) -> float:
+        # lifetimes' Pareto/NBD adds the penalty to the summed log-likelihood (divided by the
+        # mean weight), that is to n_rows times the mean: the same objective up to a factor.
+        return 1.0 / n_rows
 
     def _initial_params(self, sample: Sample) -> np.ndarray:
         weights = sample.weights

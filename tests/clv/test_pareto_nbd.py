@@ -249,3 +249,13 @@ def test_many_customers_give_the_same_predictions_through_distinct_pairs(model, 
         ),
         rtol=1e-12,
     )
+
+
+def test_penalizer_gives_lifetimes_penalised_estimates(cdnow):
+    """lifetimes penalises the summed log-likelihood of this model (its others: the mean)."""
+    frequency, recency, age = arrays(cdnow)
+    ours = ParetoNBDFitter(penalizer_coef=50.0).fit(cdnow)
+    theirs = lifetimes.ParetoNBDFitter(penalizer_coef=50.0).fit(frequency, recency, age)
+    # lifetimes' Nelder-Mead stops at a tolerance of 1e-4.
+    np.testing.assert_allclose(ours.params_, theirs.params_, rtol=2e-3)
+    assert ours.params_["beta"] < 0.9 * ParetoNBDFitter().fit(cdnow).params_["beta"]
