@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import matplotlib
-import pandas as pd
 
 from crm_analytics.datasets import make_transactions
 from crm_analytics.exceptions import ConvergenceError, DataValidationError
@@ -306,14 +305,6 @@ def _score(args: argparse.Namespace) -> None:
     if args.model_dir is not None:
         models = FittedModels.load(args.model_dir)
         source = str(args.model_dir)
-        if models.as_of > pd.Timestamp(config.model.as_of):
-            logger.warning(
-                "the models in %s were fitted as of %s, after the as-of date %s: they have "
-                "seen data the scores should not know",
-                args.model_dir,
-                models.as_of.date(),
-                config.model.as_of,
-            )
     else:
         logger.info(_STEP + "fitting models as of %s", config.model.as_of)
         models = fit_models(inputs.transactions, inputs.customers, config=config)
@@ -331,7 +322,7 @@ def _score(args: argparse.Namespace) -> None:
         models={
             "source": source,
             "as_of": str(models.as_of.date()),
-            "fitted": [name for name, _ in models._files()],
+            "fitted": models.fitted(),
             "params": models.params(),
             "versions": library_versions(),
         },

@@ -372,3 +372,23 @@ def test_progress_line_only_on_a_terminal(shop_dir, monkeypatch, capsys):
     assert "\r\x1b[K[" in terminal.text and "reading " in terminal.text
     assert "INFO" not in terminal.text
     assert terminal.text.endswith("\r\x1b[K")
+
+
+def test_a_run_in_one_format_removes_the_other_formats_older_table(
+    shop_dir, model_dir, capsys, tmp_path
+):
+    arguments = [
+        "score",
+        "--config",
+        shop_dir / "scoring.toml",
+        "--model-dir",
+        model_dir,
+        "--output-dir",
+        tmp_path,
+    ]
+    assert run(capsys, *arguments)[0] == 0
+    assert (tmp_path / "scores.parquet").is_file()
+    assert run(capsys, *arguments, "--formats", "csv")[0] == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        name for name in SCORE_FILES if name != "scores.parquet"
+    ]

@@ -106,7 +106,7 @@ class FittedModels:
             "format": _FORMAT,
             "as_of": self.as_of.date().isoformat(),
             "n_customers": self.n_customers,
-            "models": [name for name, _ in self._files()],
+            "models": self.fitted(),
             "skipped": dict(self.skipped),
             "params": self.params(),
             "versions": library_versions(),
@@ -179,6 +179,10 @@ class FittedModels:
                 stacklevel=2,
             )
         return loaded
+
+    def fitted(self) -> list[str]:
+        """Names of the models present (``rfm``, ``clusterer``, ``transaction_model``, ...)."""
+        return [name for name, _ in self._files()]
 
     def _files(self) -> list[tuple[str, Any]]:
         return [(name, getattr(self, name)) for name in _FILES if getattr(self, name) is not None]
@@ -302,7 +306,8 @@ def _fit_clv(fitted: FittedModels, summary: pd.DataFrame) -> None:
     if len(repeat) < _MIN_REPEAT_BUYERS:
         fitted.skipped["spend_model"] = (
             f"only {len(repeat)} repeat buyers with positive spend (at least "
-            f"{_MIN_REPEAT_BUYERS} needed for Gamma-Gamma); predicted_clv is left empty"
+            f"{_MIN_REPEAT_BUYERS} needed for Gamma-Gamma); predicted_clv is left empty and "
+            "value tiers use past revenue"
         )
         return
     fitted.spend_model = GammaGammaFitter(penalizer_coef=penalizer).fit(repeat)

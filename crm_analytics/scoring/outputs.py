@@ -136,7 +136,12 @@ def write_scores(
         _write_json(metadata, path)
 
     writers[RUN_METADATA] = write_metadata
-    return write_files(directory, writers)
+    written = write_files(directory, writers)
+    # A table in a format this run did not write is an older run's: remove it so that the
+    # folder holds one consistent set.
+    for name in {f"{SCORES}.parquet", f"{SCORES}.csv"} - set(writers):
+        (Path(directory) / name).unlink(missing_ok=True)
+    return written
 
 
 def read_scores(directory: str | Path) -> pd.DataFrame:

@@ -68,8 +68,7 @@ def score_customers(
         copied into the result and used by the churn model.
     config : ScoringConfig, optional
         Default ``ScoringConfig()``: 90-day horizon, 12-month CLV at 1% a month, margin 1,
-        every model. ``config.model.as_of`` defaults to the models' as-of date when
-        ``models`` are given, else to the last transaction day.
+        every model. ``config.model.as_of`` defaults to the last transaction day.
     models : FittedModels, optional
         Models from :func:`~crm_analytics.scoring.fit_models` (or ``FittedModels.load``);
         fitted on the data as of the as-of date when not given. They must include every
@@ -127,10 +126,14 @@ def score_customers(
     )
     require_datetime(transactions, DATE, name="transactions")
     timings: dict[str, float] = {}
-    as_of_setting = config.model.as_of
-    if as_of_setting is None and models is not None:
-        as_of_setting = models.as_of
-    as_of = resolve_as_of(transactions, as_of_setting)
+    as_of = resolve_as_of(transactions, config.model.as_of)
+    if models is not None and models.as_of > as_of:
+        warnings.warn(
+            f"the models were fitted as of {models.as_of.date()}, after the as-of date "
+            f"{as_of.date()}: they have seen data the scores should not know; refit them as of "
+            f"{as_of.date()} to reproduce a run of that day",
+            stacklevel=2,
+        )
     transactions = transactions[transactions[DATE] < as_of + pd.Timedelta(days=1)]
     given = models is not None
     if not given:
@@ -145,7 +148,7 @@ def score_customers(
     parts = []
     attributes = attributes_of(customers, config)
     if attributes is not None:
-        parts.append(attributes.set_index(CUSTOMER_ID).reindex(summary.index))
+        parts.append(_customer_attributes(attributes, summary.index))
     parts.append(summary[SCORE_COLUMNS["summary"]])
     if "rfm" in wanted:
         with _step("rfm", timings):
@@ -189,6 +192,33 @@ def score_customers(
     }
     logger.info("scored %d customers as of %s", len(scored), as_of.date())
     return scored
+
+
+def _customer_attributes(attributes: pd.DataFrame, buyers: pd.Index) -> pd.DataFrame:
+    """The attributes of each buyer, empty (with a warning) for buyers not in the table."""
+    repeated = attributes[CUSTOMER_ID].duplicated()
+    if repeated.any():
+        raise DataValidationError(
+            f"customers: {int(repeated.sum())} customer id(s) appear more than once (e.g. "
+            f"{attributes.loc[repeated, CUSTOMER_ID].head(3).tolist()}); load the table with "
+            "crm_analytics.io.read_customers, which reports or resolves duplicates"
+        )
+    known = buyers.isin(attributes[CUSTOMER_ID])
+    if not known.any():
+        raise DataValidationError(
+            f"none of the {len(buyers):,} customers in the transactions is in the customer table "
+            f"(ids such as {buyers[:3].tolist()} in the transactions, "
+            f"{attributes[CUSTOMER_ID].head(3).tolist()} in the table); check that both use "
+            "the same customer ids, read the same way"
+        )
+    if not known.all():
+        warnings.warn(
+            f"{int((~known).sum()):,} of {len(buyers):,} customers in the transactions are not "
+            f"in the customer table (e.g. {buyers[~known][:3].tolist()}); their attributes are "
+            "left empty",
+            stacklevel=3,
+        )
+    return attributes.set_index(CUSTOMER_ID).reindex(buyers)
 
 
 def _clv_columns(

@@ -95,7 +95,9 @@ def test_mbgnbd_lets_one_time_buyers_leave(shop, config):
 def test_too_few_churners_skips_the_churn_model(shop):
     transactions, _ = shop
     few = transactions[transactions["customer_id"].isin(transactions["customer_id"].unique()[:30])]
-    config = ScoringConfig.from_dict({"model": {"models": ["clv", "churn"], "n_reasons": 1}})
+    config = ScoringConfig.from_dict(
+        {"model": {"models": ["churn"], "value_tier_basis": "revenue", "n_reasons": 1}}
+    )
     with pytest.warns(
         UserWarning,
         match="churn model not fitted: 26 of 30 customers churned.* at least 20 churned",

@@ -167,3 +167,27 @@ def test_unknown_attribute_names_the_column(shop, config):
     bad = ScoringConfig.from_dict({"customers": {"attributes": ["segment"]}})
     with pytest.raises(DataValidationError, match="'segment' .* not in the customer table"):
         score_customers(transactions, customers, config=bad)
+
+
+def test_models_fitted_after_the_as_of_date_warn(shop, config, models):
+    transactions, customers = shop
+    earlier = config.replace("model", as_of="2025-01-31", models=["rfm", "clv"])
+    with pytest.warns(
+        UserWarning, match="fitted as of 2025-06-28, after the as-of date 2025-01-31"
+    ):
+        score_customers(transactions, customers, config=earlier, models=models)
+
+
+def test_buyers_missing_from_the_customer_table(shop, config, models):
+    transactions, customers = shop
+    fewer = customers.iloc[10:]
+    fast = config.replace("model", models=["rfm", "clv"])
+    with pytest.warns(UserWarning, match="10 of 2,000 customers in the transactions are not in"):
+        scored = score_customers(transactions, fewer, config=fast, models=models)
+    assert scored["region"].isna().sum() == 10
+    other_ids = customers.assign(customer_id=customers["customer_id"].str.lower())
+    with pytest.raises(DataValidationError, match="none of the 2,000 customers .* is in the"):
+        score_customers(transactions, other_ids, config=fast, models=models)
+    doubled = pd.concat([customers, customers.head(2)])
+    with pytest.raises(DataValidationError, match="2 customer id.* appear more than once"):
+        score_customers(transactions, doubled, config=fast, models=models)
