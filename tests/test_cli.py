@@ -392,3 +392,51 @@ def test_a_run_in_one_format_removes_the_other_formats_older_table(
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         name for name in SCORE_FILES if name != "scores.parquet"
     ]
+
+
+def test_online_retail_export(shared_data, capsys, tmp_path):
+    """The UCI Online Retail export, mapped on the command line: its well-known counts."""
+    mapping = [
+        "--transactions",
+        shared_data / "online_retail.parquet",
+        "--transactions-customer-id",
+        "CustomerID",
+        "--transactions-date",
+        "InvoiceDate",
+        "--transactions-quantity",
+        "Quantity",
+        "--transactions-unit-price",
+        "UnitPrice",
+        "--transactions-order-id",
+        "InvoiceNo",
+        "--transactions-cancellation-prefix",
+        "C",
+    ]
+    code, out, _ = run(capsys, "validate", *mapping)
+    assert code == 0
+    for line in (
+        "rows read: 541,909",
+        "missing customer id: 135,080",
+        "customers: 4,339",
+        "orders: 18,536",
+        "8,911,407.90 kept",
+    ):
+        assert line in out
+    code, _, _ = run(
+        capsys,
+        "score",
+        *mapping,
+        "--models",
+        "rfm,clv,lifecycle",
+        "--formats",
+        "csv",
+        "--output-dir",
+        tmp_path,
+    )
+    assert code == 0
+    scores = pd.read_csv(tmp_path / "scores.csv", index_col=0)
+    assert len(scores) == 4_339
+    assert scores["total_amount"].sum() == pytest.approx(8_911_407.90)
+    metadata = json.loads((tmp_path / "run_metadata.json").read_text())
+    assert metadata["as_of"] == "2011-12-09"
+    assert metadata["inputs"]["transactions"]["rows_kept"] == 397_924
