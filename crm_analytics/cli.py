@@ -376,7 +376,9 @@ def _demo(args: argparse.Namespace) -> None:
             "output": {"report_by": ["region", "channel"]},
         }
     )
-    write_files(output, {"config.toml": lambda path: path.write_text(config.to_toml())})
+    write_files(
+        output, {"config.toml": lambda path: path.write_text(config.to_toml(), encoding="utf-8")}
+    )
     config_path = output / "config.toml"
     steps = [
         ["validate", "--config", str(config_path)],

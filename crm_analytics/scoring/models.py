@@ -35,7 +35,14 @@ from crm_analytics.scoring._atomic import write_files
 from crm_analytics.scoring.config import ModelConfig, ScoringConfig, load_config
 from crm_analytics.summary import rfm_summary
 
-__all__ = ["FittedModels", "fit_models", "library_versions", "resolve_as_of", "summary_as_of"]
+__all__ = [
+    "FittedModels",
+    "fit_models",
+    "library_versions",
+    "resolve_as_of",
+    "summary_as_of",
+    "up_to",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -226,6 +233,11 @@ def resolve_as_of(transactions: pd.DataFrame, as_of: object = None) -> pd.Timest
     return day.normalize()
 
 
+def up_to(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The transactions dated on or before the as-of day (the whole day counts)."""
+    return transactions[transactions[DATE] < as_of + pd.Timedelta(days=1)]
+
+
 def summary_as_of(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """The per-customer RFM summary from the transactions up to (and on) ``as_of``."""
     return rfm_summary(transactions, observation_end=as_of)
@@ -268,6 +280,7 @@ def fit_models(
     config = ScoringConfig() if config is None else config
     model = config.model
     as_of = resolve_as_of(transactions, model.as_of)
+    transactions = up_to(transactions, as_of)
     summary = summary_as_of(transactions, as_of)
     fitted = FittedModels(as_of=as_of, model=model, n_customers=len(summary))
     logger.info("fitting %s on %d customers as of %s", model.models, len(summary), as_of.date())

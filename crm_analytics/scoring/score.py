@@ -23,6 +23,7 @@ from crm_analytics.scoring.models import (
     fit_models,
     resolve_as_of,
     summary_as_of,
+    up_to,
 )
 
 __all__ = ["SCORE_COLUMNS", "score_customers"]
@@ -134,7 +135,7 @@ def score_customers(
             f"{as_of.date()} to reproduce a run of that day",
             stacklevel=2,
         )
-    transactions = transactions[transactions[DATE] < as_of + pd.Timedelta(days=1)]
+    transactions = up_to(transactions, as_of)
     given = models is not None
     if not given:
         with _step("fit models", timings):
