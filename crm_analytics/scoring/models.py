@@ -279,6 +279,7 @@ def fit_models(
     """
     config = ScoringConfig() if config is None else config
     model = config.model
+    attributes = attributes_of(customers, config)
     as_of = resolve_as_of(transactions, model.as_of)
     transactions = up_to(transactions, as_of)
     summary = summary_as_of(transactions, as_of)
@@ -291,7 +292,7 @@ def fit_models(
     if "clv" in model.models:
         _fit_clv(fitted, summary)
     if "churn" in model.models:
-        _fit_churn(fitted, transactions, attributes_of(customers, config), as_of)
+        _fit_churn(fitted, transactions, attributes, as_of)
     for name, reason in fitted.skipped.items():
         warnings.warn(f"{name.replace('_', ' ')} not fitted: {reason}", stacklevel=2)
     return fitted

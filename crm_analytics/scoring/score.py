@@ -127,6 +127,7 @@ def score_customers(
     )
     require_datetime(transactions, DATE, name="transactions")
     timings: dict[str, float] = {}
+    attributes = attributes_of(customers, config)
     as_of = resolve_as_of(transactions, config.model.as_of)
     if models is not None and models.as_of > as_of:
         warnings.warn(
@@ -147,7 +148,6 @@ def score_customers(
     with _step("summary", timings):
         summary = summary_as_of(transactions, as_of)
     parts = []
-    attributes = attributes_of(customers, config)
     if attributes is not None:
         parts.append(_customer_attributes(attributes, summary.index))
     parts.append(summary[SCORE_COLUMNS["summary"]])
