@@ -337,8 +337,8 @@ def test_report_writes_figures_and_tables(first_run, capsys):
 
 
 def test_report_by_an_unknown_attribute_exits_2(first_run, capsys):
-    code, _, err = run(capsys, "report", "--output-dir", first_run, "--report-by", "cohort")
-    assert code == 2 and "'cohort' not in the scores" in err
+    code, _, err = run(capsys, "report", "--output-dir", first_run, "--report-by", "loyalty_card")
+    assert code == 2 and "'loyalty_card' not in the scores" in err
 
 
 def test_logs_go_to_stderr_without_progress_off_a_terminal(shop_dir, capsys):

@@ -40,6 +40,7 @@ SCORE_COLUMNS = {
         "total_amount",
         "average_order_value",
         "days_since_last_purchase",
+        "cohort",
     ],
     "rfm": ["r_score", "f_score", "m_score", "rfm_cell", "rfm_score", "rfm_segment"],
     "clv": ["p_alive", "expected_purchases", "predicted_clv"],
@@ -86,7 +87,7 @@ def score_customers(
 
         - the customer attributes, then ``first_purchase, last_purchase, n_orders,
           total_amount, average_order_value, days_since_last_purchase`` (from
-          ``rfm_summary``);
+          ``rfm_summary``) and ``cohort``, the month of the first purchase ("2024-01");
         - ``rfm``: ``r_score, f_score, m_score`` (1..rfm_bins, higher is better),
           ``rfm_cell`` ("545"), ``rfm_score`` (their sum) and ``rfm_segment`` (Champions,
           Loyal, ... At risk, Lost);
@@ -150,7 +151,9 @@ def score_customers(
     parts = []
     if attributes is not None:
         parts.append(_customer_attributes(attributes, summary.index))
-    parts.append(summary[SCORE_COLUMNS["summary"]])
+    # The acquisition cohort, so that segments can be sliced by it like any attribute.
+    cohort = summary["first_purchase"].dt.to_period("M").astype(str).rename("cohort")
+    parts.append(summary[SCORE_COLUMNS["summary"][:-1]].join(cohort))
     if "rfm" in wanted:
         with _step("rfm", timings):
             parts.append(steps.rfm_columns(models.rfm, summary))
