@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", type=Path, default=Path("out"), help="folder for everything")
     demo.add_argument("--customers", type=int, default=3_000, help="customers to simulate")
     demo.add_argument("--seed", type=int, default=0, help="seed of the simulation")
+    _add_config_options(demo, ("model", "output"))
     return parser
 
 
@@ -227,6 +228,13 @@ def build_config(args: argparse.Namespace) -> ScoringConfig:
         for section in ("transactions", "customers"):
             if data[section].get("path") is not None:
                 data[section]["path"] = str((folder / data[section]["path"]).resolve())
+    _apply_options(data, args)
+    source = "configuration" if args.config is None else f"configuration ({args.config} + options)"
+    return ScoringConfig.from_dict(data, source=source)
+
+
+def _apply_options(data: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+    """Put the configuration options given on the command line into ``data``."""
     for key, value in vars(args).items():
         if "." not in key:
             continue
@@ -234,8 +242,6 @@ def build_config(args: argparse.Namespace) -> ScoringConfig:
         if name == "path":
             value = str(Path(value).resolve())
         data.setdefault(section, {})[name] = value
-    source = "configuration" if args.config is None else f"configuration ({args.config} + options)"
-    return ScoringConfig.from_dict(data, source=source)
 
 
 class _Inputs:
@@ -304,17 +310,20 @@ def _fit(args: argparse.Namespace) -> None:
 
 def _score(args: argparse.Namespace) -> None:
     config = build_config(args)
+    start = time.perf_counter()
+    # Saved models are loaded first: a wrong folder fails before the inputs are read.
+    models = None if args.model_dir is None else FittedModels.load(args.model_dir)
+    model_seconds = time.perf_counter() - start
     inputs = _Inputs(config)
     config = _with_as_of(config, inputs)
-    start = time.perf_counter()
-    if args.model_dir is not None:
-        models = FittedModels.load(args.model_dir)
-        source = str(args.model_dir)
-    else:
+    source = str(args.model_dir)
+    if models is None:
+        start = time.perf_counter()
         logger.info(_STEP + "fitting models as of %s", config.model.as_of)
         models = fit_models(inputs.transactions, inputs.customers, config=config)
         source = "fitted by this run"
-    model_seconds = round(time.perf_counter() - start, 3)
+        model_seconds = time.perf_counter() - start
+    model_seconds = round(model_seconds, 3)
     scored = score_customers(inputs.transactions, inputs.customers, config=config, models=models)
     scored.attrs["timings"] = {"models": model_seconds, **scored.attrs["timings"]}
     logger.info(_STEP + "writing outputs")
@@ -365,17 +374,17 @@ def _demo(args: argparse.Namespace) -> None:
             "customers.csv": lambda path: customers.to_csv(path, index=False),
         },
     )
-    config = ScoringConfig.from_dict(
-        {
-            "transactions": {"path": "data/transactions.csv", "order_id": "order_id"},
-            "customers": {
-                "path": "data/customers.csv",
-                "signup_date": "signup_date",
-                "attributes": ["region", "channel"],
-            },
-            "output": {"report_by": ["region", "channel"]},
-        }
-    )
+    settings: dict[str, dict[str, Any]] = {
+        "transactions": {"path": "data/transactions.csv", "order_id": "order_id"},
+        "customers": {
+            "path": "data/customers.csv",
+            "signup_date": "signup_date",
+            "attributes": ["region", "channel"],
+        },
+        "output": {"report_by": ["region", "channel"]},
+    }
+    _apply_options(settings, args)
+    config = ScoringConfig.from_dict(settings, source="demo configuration")
     write_files(
         output, {"config.toml": lambda path: path.write_text(config.to_toml(), encoding="utf-8")}
     )

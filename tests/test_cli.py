@@ -440,3 +440,49 @@ def test_online_retail_export(shared_data, capsys, tmp_path):
     metadata = json.loads((tmp_path / "run_metadata.json").read_text())
     assert metadata["as_of"] == "2011-12-09"
     assert metadata["inputs"]["transactions"]["rows_kept"] == 397_924
+
+
+def test_demo_runs_the_whole_job(capsys, tmp_path):
+    code, out, _ = run(
+        capsys,
+        "-q",
+        "demo",
+        "--output",
+        tmp_path,
+        "--customers",
+        "600",
+        "--n-clusters",
+        "3",
+        "--churn-estimator",
+        "logistic",
+        "--n-reasons",
+        "1",
+    )
+    assert code == 0
+    assert f"scores in {tmp_path / 'scores'}" in out
+    for name in (
+        "config.toml",
+        "data/transactions.csv",
+        "models/metadata.json",
+        "scores/scores.parquet",
+        "scores/report/rfm_segments.png",
+        "scores/report/segments_value_tier_by_channel.csv",
+    ):
+        assert (tmp_path / name).is_file(), name
+    scores = pd.read_parquet(tmp_path / "scores" / "scores.parquet")
+    assert len(scores) == 600 and "reason_1" in scores.columns and "reason_2" not in scores.columns
+    assert load_config(tmp_path / "config.toml").model.churn_estimator == "logistic"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["score", "--model-dir", "nowhere", "--output-dir", "out"],
+        ["validate", "--config", "absent.toml"],
+    ],
+)
+def test_missing_models_or_config_exit_2(shop_dir, capsys, tmp_path, monkeypatch, arguments):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *arguments)
+    assert code == 2 and "Traceback" not in err
+    assert "no saved models in nowhere" in err or "absent.toml not found" in err
