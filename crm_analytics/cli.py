@@ -304,7 +304,7 @@ def _fit(args: argparse.Namespace) -> None:
     logger.info(_STEP + "fitting models as of %s", config.model.as_of)
     models = fit_models(inputs.transactions, inputs.customers, config=config)
     logger.info(_STEP + "saving models")
-    models.save(args.model_dir)
+    models.save(args.model_dir, config=config, inputs=inputs.describe())
     print(f"models fitted as of {config.model.as_of} saved to {args.model_dir}")
 
 

@@ -10,6 +10,7 @@ fitted parameters, library versions, and why a model was left out).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import platform
@@ -119,20 +120,39 @@ class FittedModels:
             "versions": library_versions(),
         }
 
-    def save(self, directory: str | Path) -> Path:
+    def save(
+        self,
+        directory: str | Path,
+        *,
+        config: ScoringConfig | None = None,
+        inputs: dict[str, Any] | None = None,
+    ) -> Path:
         """Write every fitted model, ``config.toml`` and ``metadata.json`` into ``directory``.
 
         The files are written to a temporary folder inside ``directory`` and moved into place
         only once all of them are complete, so a failure leaves the previous models intact.
+
+        Parameters
+        ----------
+        directory : str or pathlib.Path
+            The model folder, created when missing.
+        config : ScoringConfig, optional
+            The whole configuration of the fit (inputs and column mapping), saved as
+            ``config.toml`` with the models' own settings; default: those settings only.
+        inputs : dict, optional
+            A description of the data fitted on (files, checksums), kept in the metadata.
         """
-        writers = {
-            file: (lambda path, save=save: save(path)) for file, save in self._files_savers()
-        }
+        saved_config = ScoringConfig() if config is None else config
+        saved_config = dataclasses.replace(saved_config, model=self.model)
+        metadata = self.metadata()
+        if inputs is not None:
+            metadata["inputs"] = inputs
+        writers = dict(self._files_savers())
         writers["config.toml"] = lambda path: path.write_text(
-            ScoringConfig(model=self.model).to_toml(), encoding="utf-8"
+            saved_config.to_toml(), encoding="utf-8"
         )
         writers[_METADATA] = lambda path: path.write_text(
-            json.dumps(self.metadata(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
         directory = Path(directory)
         write_files(directory, writers)
