@@ -314,7 +314,9 @@ def _score(args: argparse.Namespace) -> None:
     # Saved models are loaded first: a wrong folder fails before the inputs are read.
     models = None if args.model_dir is None else FittedModels.load(args.model_dir)
     model_seconds = time.perf_counter() - start
+    start = time.perf_counter()
     inputs = _Inputs(config)
+    read_seconds = round(time.perf_counter() - start, 3)
     config = _with_as_of(config, inputs)
     source = str(args.model_dir)
     if models is None:
@@ -325,7 +327,11 @@ def _score(args: argparse.Namespace) -> None:
         model_seconds = time.perf_counter() - start
     model_seconds = round(model_seconds, 3)
     scored = score_customers(inputs.transactions, inputs.customers, config=config, models=models)
-    scored.attrs["timings"] = {"models": model_seconds, **scored.attrs["timings"]}
+    scored.attrs["timings"] = {
+        "read inputs": read_seconds,
+        "models": model_seconds,
+        **scored.attrs["timings"],
+    }
     logger.info(_STEP + "writing outputs")
     files = write_scores(
         args.output_dir,

@@ -141,7 +141,7 @@ def test_good_run(shop_dir, model_dir, first_run):
     assert metadata["models"]["params"] == saved["params"]
     assert saved["inputs"]["transactions"]["sha256"] == digest
     assert load_config(model_dir / "config.toml").transactions.customer_id == "Customer ID"
-    assert set(metadata["timings"]) >= {"models", "rfm", "clv", "churn"}
+    assert set(metadata["timings"]) >= {"read inputs", "models", "rfm", "clv", "churn"}
     used = load_config(first_run / "config.toml")
     assert used.model.as_of == metadata["as_of"]
     assert used.transactions.customer_id == "Customer ID"
