@@ -177,13 +177,24 @@ class FittedModels:
                 f"no saved models in {directory} (no {_METADATA}); fit them first with "
                 "'crm-analytics fit --model-dir DIR' or scoring.fit_models(...).save(DIR)"
             ) from None
+        except json.JSONDecodeError as error:
+            raise DataValidationError(
+                f"{directory / _METADATA} is not valid JSON ({error}); refit the models"
+            ) from None
         config = load_config(directory / "config.toml")
-        loaded = cls(
-            as_of=pd.Timestamp(metadata["as_of"]),
-            model=config.model,
-            n_customers=int(metadata["n_customers"]),
-            skipped=dict(metadata["skipped"]),
-        )
+        try:
+            loaded = cls(
+                as_of=pd.Timestamp(metadata["as_of"]),
+                model=config.model,
+                n_customers=int(metadata["n_customers"]),
+                skipped=dict(metadata["skipped"]),
+            )
+            names, saved = list(metadata["models"]), dict(metadata["versions"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise DataValidationError(
+                f"{directory / _METADATA} was not written by FittedModels.save (bad or missing "
+                f"{error}); refit the models"
+            ) from None
         loaders = {
             "rfm": lambda path: joblib.load(path),
             "clusterer": lambda path: joblib.load(path),
@@ -191,9 +202,8 @@ class FittedModels:
             "spend_model": GammaGammaFitter.load,
             "churn_model": ChurnModel.load,
         }
-        for name in metadata["models"]:
+        for name in names:
             setattr(loaded, name, loaders[name](directory / _FILES[name]))
-        saved = metadata["versions"]
         changed = [
             f"{name} {saved.get(name)} -> {version}"
             for name, version in library_versions().items()
