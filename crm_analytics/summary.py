@@ -392,7 +392,7 @@ def _summarise(
             .then(nw.col("repeat") / frequency / _MONEY_UNITS)
             .otherwise(0.0)
             .alias("monetary_value"),
-            (nw.col("total_amount") / _MONEY_UNITS).cast(nw.Float64),
+            _from_money(nw.col("total_amount")).alias("total_amount"),
         ]
     return customers.with_columns(*summary).drop(
         "first_period", "last_period", "periods", "repeat", strict=False
@@ -407,6 +407,16 @@ def _money(amount: nw.Expr) -> nw.Expr:
     change, so the same log gives the same summary, bit for bit.
     """
     return (amount * _MONEY_UNITS).round(0).cast(nw.Int64)
+
+
+def _from_money(millionths: nw.Expr) -> nw.Expr:
+    """Whole millionths back to currency units, as the float nearest the exact value.
+
+    Split into whole units and a remainder because an engine may divide by a constant by
+    multiplying with its (inexact) reciprocal, which turns 66,260,000 into 66.25999999999999.
+    """
+    whole = (millionths // _MONEY_UNITS).cast(nw.Float64)
+    return whole + (millionths % _MONEY_UNITS) / _MONEY_UNITS
 
 
 def _observation_end(frame: nw.LazyFrame, observation_end: Any, datetime_col: str) -> pd.Timestamp:

@@ -53,7 +53,10 @@ def test_values_in_range(scored):
 def test_summary_columns_match_the_log(scored, shop):
     transactions, customers = shop
     by_customer = transactions.groupby("customer_id")
-    np.testing.assert_allclose(scored["total_amount"], by_customer["amount"].sum().sort_index())
+    # Exactly the float nearest the sum in cents: no 66.25999999999999 for 66.26.
+    cents = (transactions["amount"] * 100).round().astype("int64")
+    exact = cents.groupby(transactions["customer_id"]).sum().sort_index() / 100
+    assert (scored["total_amount"] == exact).all()
     assert (scored["n_orders"] == by_customer["order_id"].nunique().sort_index()).all()
     assert (scored["last_purchase"] == by_customer["date"].max().sort_index()).all()
     regions = customers.set_index("customer_id")["region"]
