@@ -389,7 +389,7 @@ def _summarise(
     if amount:
         summary += [
             nw.when(frequency > 0)
-            .then(nw.col("repeat") / frequency / _MONEY_UNITS)
+            .then(_from_money(nw.col("repeat")) / frequency)
             .otherwise(0.0)
             .alias("monetary_value"),
             _from_money(nw.col("total_amount")).alias("total_amount"),
