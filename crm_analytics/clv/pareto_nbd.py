@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from crm_analytics.clv._base import Sample, dot
+from crm_analytics.clv._base import Sample, dot, log_add_exp
 from crm_analytics.clv._collapse import COLLAPSE_ABOVE, evaluate_on_unique_rows
 from crm_analytics.clv._transaction import TransactionFitter, histories, horizon, shaped
 from crm_analytics.exceptions import DataValidationError
@@ -209,7 +209,7 @@ class ParetoNBDFitter(TransactionFitter):
         alive = _log_alive_term(params, age_frequency, ages)[age_codes]
         at_recency, at_age = tail_recency[recency_codes], tail_age[age_codes]
         died = _log_died_term(log_share[level_codes], at_recency, at_age)
-        per_row = np.logaddexp(alive, died)
+        per_row = log_add_exp(alive, died)
         total = dot(level_weights, per_level) + dot(weights, per_row)
         if not gradient:
             return total, None
