@@ -220,12 +220,23 @@ class ParetoNBDFitter(TransactionFitter):
         by_age = weights * np.exp(log_share[level_codes] + at_age - per_row)
         alive_weight = weights * np.exp(alive - per_row)
         died_weight = by_recency - by_age
+        # einsum, not BLAS, whose threads contend on shared machines.
         grad = (
-            _alive_gradient(params, age_frequency, ages)
-            @ np.bincount(age_codes, alive_weight, minlength=len(ages))
-            + tail_recency_gradient
-            @ np.bincount(recency_codes, by_recency, minlength=len(recencies))
-            - tail_age_gradient @ np.bincount(age_codes, by_age, minlength=len(ages))
+            np.einsum(
+                "ij,j->i",
+                _alive_gradient(params, age_frequency, ages),
+                np.bincount(age_codes, alive_weight, minlength=len(ages)),
+            )
+            + np.einsum(
+                "ij,j->i",
+                tail_recency_gradient,
+                np.bincount(recency_codes, by_recency, minlength=len(recencies)),
+            )
+            - np.einsum(
+                "ij,j->i",
+                tail_age_gradient,
+                np.bincount(age_codes, by_age, minlength=len(ages)),
+            )
         )
         level_died = np.bincount(level_codes, died_weight, minlength=len(levels))
         share_per_rate = dot(level_died, 1 / (r + s + levels))
