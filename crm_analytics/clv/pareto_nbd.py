@@ -174,6 +174,9 @@ class ParetoNBDFitter(TransactionFitter):
 
     _param_names = ("r", "alpha", "s", "beta")
     _time_params = ("alpha", "beta")
+    # The derivatives of the hypergeometric terms are accurate to about 1e-9: a tighter
+    # tolerance only spends line searches on rounding.
+    _default_tol = 1e-7
 
     def _penalizer_scale(self, n_rows: int) -> float:
         # lifetimes' Pareto/NBD adds the penalty to the summed log-likelihood (divided by the
