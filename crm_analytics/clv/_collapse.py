@@ -16,7 +16,9 @@ import pandas as pd
 COLLAPSE_ABOVE = 10_000
 # Largest number of distinct keys one int64 key may have to tell apart.
 _MAX_KEY = 2**62
-# Key ranges up to twice the number of rows plus this are renumbered through a dense table.
+# Key ranges up to this many times the number of keys, plus _DENSE_EXTRA, are renumbered
+# through a dense table.
+_DENSE_FACTOR = 16
 _DENSE_EXTRA = 1 << 16
 
 
@@ -57,8 +59,11 @@ def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     first_rows = np.full(n_distinct if n_rows else 0, n_rows, dtype=np.int64)
     # Reversed assignment leaves each slot holding the first row that produced it.
     first_rows[inverse[::-1]] = np.arange(n_rows)[::-1]
-    # Number the distinct rows in order of first appearance.
-    order = np.argsort(first_rows, kind="stable")
+    # Number the distinct rows in order of first appearance (first rows are distinct, so a
+    # table over the rows sorts them without a sort).
+    slot = np.full(n_rows, -1, dtype=np.int64)
+    slot[first_rows] = np.arange(n_distinct)
+    order = slot[slot >= 0]
     position = np.empty_like(order)
     position[order] = np.arange(len(order))
     return [np.asarray(column)[first_rows[order]] for column in columns], position[inverse]
@@ -76,11 +81,14 @@ def _renumber(key: np.ndarray, key_range: int) -> tuple[np.ndarray, int]:
     >>> codes.tolist(), n_distinct
     ([1, 0, 1], 2)
     """
-    if key_range <= 2 * len(key) + _DENSE_EXTRA:
+    if key_range <= _DENSE_FACTOR * len(key) + _DENSE_EXTRA:
         present = np.zeros(key_range, dtype=bool)
         present[key] = True
-        rank = np.cumsum(present, dtype=np.int64) - 1
-        return rank[key], int(rank[-1]) + 1 if key_range else 0
+        distinct = np.flatnonzero(present)
+        # Left uninitialised: only the slots of keys present are written and read.
+        rank = np.empty(key_range, dtype=np.int64)
+        rank[distinct] = np.arange(len(distinct))
+        return rank[key], len(distinct)
     codes, levels = pd.factorize(key)
     return codes.astype(np.int64, copy=False), len(levels)
 

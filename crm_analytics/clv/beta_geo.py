@@ -17,7 +17,7 @@ import numpy as np
 from scipy import stats
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from crm_analytics.clv._base import Sample, dot
+from crm_analytics.clv._base import Sample, dot, log_add_exp
 from crm_analytics.clv._collapse import COLLAPSE_ABOVE, evaluate_on_unique_rows, unique_rows
 from crm_analytics.clv._transaction import TransactionFitter, horizon, shaped
 
@@ -101,7 +101,7 @@ class BetaGeoFitter(TransactionFitter):
         alive_pairs = -(r + age_frequency) * log_age
         dropped_pairs = log_odds - (r + recency_frequency) * log_recency
         alive, dropped = alive_pairs[age_codes], dropped_pairs[recency_codes]
-        per_row = np.logaddexp(alive, dropped)
+        per_row = log_add_exp(alive, dropped)
         total = dot(level_weights, per_level) + dot(sample.weights, per_row)
         if not gradient:
             return total, None

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from crm_analytics.clv._base import Sample, dot
+from crm_analytics.clv._base import Sample, dot, log_add_exp
 from crm_analytics.clv._collapse import COLLAPSE_ABOVE, evaluate_on_unique_rows
 from crm_analytics.clv._transaction import TransactionFitter, histories, horizon, shaped
 from crm_analytics.exceptions import DataValidationError
@@ -174,6 +174,9 @@ class ParetoNBDFitter(TransactionFitter):
 
     _param_names = ("r", "alpha", "s", "beta")
     _time_params = ("alpha", "beta")
+    # The derivatives of the hypergeometric terms are accurate to about 1e-9: a tighter
+    # tolerance only spends line searches on rounding.
+    _default_tol = 1e-7
 
     def _penalizer_scale(self, n_rows: int) -> float:
         # lifetimes' Pareto/NBD adds the penalty to the summed log-likelihood (divided by the
@@ -209,7 +212,7 @@ class ParetoNBDFitter(TransactionFitter):
         alive = _log_alive_term(params, age_frequency, ages)[age_codes]
         at_recency, at_age = tail_recency[recency_codes], tail_age[age_codes]
         died = _log_died_term(log_share[level_codes], at_recency, at_age)
-        per_row = np.logaddexp(alive, died)
+        per_row = log_add_exp(alive, died)
         total = dot(level_weights, per_level) + dot(weights, per_row)
         if not gradient:
             return total, None
@@ -220,12 +223,23 @@ class ParetoNBDFitter(TransactionFitter):
         by_age = weights * np.exp(log_share[level_codes] + at_age - per_row)
         alive_weight = weights * np.exp(alive - per_row)
         died_weight = by_recency - by_age
+        # einsum, not BLAS, whose threads contend on shared machines.
         grad = (
-            _alive_gradient(params, age_frequency, ages)
-            @ np.bincount(age_codes, alive_weight, minlength=len(ages))
-            + tail_recency_gradient
-            @ np.bincount(recency_codes, by_recency, minlength=len(recencies))
-            - tail_age_gradient @ np.bincount(age_codes, by_age, minlength=len(ages))
+            np.einsum(
+                "ij,j->i",
+                _alive_gradient(params, age_frequency, ages),
+                np.bincount(age_codes, alive_weight, minlength=len(ages)),
+            )
+            + np.einsum(
+                "ij,j->i",
+                tail_recency_gradient,
+                np.bincount(recency_codes, by_recency, minlength=len(recencies)),
+            )
+            - np.einsum(
+                "ij,j->i",
+                tail_age_gradient,
+                np.bincount(age_codes, by_age, minlength=len(ages)),
+            )
         )
         level_died = np.bincount(level_codes, died_weight, minlength=len(levels))
         share_per_rate = dot(level_died, 1 / (r + s + levels))

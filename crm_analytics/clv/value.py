@@ -158,8 +158,9 @@ def _discounted_purchases(
             ),
             dtype=np.float64,
         ).reshape(n_rows, n_steps)
-    # sum_i (E_i - E_(i-1)) d_i = sum_i E_i (d_i - d_(i+1)): no array of differences.
-    return cumulative @ (discounts - np.append(discounts[1:], 0.0))
+    # sum_i (E_i - E_(i-1)) d_i = sum_i E_i (d_i - d_(i+1)): no array of differences; einsum,
+    # not BLAS, whose threads contend on shared machines.
+    return np.einsum("ij,j->i", cumulative, discounts - np.append(discounts[1:], 0.0))
 
 
 def _units_per_step(freq: str, freq_multiplier: int, steps_per_month: int) -> float:

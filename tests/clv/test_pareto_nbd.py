@@ -8,6 +8,8 @@ import mpmath
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_analytics.clv._base import Sample
 from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
@@ -259,3 +261,24 @@ def test_penalizer_gives_lifetimes_penalised_estimates(cdnow):
     # lifetimes' Nelder-Mead stops at a tolerance of 1e-4.
     np.testing.assert_allclose(ours.params_, theirs.params_, rtol=2e-3)
     assert ours.params_["beta"] < 0.9 * ParetoNBDFitter().fit(cdnow).params_["beta"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    frequency=st.integers(0, 2_000),
+    recency_share=st.floats(0, 1),
+    age=st.floats(0.1, 2_000),
+    t=st.floats(0, 1_000),
+)
+def test_predictions_are_probabilities_and_grow_with_time(model, frequency, recency_share, age, t):
+    """Finite and in range for heavy buyers and long histories, where lifetimes overflows."""
+    recency = 0.0 if frequency == 0 else recency_share * age
+    alive = model.conditional_probability_alive(frequency, recency, age)
+    assert 0.0 <= alive <= 1.0
+    # A purchase just now cannot make the customer less likely to be alive.
+    assert model.conditional_probability_alive(frequency, age, age) >= alive - 1e-12
+    soon = model.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, age)
+    later = model.conditional_expected_number_of_purchases_up_to_time(
+        t + 1, frequency, recency, age
+    )
+    assert np.isfinite(later) and 0.0 <= soon <= later

@@ -3,16 +3,16 @@
 BG/NBD and Gamma-Gamma are fitted to `crm_analytics.datasets.make_transactions` logs summarised
 by `rfm_summary` (hourly periods, so same-day purchases stay apart); MBG/NBD and Pareto/NBD,
 which that simulator does not generate, to histories simulated from their own processes in
-whole days (tests/clv/simulated.py). Each parameter must lie within 5% of the truth, or within
-3 standard errors where the sampling error at this size makes 5% less than 3 of them (the
-Gamma-Gamma ``p`` and ``v``, whose standard errors are about 2.5% at 1e5 customers), and no
-estimate may be more than 3.5 standard errors off. The parameter sets are chosen so the data
-identify them (each standard error at most 1.6% for the transaction models).
+whole days (tests/clv/simulated.py). Each parameter must lie within 5% of the truth and within
+3.5 standard errors of it. The transaction models' parameter sets are chosen so that the data
+identify them (each standard error at most 1.6%, so 5% is at least 3 of them); the Gamma-Gamma
+``p`` and ``v`` have standard errors of about 2.5% at 1e5 customers, so for them 5% is a
+2-standard-error bound that a correct fitter misses on some seeds (about one in twenty for
+each); the seed is the one the BG/NBD recovery test has always used.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -32,9 +32,8 @@ SPEND = {"p": 6.25, "q": 3.74, "v": 15.44}
 def assert_recovered(model, truth):
     truth = pd.Series(truth, dtype=float)
     error = (model.params_ - truth).abs()
-    standard_errors = model.standard_errors_
-    assert (error <= np.maximum(0.05 * truth, 3 * standard_errors)).all(), model.summary
-    assert (error / standard_errors).max() < 3.5, model.summary
+    assert (error <= 0.05 * truth).all(), model.summary
+    assert (error / model.standard_errors_).max() < 3.5, model.summary
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +47,6 @@ def shop():
 def test_bgnbd_recovers_make_transactions_parameters(shop):
     model = BetaGeoFitter().fit(shop)
     assert_recovered(model, BGNBD)
-    assert ((model.params_ / pd.Series(BGNBD) - 1).abs() < 0.05).all()
 
 
 def test_gamma_gamma_recovers_make_transactions_spend(shop):
@@ -61,7 +59,6 @@ def test_mbgnbd_recovers_its_process():
     customers = mbgnbd_customers(N_CUSTOMERS, seed=3, max_age=546, whole_periods=True, **truth)
     model = ModifiedBetaGeoFitter().fit(customers)
     assert_recovered(model, truth)
-    assert ((model.params_ / pd.Series(truth) - 1).abs() < 0.05).all()
 
 
 def test_pareto_nbd_recovers_its_process():
@@ -69,4 +66,3 @@ def test_pareto_nbd_recovers_its_process():
     customers = paretonbd_customers(N_CUSTOMERS, seed=3, max_age=1095, whole_periods=True, **truth)
     model = ParetoNBDFitter().fit(customers)
     assert_recovered(model, truth)
-    assert ((model.params_ / pd.Series(truth) - 1).abs() < 0.05).all()
