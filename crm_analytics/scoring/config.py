@@ -159,6 +159,9 @@ class ModelConfig:
     new_days: int = _option(90, "lifecycle: first purchase within this many days is new")
     lost_days: int = _option(365, "lifecycle: no purchase for this many days is lost")
     p_alive_threshold: float = _option(0.5, "lifecycle: P(alive) below this is at risk")
+    include_prospects: bool = _option(
+        False, "add customers of the customer table who have not bought yet (stage prospect)"
+    )
     penalizer_coef: float = _option(0.0, "L2 penalty of the BG/NBD and Gamma-Gamma fits")
     random_state: int = _option(0, "seed of the clusterer and the churn model")
 
@@ -331,6 +334,11 @@ class ScoringConfig:
             raise DataValidationError(
                 f"[model] risk_tiers must map tier names to shares or thresholds in (0, 1], "
                 f"got {model.risk_tiers}"
+            )
+        if model.include_prospects and "lifecycle" not in model.models:
+            raise DataValidationError(
+                "[model] include_prospects needs the lifecycle model, which finds them; add "
+                "'lifecycle' to models"
             )
         if not 0 < model.p_alive_threshold < 1:
             raise DataValidationError(

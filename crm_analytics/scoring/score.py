@@ -97,7 +97,11 @@ def score_customers(
         - ``value_tier``: high / medium / low, the Pareto tiers of ``predicted_clv`` (or of
           ``total_amount`` with ``value_tier_basis = "revenue"``);
         - ``lifecycle``: ``lifecycle_stage`` (new, active, at risk, reactivated, lost; at
-          risk from P(alive) when the CLV model runs);
+          risk from P(alive) when the CLV model runs). With ``include_prospects = true``
+          the customers of ``customers`` signed up by the as-of day who have not bought get
+          a row too: stage ``prospect``, ``n_orders`` 0, ``total_amount`` 0, their
+          attributes, and no purchase-based scores (whole-number columns then become
+          nullable integers);
         - ``clusters``: ``cluster`` and ``cluster_name``;
         - ``churn``: ``churn_probability`` (of no purchase in the next ``horizon_days``),
           ``risk_tier`` and ``reason_1`` ... ``reason_<n_reasons>`` (plain-word reasons the
@@ -168,6 +172,7 @@ def score_customers(
         if config.model.value_tier_basis == "clv" and models.spend_model is not None:
             values = clv["predicted_clv"]
         parts.append(steps.value_tier_column(values, model=config.model).to_frame())
+    prospects = pd.Index([], name=CUSTOMER_ID)
     if "lifecycle" in wanted:
         with _step("lifecycle", timings):
             stage = steps.lifecycle_column(
@@ -176,15 +181,20 @@ def score_customers(
                 transactions=transactions,
                 p_alive=p_alive,
                 model=config.model,
+                customers=customers if config.model.include_prospects else None,
             )
-            parts.append(stage.to_frame())
+            prospects = stage.index.difference(summary.index)
+            parts.append(stage.reindex(summary.index).to_frame())
     if "clusters" in wanted:
         with _step("clusters", timings):
             parts.append(steps.cluster_columns(models.clusterer, summary))
     if "churn" in wanted:
         with _step("churn", timings):
             parts.append(_churn_columns(models, transactions, attributes, summary, config, as_of))
-    scored = pd.concat(parts, axis=1).sort_index()
+    scored = pd.concat(parts, axis=1)
+    if len(prospects):
+        scored = _with_prospects(scored, prospects, attributes)
+    scored = scored.sort_index()
     scored.index.name = CUSTOMER_ID
     # fit_models has warned already when it ran here.
     for name, reason in models.skipped.items() if given else ():
@@ -223,6 +233,24 @@ def _customer_attributes(attributes: pd.DataFrame, buyers: pd.Index) -> pd.DataF
             stacklevel=3,
         )
     return attributes.set_index(CUSTOMER_ID).reindex(buyers)
+
+
+def _with_prospects(
+    scored: pd.DataFrame, prospects: pd.Index, attributes: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Buyers and prospects: prospects have no orders and no purchase-based scores."""
+    rows = pd.DataFrame(index=prospects)
+    if attributes is not None:
+        rows = rows.join(attributes.set_index(CUSTOMER_ID))
+    rows = rows.assign(n_orders=0, total_amount=0.0, lifecycle_stage="prospect")
+    # Whole-number columns become nullable integers, so that prospects' missing scores
+    # leave the buyers' scores whole numbers.
+    dtypes = {
+        column: "Int64" if pd.api.types.is_integer_dtype(dtype) else dtype
+        for column, dtype in scored.dtypes.items()
+    }
+    rows = rows.reindex(columns=scored.columns).astype(dtypes)
+    return pd.concat([scored.astype(dtypes), rows])
 
 
 def _clv_columns(
