@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import matplotlib
+import pandas as pd
 
 from crm_analytics.datasets import make_transactions
 from crm_analytics.exceptions import ConvergenceError, DataValidationError
@@ -43,6 +44,7 @@ from crm_analytics.scoring._atomic import write_files
 from crm_analytics.scoring.config import load_config, section_fields
 from crm_analytics.scoring.models import library_versions, resolve_as_of
 from crm_analytics.scoring.outputs import file_sha256, read_scores, write_report, write_scores
+from crm_analytics.scoring.score import customer_attributes
 
 __all__ = ["main"]
 
@@ -286,14 +288,8 @@ def _validate(args: argparse.Namespace) -> None:
         print(report)
         print()
     if inputs.customers is not None:
-        unknown = ~inputs.transactions[CUSTOMER_ID].isin(inputs.customers[CUSTOMER_ID])
-        if unknown.any():
-            logger.warning(
-                "%s transaction lines (%s customers) have a customer id missing from the "
-                "customer table; they are scored without attributes",
-                f"{int(unknown.sum()):,}",
-                f"{inputs.transactions.loc[unknown, CUSTOMER_ID].nunique():,}",
-            )
+        buyers = pd.Index(inputs.transactions[CUSTOMER_ID].unique()).sort_values()
+        customer_attributes(inputs.customers, buyers)
     print(f"inputs are valid for {PROG} fit/score")
 
 

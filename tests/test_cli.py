@@ -488,3 +488,19 @@ def test_missing_models_or_config_exit_2(shop_dir, capsys, tmp_path, monkeypatch
     code, _, err = run(capsys, *arguments)
     assert code == 2 and "Traceback" not in err
     assert "no saved models in nowhere" in err or "absent.toml not found" in err
+
+
+def test_validate_finds_a_customer_table_with_other_ids(shop_dir, capsys, tmp_path):
+    table = pd.read_csv(shop_dir / "customers.csv")
+    table["Customer ID"] = table["Customer ID"].str.lower()
+    table.to_csv(tmp_path / "customers.csv", index=False)
+    code, _, err = run(
+        capsys,
+        "validate",
+        "--config",
+        shop_dir / "scoring.toml",
+        "--customers",
+        tmp_path / "customers.csv",
+    )
+    assert code == 2
+    assert "none of the 2,000 customers in the transactions is in the customer table" in err

@@ -26,7 +26,7 @@ from crm_analytics.scoring.models import (
     up_to,
 )
 
-__all__ = ["SCORE_COLUMNS", "score_customers"]
+__all__ = ["SCORE_COLUMNS", "customer_attributes", "score_customers"]
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def score_customers(
         summary = summary_as_of(transactions, as_of)
     parts = []
     if attributes is not None:
-        parts.append(_customer_attributes(attributes, summary.index))
+        parts.append(customer_attributes(attributes, summary.index))
     # The acquisition cohort, so that segments can be sliced by it like any attribute.
     cohort = summary["first_purchase"].dt.to_period("M").astype(str).rename("cohort")
     parts.append(summary[SCORE_COLUMNS["summary"][:-1]].join(cohort))
@@ -208,8 +208,12 @@ def score_customers(
     return scored
 
 
-def _customer_attributes(attributes: pd.DataFrame, buyers: pd.Index) -> pd.DataFrame:
-    """The attributes of each buyer, empty (with a warning) for buyers not in the table."""
+def customer_attributes(attributes: pd.DataFrame, buyers: pd.Index) -> pd.DataFrame:
+    """The attributes of each buyer, empty (with a warning) for buyers not in the table.
+
+    Raises a DataValidationError when the table repeats a customer id or shares no id with
+    the buyers (ids written differently in the two files).
+    """
     repeated = attributes[CUSTOMER_ID].duplicated()
     if repeated.any():
         raise DataValidationError(
