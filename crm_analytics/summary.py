@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from os import PathLike
 from typing import Any
 
 import narwhals as nw
@@ -29,6 +30,7 @@ import pandas as pd
 import polars as pl
 
 from crm_analytics.exceptions import DataValidationError
+from crm_analytics.scale.engines import scan_parquet
 from crm_analytics.schema import AMOUNT, CUSTOMER_ID, DATE, ORDER_ID
 
 __all__ = ["calibration_holdout_split", "rfm_summary"]
@@ -129,10 +131,10 @@ def rfm_summary(
     a                  1.0     10.0  30.0            30.0         3
     b                  0.0      0.0  26.0             0.0         1
     """
-    frame, columns = _prepare(
+    frame, columns, dates = _prepare(
         transactions, customer_id_col, datetime_col, monetary_value_col, order_id_col
     )
-    observation_end = _observation_end(frame, observation_end, datetime_col)
+    observation_end = _observation_end(observation_end, dates)
     end_period = _period_of(observation_end, freq)
     kept = frame.with_columns(_period(nw.col(datetime_col), freq)).filter(
         nw.col("period") <= end_period
@@ -210,10 +212,10 @@ def calibration_holdout_split(
     a                      1.0    9.0                1.0                    40.0
     b                      0.0    7.0                0.0                     0.0
     """
-    frame, columns = _prepare(
+    frame, columns, dates = _prepare(
         transactions, customer_id_col, datetime_col, monetary_value_col, order_id_col=None
     )
-    observation_end = _observation_end(frame, observation_end, datetime_col)
+    observation_end = _observation_end(observation_end, dates)
     calibration_end = _timestamp(calibration_end, "calibration_end")
     if calibration_end >= observation_end:
         raise DataValidationError(
@@ -278,8 +280,11 @@ def _prepare(
     datetime_col: str,
     monetary_value_col: str | None,
     order_id_col: str | None,
-) -> tuple[nw.LazyFrame, _Columns]:
-    """Check the log and return it as a narwhals LazyFrame of the columns the summary needs."""
+) -> tuple[nw.LazyFrame, _Columns, tuple[pd.Timestamp, pd.Timestamp]]:
+    """Check the log; return it as a narwhals LazyFrame of the columns the summary needs, and
+    its first and last dates (found in the same pass over the log as the checks)."""
+    if isinstance(transactions, (str, PathLike)):
+        transactions = scan_parquet(transactions)
     if isinstance(transactions, pd.DataFrame):
         # Polars summarises several times faster than pandas' groupby, and the conversion
         # through Arrow costs a fraction of that.
@@ -320,21 +325,27 @@ def _prepare(
         order_id_col if order_id_col in present else None,
     )
     frame = frame.select(columns.names)
-    counts = frame.select(nw.len(), *[nw.col(c).null_count() for c in columns.names])
-    counts = counts.collect().row(0)
-    if counts[0] == 0:
+    date = nw.col(datetime_col)
+    counts = frame.select(
+        nw.len(),
+        date.min().alias("first"),
+        date.max().alias("last"),
+        *[nw.col(c).null_count() for c in columns.names],
+    )
+    length, first, last, *nulls = _collect(counts).row(0)
+    if length == 0:
         raise DataValidationError(
             "transactions is empty (0 rows); pass a log with at least one purchase "
             "(check the filters applied before this call)"
         )
-    for column, nulls in zip(columns.names, counts[1:], strict=True):
-        if nulls:
+    for column, missing_count in zip(columns.names, nulls, strict=True):
+        if missing_count:
             raise DataValidationError(
-                f"transactions: column {column!r} has {nulls} missing value(s) out of "
-                f"{counts[0]} rows; drop or fill them first (read_transactions drops rows "
+                f"transactions: column {column!r} has {missing_count} missing value(s) out of "
+                f"{length} rows; drop or fill them first (read_transactions drops rows "
                 "without a customer id and reports them)"
             )
-    return frame, columns
+    return frame, columns, (pd.Timestamp(first), pd.Timestamp(last))
 
 
 def _summarise(
@@ -394,19 +405,15 @@ def _summarise(
     )
 
 
-def _observation_end(frame: nw.LazyFrame, observation_end: Any, datetime_col: str) -> pd.Timestamp:
+def _observation_end(
+    observation_end: Any, dates: tuple[pd.Timestamp, pd.Timestamp]
+) -> pd.Timestamp:
     """The given observation end as a Timestamp, or the last date in the log."""
-    first, last = (
-        frame.select(
-            nw.col(datetime_col).min().alias("first"), nw.col(datetime_col).max().alias("last")
-        )
-        .collect()
-        .row(0)
-    )
+    first, last = dates
     if observation_end is None:
-        return pd.Timestamp(last)
+        return last
     observation_end = _timestamp(observation_end, "observation_end")
-    if observation_end < pd.Timestamp(first).normalize():
+    if observation_end < first.normalize():
         raise DataValidationError(
             f"observation_end {observation_end} is before the first purchase in the log "
             f"({first}); choose a date between {first} and {last}"
@@ -452,11 +459,18 @@ def _period_size(freq: str) -> int:
 
 
 def _count(frame: nw.LazyFrame) -> int:
-    return int(frame.select(nw.len()).collect().item())
+    return int(_collect(frame.select(nw.len())).item())
+
+
+def _collect(frame: nw.LazyFrame) -> nw.DataFrame:
+    """Run the query; Polars runs it in its streaming engine, in bounded memory."""
+    if frame.implementation is nw.Implementation.POLARS:
+        return frame.collect(engine="streaming")
+    return frame.collect()
 
 
 def _to_pandas(frame: nw.LazyFrame, customer_id_col: str) -> pd.DataFrame:
     """Collect into a pandas frame indexed and sorted by customer id."""
-    result = frame.sort(customer_id_col).collect().to_pandas().set_index(customer_id_col)
+    result = _collect(frame.sort(customer_id_col)).to_pandas().set_index(customer_id_col)
     result.index.name = CUSTOMER_ID
     return result
