@@ -47,7 +47,10 @@ _MICROSECONDS = {
     "min": 60_000_000,
     "s": 1_000_000,
 }
-_WEEK_OFFSET = 3 * 86_400_000_000
+_WEEK_OFFSET_DAYS = 3
+_WEEK_OFFSET = _WEEK_OFFSET_DAYS * 86_400_000_000
+# Days from 0001-01-01 to 1970-01-01, plus one as ordinal days start at 1.
+_DAYS_TO_EPOCH = 719_163
 _EPOCH = pd.Timestamp("1970-01-01")
 _SUMMARY_COLUMNS = [
     "frequency",
@@ -437,11 +440,27 @@ def _timestamp(value: Any, name: str) -> pd.Timestamp:
 
 
 def _period(date: nw.Expr, freq: str) -> nw.Expr:
-    """Number of the period (of length ``freq``) that each date falls in, as column ``period``."""
-    size = _period_size(freq)
-    offset = _WEEK_OFFSET if freq == "W" else 0
-    since_epoch = (date - nw.lit(_EPOCH)).dt.total_microseconds()
-    return ((since_epoch + offset) // size).alias("period")
+    """Number of the period (of length ``freq``) that each date falls in, as column ``period``.
+
+    Built from calendar fields with integer arithmetic, the one way every engine (Spark
+    included, which has no duration arithmetic in narwhals) numbers dates identically.
+    """
+    _period_size(freq)
+    year = date.dt.year().cast(nw.Int64) - 1
+    # Days from 0001-01-01 to the date (proleptic Gregorian), less those to 1970-01-01.
+    day = (
+        365 * year + year // 4 - year // 100 + year // 400 + date.dt.ordinal_day() - _DAYS_TO_EPOCH
+    )
+    if freq == "D":
+        return day.alias("period")
+    if freq == "W":
+        return ((day + _WEEK_OFFSET_DAYS) // 7).alias("period")
+    period = day * 24 + date.dt.hour()
+    if freq != "h":
+        period = period * 60 + date.dt.minute()
+    if freq == "s":
+        period = period * 60 + date.dt.second()
+    return period.alias("period")
 
 
 def _period_of(timestamp: pd.Timestamp, freq: str) -> int:
@@ -471,6 +490,11 @@ def _collect(frame: nw.LazyFrame) -> nw.DataFrame:
 
 def _to_pandas(frame: nw.LazyFrame, customer_id_col: str) -> pd.DataFrame:
     """Collect into a pandas frame indexed and sorted by customer id."""
-    result = _collect(frame.sort(customer_id_col)).to_pandas().set_index(customer_id_col)
+    table = _collect(frame.sort(customer_id_col)).to_arrow()
+    # Column by column and freeing Arrow's copy as it goes, the conversion is free of copies
+    # for numbers and dates: peak memory stays at one copy of the (possibly huge) result.
+    result = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    result = result.set_index(customer_id_col)
     result.index.name = CUSTOMER_ID
     return result
