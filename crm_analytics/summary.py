@@ -85,7 +85,8 @@ def rfm_summary(
     datetime_col: str = DATE,
     monetary_value_col: str | None = AMOUNT,
     order_id_col: str | None = ORDER_ID,
-) -> pd.DataFrame:
+    native: bool = False,
+) -> Any:
     """Summarise a transaction log into one row per customer (recency, frequency, monetary value).
 
     Parameters
@@ -105,6 +106,11 @@ def rfm_summary(
         Column of the amount spent. When None or absent, the monetary columns are left out.
     order_id_col : str or None, default "order_id"
         Column of the order id. When present, ``n_orders`` counts distinct orders, else rows.
+    native : bool, default False
+        Return the engine's own lazy frame instead of a pandas DataFrame, so that the summary
+        stays where the data lives (a Spark DataFrame stays distributed, a Polars or DuckDB
+        query runs only when collected): the same columns, with ``customer_id`` a column,
+        in no particular order. pandas input gives a Polars LazyFrame.
 
     Returns
     -------
@@ -113,6 +119,8 @@ def rfm_summary(
         monetary_value`` (lifetimes' definitions), ``first_purchase, last_purchase``
         (timestamps), ``n_orders``, ``total_amount``, ``average_order_value`` and
         ``days_since_last_purchase`` (whole days from the last purchase to ``observation_end``).
+        With ``native=True``, a ``polars.LazyFrame``, ``duckdb.DuckDBPyRelation`` or
+        ``pyspark.sql.DataFrame`` holding them.
 
     Raises
     ------
@@ -153,8 +161,11 @@ def rfm_summary(
     ]
     if columns.amount:
         extra.append((nw.col("total_amount") / nw.col("n_orders")).alias("average_order_value"))
-    result = _to_pandas(summary.with_columns(*extra), customer_id_col)
-    return result[[column for column in _SUMMARY_COLUMNS if column in result.columns]]
+    summary = summary.with_columns(*extra)
+    order = [column for column in _SUMMARY_COLUMNS if column in summary.collect_schema()]
+    if native:
+        return summary.select(nw.col(customer_id_col).alias(CUSTOMER_ID), *order).to_native()
+    return _to_pandas(summary, customer_id_col)[order]
 
 
 def calibration_holdout_split(
@@ -328,6 +339,9 @@ def _prepare(
         order_id_col if order_id_col in present else None,
     )
     frame = frame.select(columns.names)
+    if present[datetime_col].time_zone is not None:
+        # Spark's timestamps carry the session's time zone: periods count on the wall clock.
+        frame = frame.with_columns(nw.col(datetime_col).dt.replace_time_zone(None))
     date = nw.col(datetime_col)
     counts = frame.select(
         nw.len(),
