@@ -43,7 +43,8 @@ def write_parquet_log(
         table = pa.table(
             {
                 "customer_id": customer,
-                "date": log["date"].to_numpy(),
+                # Microseconds, which Spark reads (it rejects nanosecond timestamps).
+                "date": log["date"].to_numpy().astype("datetime64[us]"),
                 "amount": log["amount"].to_numpy(),
                 "order_id": order,
             }

@@ -15,7 +15,8 @@ Both functions follow lifetimes' definitions exactly (``summary_data_from_transa
 Transactions after ``observation_end`` are left out (those in its own period are kept, as in
 lifetimes): the summary is "as of" that date, which is what lets a scheduled job reproduce a past
 run. The work runs in Polars through narwhals, so it is
-fast on pandas input and the same code serves Polars, PyArrow and DuckDB inputs.
+fast on pandas input and the same code serves Polars, PyArrow, DuckDB and Spark inputs and
+Parquet datasets on disk, inside their engine.
 """
 
 from __future__ import annotations
@@ -91,9 +92,11 @@ def rfm_summary(
 
     Parameters
     ----------
-    transactions : DataFrame
+    transactions : DataFrame or path
         Canonical transaction log (see :func:`crm_analytics.io.read_transactions`): a pandas,
-        Polars (eager or lazy) or PyArrow table, or a DuckDB relation.
+        Polars (eager or lazy) or PyArrow table, a DuckDB relation or a Spark DataFrame, or
+        the path of a Parquet file, folder or glob, summarised out of core by DuckDB (see
+        :func:`crm_analytics.scale.scan_parquet` to choose the engine or a memory limit).
     observation_end : date-like, optional
         The "as of" date. Transactions after it are left out. Defaults to the last date in the log.
     freq : {"D", "W", "h", "min", "s"}, default "D"
@@ -186,8 +189,8 @@ def calibration_holdout_split(
 
     Parameters
     ----------
-    transactions : DataFrame
-        Canonical transaction log (pandas, Polars, PyArrow or DuckDB).
+    transactions : DataFrame or path
+        Canonical transaction log, as in :func:`rfm_summary`.
     calibration_end : date-like
         Last date of the calibration period (inclusive).
     observation_end : date-like, optional
@@ -307,8 +310,9 @@ def _prepare(
         frame = nw.from_native(transactions).lazy()
     except TypeError as error:
         raise DataValidationError(
-            f"transactions must be a data frame (pandas, Polars, PyArrow or DuckDB), got "
-            f"{type(transactions).__name__}; load it with crm_analytics.io.read_transactions"
+            "transactions must be a data frame (pandas, Polars, PyArrow, DuckDB, Spark) or the "
+            f"path of a Parquet dataset, got {type(transactions).__name__}; load it with "
+            "crm_analytics.io.read_transactions"
         ) from error
     present = frame.collect_schema()
     required = [customer_id_col, datetime_col]

@@ -12,29 +12,32 @@ from crm_analytics.exceptions import DataValidationError
 
 __all__ = ["ENGINES", "scan_parquet"]
 
-ENGINES = ("polars", "duckdb", "spark")
+ENGINES = ("duckdb", "polars", "spark")
 
 
 def scan_parquet(
     source: str | PathLike[str],
     *,
-    engine: str = "polars",
+    engine: str = "duckdb",
     memory_limit: str | None = None,
     spark: Any = None,
 ) -> Any:
     """A lazy frame over a Parquet file, a folder of Parquet files or a glob.
 
     Nothing is read until a summary runs on it, and the summaries in
-    :mod:`crm_analytics.summary` then run inside the engine, out of core where it can: Polars
-    with its streaming engine, DuckDB within ``memory_limit`` (spilling to a temporary folder),
-    Spark on its cluster.
+    :mod:`crm_analytics.summary` then run inside the engine: DuckDB within ``memory_limit``,
+    spilling to a temporary folder beyond it (the one engine here whose memory stays bounded
+    however many customers the log holds), Polars in its streaming engine (fast, but its
+    group-by state grows with the number of customers), Spark on its cluster.
 
     Parameters
     ----------
     source : str or path
-        A ``.parquet`` file, a folder holding ``.parquet`` files (at any depth, hive
-        partitions included) or a glob such as ``"logs/2024-*.parquet"``.
-    engine : {"polars", "duckdb", "spark"}, default "polars"
+        A ``.parquet`` file, a folder holding ``.parquet`` files (at any depth; partition
+        folders' values are not read as columns) or a glob such as ``"logs/2024-*.parquet"``.
+        Spark reads timestamps in micro- or milliseconds only: write them with
+        ``DataFrame.to_parquet(..., coerce_timestamps="us")``.
+    engine : {"duckdb", "polars", "spark"}, default "duckdb"
         The engine that will run the queries.
     memory_limit : str, optional
         DuckDB only: the most memory the queries may use, such as ``"2GB"``; beyond it DuckDB

@@ -11,6 +11,8 @@ import pytest
 from crm_analytics.datasets import make_transactions
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.scale import scan_parquet
+from crm_analytics.scale.batch import clv_batch
+from crm_analytics.scale.models import fit_collapsed, score_customers
 from crm_analytics.summary import calibration_holdout_split, rfm_summary
 
 
@@ -51,7 +53,7 @@ def test_split_of_a_parquet_dataset_equals_the_pandas_path(
     pd.testing.assert_frame_equal(result, expected, check_dtype=False)
 
 
-def test_a_path_or_glob_is_scanned_with_polars(log: pd.DataFrame, dataset: Path) -> None:
+def test_a_path_or_glob_is_scanned_with_duckdb(log: pd.DataFrame, dataset: Path) -> None:
     expected = rfm_summary(log)
     pd.testing.assert_frame_equal(rfm_summary(dataset), expected, check_dtype=False)
     glob_result = rfm_summary(str(dataset / "month=*" / "*.parquet"))
@@ -72,5 +74,21 @@ def test_missing_files_and_engines_are_named(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError, match="no Parquet file at '.*empty'"):
         (tmp_path / "empty").mkdir()
         scan_parquet(tmp_path / "empty", engine="duckdb")
-    with pytest.raises(ValueError, match="engine='dask' is not supported; choose one of polars"):
+    with pytest.raises(
+        ValueError, match="engine='dask' is not supported; choose one of duckdb, polars"
+    ):
         scan_parquet(tmp_path, engine="dask")
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_batch_job_writes_the_pandas_scores(
+    log: pd.DataFrame, dataset: Path, tmp_path: Path, engine: str
+) -> None:
+    output = tmp_path / "scores.parquet"
+    models = clv_batch(dataset, output, engine=engine, horizon=6, chunk_size=150)
+    written = pd.read_parquet(output).set_index("customer_id")
+    summary = rfm_summary(log)
+    expected_models = fit_collapsed(summary)
+    pd.testing.assert_series_equal(models[0].params_, expected_models[0].params_)
+    expected = summary.join(score_customers(summary, *expected_models, horizon=6))
+    pd.testing.assert_frame_equal(written, expected, check_dtype=False, check_names=False)

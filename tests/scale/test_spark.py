@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -86,3 +87,19 @@ def test_distributed_scoring_equals_pandas_scoring(log: pd.DataFrame, spark_log)
         scores.set_index("customer_id").sort_index(), expected, check_names=False, rtol=1e-6
     )
     assert expected["clv"].gt(0).all()
+
+
+def test_batch_job_on_spark_writes_the_pandas_scores(
+    spark, log: pd.DataFrame, tmp_path: Path
+) -> None:
+    from crm_analytics.scale.batch import clv_batch
+
+    # Spark reads microsecond timestamps, not pandas' default nanoseconds.
+    log.to_parquet(tmp_path / "log.parquet", coerce_timestamps="us")
+    clv_batch(tmp_path / "log.parquet", tmp_path / "scores", engine="spark", horizon=6, spark=spark)
+    written = pd.read_parquet(tmp_path / "scores").set_index("customer_id").sort_index()
+    summary = rfm_summary(log)
+    expected = summary.join(score_customers(summary, *fit_collapsed(summary), horizon=6))
+    pd.testing.assert_frame_equal(
+        written[expected.columns], expected, check_dtype=False, check_names=False, rtol=1e-6
+    )
