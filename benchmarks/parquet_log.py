@@ -26,9 +26,17 @@ CUSTOMERS_PER_FILE = 500_000
 
 
 def write_parquet_log(
-    folder: str | Path, *, n_lines: int, customers_per_file: int = CUSTOMERS_PER_FILE
+    folder: str | Path,
+    *,
+    n_lines: int,
+    customers_per_file: int = CUSTOMERS_PER_FILE,
+    integer_ids: bool = True,
 ) -> Path:
-    """Write about ``n_lines`` lines as ``part-00000.parquet``, ... in ``folder``; return it."""
+    """Write about ``n_lines`` lines as ``part-00000.parquet``, ... in ``folder``; return it.
+
+    Customer ids are integers, or strings such as ``"C12345"`` with ``integer_ids=False``
+    (slower to group by, for every library).
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     n_customers = max(1, int(n_lines) // LINES_PER_CUSTOMER)
@@ -42,7 +50,7 @@ def write_parquet_log(
         order = log["order_id"].to_numpy() + first_order
         table = pa.table(
             {
-                "customer_id": customer,
+                "customer_id": customer if integer_ids else np.char.add("C", customer.astype(str)),
                 # Microseconds, which Spark reads (it rejects nanosecond timestamps).
                 "date": log["date"].to_numpy().astype("datetime64[us]"),
                 "amount": log["amount"].to_numpy(),

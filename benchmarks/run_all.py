@@ -7,6 +7,7 @@ the same run. CPU seconds are printed next to wall seconds because on a shared m
 time also measures the neighbours.
 
     python benchmarks/run_all.py                          # 1e5, 1e6, 1e7 lines
+    python benchmarks/run_all.py --integer-ids            # integer customer ids
     python benchmarks/run_all.py --big 1e8                # and the batch job on 1e8 lines
     python benchmarks/run_all.py --big-dataset /tmp/log   # on an existing Parquet dataset
 """
@@ -149,6 +150,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=float, nargs="+", default=[1e5, 1e6, 1e7])
     parser.add_argument("--lifetimes-max", type=float, default=1e7, help="largest summary size")
     parser.add_argument("--fit-max", type=float, default=1e6, help="largest fit/score size")
+    parser.add_argument(
+        "--integer-ids", action="store_true", help="integer customer ids (default: strings)"
+    )
     parser.add_argument("--big", type=float, default=0, help="lines of the batch-job dataset")
     parser.add_argument("--big-dataset", type=Path, help="an existing Parquet dataset to use")
     arguments = parser.parse_args()
@@ -156,7 +160,11 @@ def main() -> None:
     growth = {}
     with tempfile.TemporaryDirectory() as folder:
         for size in arguments.sizes:
-            path = write_parquet_log(Path(folder) / f"log_{size:.0e}", n_lines=int(size))
+            path = write_parquet_log(
+                Path(folder) / f"log_{size:.0e}",
+                n_lines=int(size),
+                integer_ids=arguments.integer_ids,
+            )
             methods = [
                 m for m in SUMMARY_METHODS if m != "lifetimes" or size <= arguments.lifetimes_max
             ]

@@ -376,37 +376,42 @@ def _summarise(
 
     ``frame`` holds a ``period`` column (see :func:`_period`); ``end_period`` is the period of
     the observation end. One pass over the log groups it by customer and period; everything
-    else works on that much smaller table. Every aggregation is elementary so that every engine
-    can run it.
+    else works on that much smaller table. The aggregations are elementary so that every
+    engine runs them, but for the first period's spend, which Polars takes in its group-by.
     """
     customer_id, date, amount = columns.customer_id, columns.date, columns.amount
-    period, first_period = nw.col("period"), nw.col("first_period")
+    period, spend = nw.col("period"), nw.col("spend")
     # Orders are counted per period: an order id has one date in a canonical log.
     orders = nw.col(columns.order_id).n_unique() if columns.order_id else nw.len()
-    per_period = (
-        frame.group_by(customer_id, "period")
-        .agg(
-            nw.col(date).min().alias("first_purchase"),
-            nw.col(date).max().alias("last_purchase"),
-            orders.alias("n_orders"),
-            *([nw.col(amount).sum().alias("spend")] if amount else []),
-        )
-        .with_columns(period.min().over(customer_id).alias("first_period"))
+    per_period = frame.group_by(customer_id, "period").agg(
+        nw.col(date).min().alias("first_purchase"),
+        nw.col(date).max().alias("last_purchase"),
+        orders.alias("n_orders"),
+        *([nw.col(amount).sum().alias("spend")] if amount else []),
     )
-    if amount:
-        # The first period's spend is left out of monetary_value, as in lifetimes.
+    # The first period's spend is left out of monetary_value, as in lifetimes.
+    spends = []
+    if amount and frame.implementation is nw.Implementation.POLARS:
+        # Polars takes the first period's spend inside the customer group-by, a sixth faster
+        # in all than a window; DuckDB runs the window faster than an ordered aggregate, and
+        # Spark has no ordered aggregate in narwhals.
+        spends = [(spend.sum() - spend.first(order_by="period")).alias("repeat")]
+    elif amount:
+        first_period = period.min().over(customer_id)
         per_period = per_period.with_columns(
-            nw.when(period > first_period).then(nw.col("spend")).otherwise(0.0).alias("repeat")
+            nw.when(period > first_period).then(spend).otherwise(0.0).alias("repeat")
         )
+        spends = [nw.col("repeat").sum()]
     customers = per_period.group_by(customer_id).agg(
-        first_period.min(),
+        period.min().alias("first_period"),
         period.max().alias("last_period"),
         nw.len().alias("periods"),
         nw.col("first_purchase").min(),
         nw.col("last_purchase").max(),
         nw.col("n_orders").sum(),
-        *([nw.col("spend").sum().alias("total_amount"), nw.col("repeat").sum()] if amount else []),
+        *([spend.sum().alias("total_amount"), *spends] if amount else []),
     )
+    first_period = nw.col("first_period")
     frequency = nw.col("periods") - 1
     summary = [
         frequency.cast(nw.Float64).alias("frequency"),

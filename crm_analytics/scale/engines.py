@@ -85,7 +85,11 @@ def scan_parquet(
     if engine == "duckdb":
         import duckdb
 
-        config = {"temp_directory": str(Path(tempfile.gettempdir()) / "crm_analytics_duckdb")}
+        config = {
+            "temp_directory": str(Path(tempfile.gettempdir()) / "crm_analytics_duckdb"),
+            # The summary is sorted at the end: no operator needs to keep the input order.
+            "preserve_insertion_order": False,
+        }
         if memory_limit is not None:
             config["memory_limit"] = memory_limit
         return duckdb.connect(config=config).read_parquet(files)
