@@ -17,34 +17,33 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
-import polars as pl
 
 from crm_analytics.churn._inputs import (
-    TransactionArrays,
+    TransactionLog,
     check_customers,
-    check_transactions,
-    count_distinct_pairs,
     day_text,
     day_to_timestamp,
     examples,
     to_day,
     to_day_array,
     to_days,
-    transaction_arrays,
+    to_pandas,
+    transaction_log,
 )
 from crm_analytics.churn.labels import (
     LABEL,
     LabelDefinition,
-    active_customers,
     contractual_from_table,
-    labels_from_arrays,
+    labels_from_log,
     table_members,
 )
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.schema import AMOUNT, CANCEL_DATE, CHURNED, CUSTOMER_ID, DATE, ORDER_ID
+from crm_analytics.schema import AMOUNT, CANCEL_DATE, CHURNED, CUSTOMER_ID, ORDER_ID, PRODUCT
 from crm_analytics.summary import rfm_summary
 
 __all__ = ["churn_features", "make_churn_dataset", "make_churn_panel"]
@@ -68,33 +67,17 @@ _ZERO_WITHOUT_HISTORY = ("frequency", "n_orders", "total_amount", "n_products")
 
 
 class _Log:
-    """A checked transaction log, reduced once for features at any number of cutoffs."""
+    """A checked transaction log, lazy in its engine, summarised at any number of cutoffs."""
 
-    def __init__(self, transactions: pd.DataFrame) -> None:
-        self.arrays = transaction_arrays(transactions)
-        columns = [CUSTOMER_ID, DATE, AMOUNT] + (
-            [ORDER_ID] if ORDER_ID in transactions.columns else []
-        )
-        # One conversion to Polars serves the RFM summary at every cutoff.
-        self.frame = pl.from_pandas(transactions[columns])
+    def __init__(self, transactions: Any) -> None:
+        self.log = transaction_log(transactions)
 
     def features(self, cutoff_day: int, windows: Sequence[int]) -> pd.DataFrame:
         """Features of every customer with a purchase on or before the cutoff day."""
-        arrays = self.arrays
-        history = arrays.day <= cutoff_day
-        codes = np.flatnonzero(np.bincount(arrays.customer[history], minlength=arrays.n_customers))
-        ids = arrays.customer_ids[codes]
-        rfm = rfm_summary(self.frame, observation_end=day_to_timestamp(cutoff_day))
-        features = rfm.reindex(ids)[_RFM_COLUMNS]
-        columns = _window_features(arrays, history, cutoff_day, windows)
-        columns.update(_rhythm_features(arrays, history))
-        if arrays.product is not None:
-            n_products = count_distinct_pairs(
-                arrays.customer[history], arrays.product[history], n_left=arrays.n_customers
-            )
-            columns["n_products"] = n_products.astype(np.float64)
-        extra = pd.DataFrame({name: values[codes] for name, values in columns.items()}, index=ids)
-        features = pd.concat([features, extra], axis=1)
+        activity = to_pandas(_activity(self.log, cutoff_day, windows).sort(CUSTOMER_ID))
+        activity = activity.set_index(CUSTOMER_ID).sort_index()
+        rfm = rfm_summary(self.log.native(), observation_end=day_to_timestamp(cutoff_day))
+        features = pd.concat([rfm.reindex(activity.index)[_RFM_COLUMNS], activity], axis=1)
         features["recency_to_rhythm"] = (
             features["days_since_last_purchase"] / features["interpurchase_mean_days"]
         )
@@ -103,55 +86,82 @@ class _Log:
         return features
 
 
-def _window_features(
-    arrays: TransactionArrays, history: np.ndarray, cutoff_day: int, windows: Sequence[int]
-) -> dict[str, np.ndarray]:
-    """Orders and spend in the last ``w`` days and their change from the ``w`` days before."""
-    n = arrays.n_customers
-    # An order's day is its first line's day, so an order is "before the cutoff" exactly when
-    # one of its lines is: lines after the cutoff cannot change these counts.
-    orders_before = arrays.order_day <= cutoff_day
-    columns: dict[str, np.ndarray] = {}
+def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> nw.LazyFrame:
+    """Per-customer activity windows, their trends, purchase rhythm and basket diversity.
+
+    The lines up to the cutoff day are reduced to one row per customer and purchase day (its
+    spend and the orders that start on it), then to one row per customer; every aggregation
+    is elementary so that every engine runs it.
+    """
+    day = nw.col("day")
+    lines = log.frame.filter(day <= cutoff_day)
+    spend = nw.col(AMOUNT).sum().alias("spend")
+    if log.has_orders:
+        # An order's day is its first line's day, so an order is "before the cutoff" exactly
+        # when one of its lines is: lines after the cutoff cannot change these counts.
+        started = (
+            lines.group_by(CUSTOMER_ID, ORDER_ID)
+            .agg(day.min())
+            .group_by(CUSTOMER_ID, "day")
+            .agg(nw.len().alias("orders"))
+        )
+        per_day = (
+            lines.group_by(CUSTOMER_ID, "day")
+            .agg(spend)
+            .join(started, on=[CUSTOMER_ID, "day"], how="left")
+            .with_columns(nw.col("orders").fill_null(0))
+        )
+    else:
+        per_day = lines.group_by(CUSTOMER_ID, "day").agg(spend, nw.len().alias("orders"))
+    spans = {}
     for window in windows:
-        spans = {}
-        for name, (low, high) in {
+        for span, (low, high) in {
             "last": (cutoff_day - window, cutoff_day),
             "previous": (cutoff_day - 2 * window, cutoff_day - window),
         }.items():
-            lines = history & (arrays.day > low) & (arrays.day <= high)
-            orders = orders_before & (arrays.order_day > low) & (arrays.order_day <= high)
-            spans[name] = (
-                np.bincount(arrays.order_customer[orders], minlength=n).astype(np.float64),
-                np.bincount(arrays.customer[lines], weights=arrays.amount[lines], minlength=n),
-            )
-        (orders_last, amount_last), (orders_previous, amount_previous) = (
-            spans["last"],
-            spans["previous"],
+            inside = (day > low) & (day <= high)
+            for value in ("orders", "spend"):
+                name = f"{value}_{span}_{window}"
+                value_inside = nw.when(inside).then(nw.col(value)).otherwise(0)
+                spans[name] = value_inside.cast(nw.Float64).alias(name)
+    gap = nw.col("gap")
+    per_customer = (
+        per_day.with_columns(
+            *spans.values(), day.diff().over(CUSTOMER_ID, order_by="day").alias("gap")
         )
-        columns[f"orders_{window}d"] = orders_last
-        columns[f"amount_{window}d"] = amount_last
-        columns[f"orders_trend_{window}d"] = orders_last - orders_previous
-        columns[f"amount_trend_{window}d"] = amount_last - amount_previous
-    return columns
-
-
-def _rhythm_features(arrays: TransactionArrays, history: np.ndarray) -> dict[str, np.ndarray]:
-    """Mean and spread of the days between distinct purchase days (NaN below two gaps)."""
-    n = arrays.n_customers
-    span = arrays.last_day - arrays.first_day + 1
-    key = np.unique(arrays.customer[history] * span + (arrays.day[history] - arrays.first_day))
-    customer, day = np.divmod(key, span)
-    same = customer[1:] == customer[:-1]
-    gaps = np.diff(day)[same].astype(np.float64)
-    owner = customer[1:][same]
-    count = np.bincount(owner, minlength=n)
-    total = np.bincount(owner, weights=gaps, minlength=n)
-    squares = np.bincount(owner, weights=gaps**2, minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(count > 0, total / count, np.nan)
-        spread = np.sqrt(np.maximum(squares / count - mean**2, 0.0))
-    spread[count < 2] = np.nan
-    return {"interpurchase_mean_days": mean, "interpurchase_std_days": spread}
+        .group_by(CUSTOMER_ID)
+        .agg(
+            *[nw.col(name).sum() for name in spans],
+            gap.count().alias("gaps"),
+            gap.mean().alias("gap_mean"),
+            gap.std(ddof=0).alias("gap_std"),
+        )
+    )
+    columns = []
+    for window in windows:
+        last = {value: nw.col(f"{value}_last_{window}") for value in ("orders", "spend")}
+        previous = {value: nw.col(f"{value}_previous_{window}") for value in ("orders", "spend")}
+        columns += [
+            last["orders"].cast(nw.Float64).alias(f"orders_{window}d"),
+            last["spend"].cast(nw.Float64).alias(f"amount_{window}d"),
+            (last["orders"] - previous["orders"]).cast(nw.Float64).alias(f"orders_trend_{window}d"),
+            (last["spend"] - previous["spend"]).cast(nw.Float64).alias(f"amount_trend_{window}d"),
+        ]
+    columns += [
+        nw.col("gap_mean").cast(nw.Float64).alias("interpurchase_mean_days"),
+        # The spread of fewer than two gaps is unknown, not zero.
+        nw.when(nw.col("gaps") >= 2)
+        .then(nw.col("gap_std"))
+        .cast(nw.Float64)
+        .alias("interpurchase_std_days"),
+    ]
+    if log.has_products:
+        products = lines.group_by(CUSTOMER_ID).agg(
+            nw.col(PRODUCT).n_unique().cast(nw.Float64).alias("n_products")
+        )
+        per_customer = per_customer.join(products, on=CUSTOMER_ID)
+        columns.append(nw.col("n_products"))
+    return per_customer.select(CUSTOMER_ID, *columns)
 
 
 def _attributes(table: pd.DataFrame, cutoff_day: int | None) -> pd.DataFrame:
@@ -220,15 +230,16 @@ def _features_for(
 
 
 def _inputs(
-    transactions: pd.DataFrame | None,
+    transactions: Any,
     customers: pd.DataFrame | None,
     windows: Sequence[int],
 ) -> tuple[_Log | None, pd.DataFrame | None, tuple[int, ...]]:
     if transactions is None and customers is None:
         raise DataValidationError("pass transactions, a customer table, or both")
-    log = None if transactions is None else _Log(check_transactions(transactions))
+    log = None if transactions is None else _Log(transactions)
     table = None if customers is None else check_customers(customers)
-    return log, table, tuple(to_days(window, name="windows") for window in windows)
+    windows = tuple(dict.fromkeys(to_days(window, name="windows") for window in windows))
+    return log, table, windows
 
 
 def churn_features(
@@ -291,24 +302,23 @@ def churn_features(
     log, table, windows = _inputs(transactions, customers, windows)
     if log is not None:
         if cutoff is None:
-            cutoff_day = log.arrays.last_day
+            cutoff_day = log.log.last_day
         else:
             cutoff_day = to_day(cutoff, name="cutoff")
-            _check_history(log.arrays, cutoff_day)
-        lookback_days = None if lookback is None else to_days(lookback, name="lookback")
-        codes = active_customers(log.arrays, cutoff_day=cutoff_day, lookback_days=lookback_days)
-        ids = log.arrays.customer_ids[codes]
+            _check_history(log.log, cutoff_day)
+        after = None if lookback is None else cutoff_day - to_days(lookback, name="lookback")
+        ids = log.log.buyers(after=after, until=cutoff_day)
     else:
         cutoff_day = None if cutoff is None else to_day(cutoff, name="cutoff")
         ids = table.index[table_members(table, cutoff_day)]
     return _features_for(log, table, ids, cutoff_day, windows)
 
 
-def _check_history(arrays: TransactionArrays, cutoff_day: int) -> None:
-    if cutoff_day < arrays.first_day:
+def _check_history(log: TransactionLog, cutoff_day: int) -> None:
+    if cutoff_day < log.first_day:
         raise DataValidationError(
             f"cutoff {day_text(cutoff_day)} is outside the data range: it is before the first "
-            f"date in the transaction log ({day_text(arrays.first_day)}), so nobody has any "
+            f"date in the transaction log ({day_text(log.first_day)}), so nobody has any "
             "history; choose a later cutoff"
         )
 
@@ -354,14 +364,13 @@ def _dataset_at(
                 "horizon=90: churned = no purchase in the 90 days after the cutoff)"
             )
         lookback_days = None if lookback is None else to_days(lookback, name="lookback")
-        codes, churned = labels_from_arrays(
-            log.arrays,
+        ids, churned = labels_from_log(
+            log.log,
             cutoff_day=cutoff_day,
             horizon_days=horizon_days,
             lookback_days=lookback_days,
-            end_day=log.arrays.last_day if end_day is None else end_day,
+            end_day=log.log.last_day if end_day is None else end_day,
         )
-        ids = log.arrays.customer_ids[codes]
         definition = LabelDefinition(
             kind, "transactions", (day_text(cutoff_day),), horizon_days, lookback_days
         )
@@ -375,7 +384,7 @@ def _dataset_at(
                 "contractual label is taken at)"
             )
         if log is not None:
-            _check_history(log.arrays, cutoff_day)
+            _check_history(log.log, cutoff_day)
     X = _features_for(log, table, pd.Index(ids), cutoff_day, windows)
     y = pd.Series(churned.astype(np.int8), index=X.index, name=LABEL)
     return X, y, definition
