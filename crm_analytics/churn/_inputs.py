@@ -34,8 +34,8 @@ from crm_analytics.schema import (
 
 _EXAMPLES = 3
 _EPOCH = np.datetime64("1970-01-01", "D")
-_EPOCH_TIMESTAMP = pd.Timestamp("1970-01-01")
-_DAY_MICROSECONDS = 86_400_000_000
+# Leap days in the years 1 to 1969 (1969 // 4 - 1969 // 100 + 1969 // 400).
+_LEAP_DAYS_BEFORE_1970 = 477
 
 
 def examples(values: object) -> str:
@@ -135,11 +135,12 @@ def transaction_log(transactions: object) -> TransactionLog:
         # Local calendar days, as pandas' tz_localize(None) gives them.
         date = date.dt.replace_time_zone(None)
     frame = frame.select(*columns).with_columns(date.alias(DATE)).with_columns(day_number(DATE))
+    nan = nw.col(AMOUNT).is_nan() if amount_type.is_float() else nw.lit(0)
     counts = (
         frame.select(
             nw.len().alias("rows"),
             *[nw.col(column).null_count().alias(column) for column in TRANSACTION_REQUIRED],
-            nw.col(AMOUNT).is_nan().sum().alias("nan"),
+            nan.cast(nw.Int64).sum().alias("nan"),
             nw.col("day").min().alias("first"),
             nw.col("day").max().alias("last"),
         )
@@ -209,9 +210,16 @@ def churn_flag(customers: pd.DataFrame) -> pd.Series:
 
 
 def day_number(column: str) -> nw.Expr:
-    """Calendar day of a tz-naive datetime column as days since 1970-01-01, named ``day``."""
-    since_epoch = (nw.col(column) - nw.lit(_EPOCH_TIMESTAMP)).dt.total_microseconds()
-    return (since_epoch // _DAY_MICROSECONDS).alias("day")
+    """Calendar day of a tz-naive datetime column as days since 1970-01-01, named ``day``.
+
+    Counted from the year and the day of the year with integer arithmetic (365 days a year
+    plus the Gregorian leap days before it), which every engine runs: narwhals has no
+    duration arithmetic on Spark.
+    """
+    date = nw.col(column)
+    before = date.dt.year() - 1
+    leap_days = before // 4 - before // 100 + before // 400 - _LEAP_DAYS_BEFORE_1970
+    return (365 * (before - 1969) + leap_days + date.dt.ordinal_day() - 1).alias("day")
 
 
 @dataclass(frozen=True)
