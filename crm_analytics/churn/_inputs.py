@@ -257,6 +257,9 @@ class TransactionLog:
 
 def to_pandas(frame: nw.LazyFrame) -> pd.DataFrame:
     """Collect a (small, per-customer) lazy result into pandas, the same way for every engine."""
+    if frame.implementation is nw.Implementation.POLARS:
+        # The streaming engine keeps memory bounded on a Parquet log larger than memory.
+        return frame.collect(engine="streaming").to_pandas()
     return frame.collect(backend="polars").to_pandas()
 
 

@@ -3,8 +3,18 @@
 Every feature is computed from the transactions dated on or before the cutoff day only, so a
 model trained on them sees exactly what it would have seen on that day. The per-customer RFM
 block comes from :func:`crm_analytics.summary.rfm_summary` "as of" the cutoff; the rest
-(activity windows, their trends, the rhythm of purchases, basket diversity) are bincounts over
-integer arrays built once per log, so any number of cutoffs costs a few passes over the log.
+(activity windows, their trends, the rhythm of purchases, basket diversity) is one narwhals
+query per cutoff, and the labels one more, that run in the engine of the log:
+
+- pandas, PyArrow and eager Polars logs go through Polars (its streaming engine);
+- Polars LazyFrames, DuckDB relations and PySpark DataFrames stay lazy where they are, and a
+  Parquet path is scanned lazily with Polars;
+- only the per-customer results (one row per customer) are collected, into pandas, where the
+  customer attributes are joined and the ratios between features are taken.
+
+Every engine gets the same numbers as the pandas path (up to the order of floating-point sums).
+The gaps between purchase days use a window function (``diff`` over each customer's days in
+order), which all of narwhals' lazy engines run; the customer table stays a pandas DataFrame.
 
 Customer attributes (the free columns of the customer table) are taken as given: they must
 describe the customer as known at the cutoff (a plan, a region, an acquisition channel), not
@@ -243,7 +253,7 @@ def _inputs(
 
 
 def churn_features(
-    transactions: pd.DataFrame | None = None,
+    transactions: Any = None,
     customers: pd.DataFrame | None = None,
     *,
     cutoff: object = None,
@@ -258,9 +268,11 @@ def churn_features(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame, optional
+    transactions : DataFrame or path, optional
         Canonical transaction log (``customer_id``, ``date``, ``amount``; ``order_id`` and
-        ``product`` used when present).
+        ``product`` used when present): pandas, Polars (eager or lazy), PyArrow, a DuckDB
+        relation, a PySpark DataFrame or the path of a Parquet file or folder. The per-customer
+        aggregates run in its engine (see the module notes).
     customers : pandas.DataFrame, optional
         Customer table (``customer_id`` column or index); its free columns become features.
     cutoff : date-like, optional
@@ -391,7 +403,7 @@ def _dataset_at(
 
 
 def make_churn_dataset(
-    transactions: pd.DataFrame | None = None,
+    transactions: Any = None,
     customers: pd.DataFrame | None = None,
     *,
     cutoff: object = None,
@@ -405,8 +417,9 @@ def make_churn_dataset(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame, optional
-        Canonical transaction log; needed for non-contractual labels and purchase features.
+    transactions : DataFrame or path, optional
+        Canonical transaction log, in any engine :func:`churn_features` takes; needed for
+        non-contractual labels and purchase features.
     customers : pandas.DataFrame, optional
         Customer table: attributes become features; ``cancel_date`` / ``churned`` give
         contractual labels.
@@ -467,7 +480,7 @@ def make_churn_dataset(
 
 
 def make_churn_panel(
-    transactions: pd.DataFrame | None = None,
+    transactions: Any = None,
     customers: pd.DataFrame | None = None,
     *,
     cutoffs: Sequence[object],
