@@ -76,24 +76,20 @@ _RFM_COLUMNS = [
 _ZERO_WITHOUT_HISTORY = ("frequency", "n_orders", "total_amount", "n_products")
 
 
-class _Log:
-    """A checked transaction log, lazy in its engine, summarised at any number of cutoffs."""
-
-    def __init__(self, transactions: Any) -> None:
-        self.log = transaction_log(transactions)
-
-    def features(self, cutoff_day: int, windows: Sequence[int]) -> pd.DataFrame:
-        """Features of every customer with a purchase on or before the cutoff day."""
-        activity = to_pandas(_activity(self.log, cutoff_day, windows).sort(CUSTOMER_ID))
-        activity = activity.set_index(CUSTOMER_ID).sort_index()
-        rfm = rfm_summary(self.log.native(), observation_end=day_to_timestamp(cutoff_day))
-        features = pd.concat([rfm.reindex(activity.index)[_RFM_COLUMNS], activity], axis=1)
-        features["recency_to_rhythm"] = (
-            features["days_since_last_purchase"] / features["interpurchase_mean_days"]
-        )
-        if "n_products" in features:
-            features["products_per_order"] = features["n_products"] / features["n_orders"]
-        return features
+def _transaction_features(
+    log: TransactionLog, cutoff_day: int, windows: Sequence[int]
+) -> pd.DataFrame:
+    """Features of every customer with a purchase on or before the cutoff day."""
+    activity = to_pandas(_activity(log, cutoff_day, windows).sort(CUSTOMER_ID))
+    activity = activity.set_index(CUSTOMER_ID).sort_index()
+    rfm = rfm_summary(log.native(), observation_end=day_to_timestamp(cutoff_day))
+    features = pd.concat([rfm.reindex(activity.index)[_RFM_COLUMNS], activity], axis=1)
+    features["recency_to_rhythm"] = (
+        features["days_since_last_purchase"] / features["interpurchase_mean_days"]
+    )
+    if "n_products" in features:
+        features["products_per_order"] = features["n_products"] / features["n_orders"]
+    return features
 
 
 def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> nw.LazyFrame:
@@ -219,7 +215,7 @@ def _join_attributes(features: pd.DataFrame, attributes: pd.DataFrame) -> pd.Dat
 
 
 def _features_for(
-    log: _Log | None,
+    log: TransactionLog | None,
     table: pd.DataFrame | None,
     ids: pd.Index,
     cutoff_day: int | None,
@@ -229,7 +225,7 @@ def _features_for(
     if log is None:
         features = pd.DataFrame(index=ids)
     else:
-        features = log.features(cutoff_day, windows).reindex(ids)
+        features = _transaction_features(log, cutoff_day, windows).reindex(ids)
         for column in features.columns:
             if column in _ZERO_WITHOUT_HISTORY or column.startswith(("orders_", "amount_")):
                 features[column] = features[column].fillna(0.0)
@@ -243,10 +239,10 @@ def _inputs(
     transactions: Any,
     customers: pd.DataFrame | None,
     windows: Sequence[int],
-) -> tuple[_Log | None, pd.DataFrame | None, tuple[int, ...]]:
+) -> tuple[TransactionLog | None, pd.DataFrame | None, tuple[int, ...]]:
     if transactions is None and customers is None:
         raise DataValidationError("pass transactions, a customer table, or both")
-    log = None if transactions is None else _Log(transactions)
+    log = None if transactions is None else transaction_log(transactions)
     table = None if customers is None else check_customers(customers)
     windows = tuple(dict.fromkeys(to_days(window, name="windows") for window in windows))
     return log, table, windows
@@ -314,12 +310,12 @@ def churn_features(
     log, table, windows = _inputs(transactions, customers, windows)
     if log is not None:
         if cutoff is None:
-            cutoff_day = log.log.last_day
+            cutoff_day = log.last_day
         else:
             cutoff_day = to_day(cutoff, name="cutoff")
-            _check_history(log.log, cutoff_day)
+            _check_history(log, cutoff_day)
         after = None if lookback is None else cutoff_day - to_days(lookback, name="lookback")
-        ids = log.log.buyers(after=after, until=cutoff_day)
+        ids = log.buyers(after=after, until=cutoff_day)
     else:
         cutoff_day = None if cutoff is None else to_day(cutoff, name="cutoff")
         ids = table.index[table_members(table, cutoff_day)]
@@ -335,7 +331,7 @@ def _check_history(log: TransactionLog, cutoff_day: int) -> None:
         )
 
 
-def _label_kind(label: str, table: pd.DataFrame | None, log: _Log | None) -> str:
+def _label_kind(label: str, table: pd.DataFrame | None, log: TransactionLog | None) -> str:
     kinds = ("auto", "non_contractual", "contractual")
     if label not in kinds:
         raise DataValidationError(f"label={label!r} is not one of {', '.join(map(repr, kinds))}")
@@ -356,7 +352,7 @@ def _label_kind(label: str, table: pd.DataFrame | None, log: _Log | None) -> str
 
 
 def _dataset_at(
-    log: _Log | None,
+    log: TransactionLog | None,
     table: pd.DataFrame | None,
     *,
     kind: str,
@@ -377,11 +373,11 @@ def _dataset_at(
             )
         lookback_days = None if lookback is None else to_days(lookback, name="lookback")
         ids, churned = labels_from_log(
-            log.log,
+            log,
             cutoff_day=cutoff_day,
             horizon_days=horizon_days,
             lookback_days=lookback_days,
-            end_day=log.log.last_day if end_day is None else end_day,
+            end_day=log.last_day if end_day is None else end_day,
         )
         definition = LabelDefinition(
             kind, "transactions", (day_text(cutoff_day),), horizon_days, lookback_days
@@ -396,7 +392,7 @@ def _dataset_at(
                 "contractual label is taken at)"
             )
         if log is not None:
-            _check_history(log.log, cutoff_day)
+            _check_history(log, cutoff_day)
     X = _features_for(log, table, pd.Index(ids), cutoff_day, windows)
     y = pd.Series(churned.astype(np.int8), index=X.index, name=LABEL)
     return X, y, definition
