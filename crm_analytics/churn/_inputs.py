@@ -106,7 +106,7 @@ def transaction_log(transactions: object) -> TransactionLog:
     checks read the schema and make one pass over the log (row and missing-value counts, first
     and last day).
     """
-    frame = _lazy_frame(transactions)
+    frame, in_memory = _lazy_frame(transactions)
     schema = frame.collect_schema()
     missing = [column for column in TRANSACTION_REQUIRED if column not in schema]
     if missing:
@@ -135,6 +135,9 @@ def transaction_log(transactions: object) -> TransactionLog:
         # Local calendar days, as pandas' tz_localize(None) gives them.
         date = date.dt.replace_time_zone(None)
     frame = frame.select(*columns).with_columns(date.alias(DATE)).with_columns(day_number(DATE))
+    if in_memory:
+        # The log is in memory already: its days are worked out once, not at every pass.
+        frame = frame.collect().lazy()
     nan = nw.col(AMOUNT).is_nan() if amount_type.is_float() else nw.lit(0)
     counts = (
         frame.select(
@@ -263,8 +266,9 @@ def to_pandas(frame: nw.LazyFrame) -> pd.DataFrame:
     return frame.collect(backend="polars").to_pandas()
 
 
-def _lazy_frame(transactions: object) -> nw.LazyFrame:
-    """The log as a narwhals LazyFrame: in-memory frames through Polars, the others in place."""
+def _lazy_frame(transactions: object) -> tuple[nw.LazyFrame, bool]:
+    """The log as a narwhals LazyFrame (in-memory frames through Polars, the others in place)
+    and whether it is held in memory."""
     if isinstance(transactions, (str, PathLike)):
         path = Path(transactions)
         if not path.exists():
@@ -272,7 +276,8 @@ def _lazy_frame(transactions: object) -> nw.LazyFrame:
                 f"transactions: no Parquet file or dataset at {str(path)!r}; pass an existing "
                 "path or a data frame"
             )
-        return nw.from_native(pl.scan_parquet(path / "**/*.parquet" if path.is_dir() else path))
+        source = pl.scan_parquet(path / "**/*.parquet" if path.is_dir() else path)
+        return nw.from_native(source), False
     if isinstance(transactions, pd.DataFrame):
         # Polars aggregates several times faster than pandas; the conversion costs little.
         transactions = pl.from_pandas(transactions)
@@ -285,5 +290,5 @@ def _lazy_frame(transactions: object) -> nw.LazyFrame:
             "crm_analytics.io.read_transactions"
         ) from error
     if isinstance(frame, nw.DataFrame):
-        return frame.lazy(backend="polars")
-    return frame
+        return frame.lazy(backend="polars"), True
+    return frame, False

@@ -95,63 +95,51 @@ def _transaction_features(
 def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> nw.LazyFrame:
     """Per-customer activity windows, their trends, purchase rhythm and basket diversity.
 
-    The lines up to the cutoff day are reduced to one row per customer and purchase day (its
-    spend and the orders that start on it), then to one row per customer; every aggregation
-    is elementary so that every engine runs it.
+    The lines up to the cutoff day are reduced to orders (with the day each starts), to
+    purchase days (with their spend) and to distinct products; each reduces to one row per
+    customer, and the three are joined. Every aggregation is elementary so that every engine
+    runs it.
     """
     day = nw.col("day")
     lines = log.frame.filter(day <= cutoff_day)
-    spend = nw.col(AMOUNT).sum().alias("spend")
-    if log.has_orders:
-        # An order's day is its first line's day, so an order is "before the cutoff" exactly
-        # when one of its lines is: lines after the cutoff cannot change these counts.
-        started = (
-            lines.group_by(CUSTOMER_ID, ORDER_ID)
-            .agg(day.min())
-            .group_by(CUSTOMER_ID, "day")
-            .agg(nw.len().alias("orders"))
-        )
-        per_day = (
-            lines.group_by(CUSTOMER_ID, "day")
-            .agg(spend)
-            .join(started, on=[CUSTOMER_ID, "day"], how="left")
-            .with_columns(nw.col("orders").fill_null(0))
-        )
-    else:
-        per_day = lines.group_by(CUSTOMER_ID, "day").agg(spend, nw.len().alias("orders"))
-    spans = {}
-    for window in windows:
-        for span, (low, high) in {
-            "last": (cutoff_day - window, cutoff_day),
-            "previous": (cutoff_day - 2 * window, cutoff_day - window),
-        }.items():
-            inside = (day > low) & (day <= high)
-            for value in ("orders", "spend"):
-                name = f"{value}_{span}_{window}"
-                value_inside = nw.when(inside).then(nw.col(value)).otherwise(0)
-                spans[name] = value_inside.cast(nw.Float64).alias(name)
-    gap = nw.col("gap")
+    # An order's day is its first line's day, so an order is "before the cutoff" exactly when
+    # one of its lines is: lines after the cutoff cannot change these counts. Without order
+    # ids every line is an order.
+    orders = lines.group_by(CUSTOMER_ID, ORDER_ID).agg(day.min()) if log.has_orders else lines
+    order_spans = _spans(nw.lit(1.0), "orders", cutoff_day, windows)
     per_customer = (
-        per_day.with_columns(
-            *spans.values(), day.diff().over(CUSTOMER_ID, order_by="day").alias("gap")
+        orders.with_columns(*order_spans.values())
+        .group_by(CUSTOMER_ID)
+        .agg(*[nw.col(name).sum() for name in order_spans])
+    )
+    spend_spans = _spans(nw.col("spend"), "amount", cutoff_day, windows)
+    gap = nw.col("gap")
+    purchase_days = (
+        lines.group_by(CUSTOMER_ID, "day")
+        .agg(nw.col(AMOUNT).sum().alias("spend"))
+        .with_columns(
+            *spend_spans.values(), day.diff().over(CUSTOMER_ID, order_by="day").alias("gap")
         )
         .group_by(CUSTOMER_ID)
         .agg(
-            *[nw.col(name).sum() for name in spans],
+            *[nw.col(name).sum() for name in spend_spans],
             gap.count().alias("gaps"),
             gap.mean().alias("gap_mean"),
             gap.std(ddof=0).alias("gap_std"),
         )
     )
+    per_customer = per_customer.join(purchase_days, on=CUSTOMER_ID)
     columns = []
     for window in windows:
-        last = {value: nw.col(f"{value}_last_{window}") for value in ("orders", "spend")}
-        previous = {value: nw.col(f"{value}_previous_{window}") for value in ("orders", "spend")}
         columns += [
-            last["orders"].cast(nw.Float64).alias(f"orders_{window}d"),
-            last["spend"].cast(nw.Float64).alias(f"amount_{window}d"),
-            (last["orders"] - previous["orders"]).cast(nw.Float64).alias(f"orders_trend_{window}d"),
-            (last["spend"] - previous["spend"]).cast(nw.Float64).alias(f"amount_trend_{window}d"),
+            nw.col(f"{value}_last_{window}").alias(f"{value}_{window}d")
+            for value in ("orders", "amount")
+        ]
+        columns += [
+            (nw.col(f"{value}_last_{window}") - nw.col(f"{value}_previous_{window}")).alias(
+                f"{value}_trend_{window}d"
+            )
+            for value in ("orders", "amount")
         ]
     columns += [
         nw.col("gap_mean").cast(nw.Float64).alias("interpurchase_mean_days"),
@@ -168,6 +156,24 @@ def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> n
         per_customer = per_customer.join(products, on=CUSTOMER_ID)
         columns.append(nw.col("n_products"))
     return per_customer.select(CUSTOMER_ID, *columns)
+
+
+def _spans(
+    value: nw.Expr, name: str, cutoff_day: int, windows: Sequence[int]
+) -> dict[str, nw.Expr]:
+    """``value`` where the row's day is in the last ``w`` days up to the cutoff, or the ``w``
+    days before those, else 0, as float columns named ``{name}_last_{w}``/``_previous_{w}``."""
+    day = nw.col("day")
+    spans = {}
+    for window in windows:
+        for span, (low, high) in {
+            "last": (cutoff_day - window, cutoff_day),
+            "previous": (cutoff_day - 2 * window, cutoff_day - window),
+        }.items():
+            column = f"{name}_{span}_{window}"
+            inside = nw.when((day > low) & (day <= high)).then(value).otherwise(0.0)
+            spans[column] = inside.cast(nw.Float64).alias(column)
+    return spans
 
 
 def _attributes(table: pd.DataFrame, cutoff_day: int | None) -> pd.DataFrame:
