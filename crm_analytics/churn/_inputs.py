@@ -17,6 +17,7 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 
 from crm_analytics._checks import require_datetime, require_frame
 from crm_analytics.exceptions import DataValidationError
@@ -280,7 +281,7 @@ def _lazy_frame(transactions: object) -> tuple[nw.LazyFrame, bool]:
         return nw.from_native(source), False
     if isinstance(transactions, pd.DataFrame):
         # Polars aggregates several times faster than pandas; the conversion costs little.
-        transactions = pl.from_pandas(transactions)
+        transactions = _polars_from_pandas(transactions)
     try:
         frame = nw.from_native(transactions)
     except TypeError as error:
@@ -292,3 +293,15 @@ def _lazy_frame(transactions: object) -> tuple[nw.LazyFrame, bool]:
     if isinstance(frame, nw.DataFrame):
         return frame.lazy(backend="polars"), True
     return frame, False
+
+
+def _polars_from_pandas(frame: pd.DataFrame) -> pl.DataFrame:
+    """A pandas log as Polars, with a clear error for a column of mixed types."""
+    try:
+        return pl.from_pandas(frame)
+    except (pa.ArrowException, pl.exceptions.PolarsError) as error:
+        raise DataValidationError(
+            f"transactions: a column could not be converted ({error}); a column probably mixes "
+            "types, such as numbers and strings in customer_id: cast it to one type first, "
+            "e.g. transactions['customer_id'].astype(str)"
+        ) from error

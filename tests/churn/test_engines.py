@@ -116,6 +116,11 @@ def test_bad_engine_inputs_name_the_problem(tmp_path):
     )
     with pytest.raises(DataValidationError, match="transactions is empty"):
         churn_features(empty)
+    mixed = pd.DataFrame(
+        {"customer_id": pd.Series([1, "a"], dtype=object), "date": [START, START], "amount": 1.0}
+    )
+    with pytest.raises(DataValidationError, match="mixes types.*astype\\(str\\)"):
+        churn_features(mixed)
     nan = pl.LazyFrame(
         {"customer_id": ["a", "b"], "date": [START, START], "amount": [1.0, float("nan")]}
     )
