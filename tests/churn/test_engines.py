@@ -66,6 +66,30 @@ def test_panel_features_and_labels_are_the_same_in_every_engine(log, tmp_path):
         pd.testing.assert_series_equal(labels, expected_labels, obj=f"labels from {engine}")
 
 
+def test_contractual_dataset_from_a_lazy_log(log, shop):
+    customers = shop[1].assign(
+        cancel_date=lambda table: (
+            table["signup_date"] + pd.to_timedelta(np.arange(len(table)) * 37 % 500 + 30, unit="D")
+        ),
+        plan=lambda table: np.where(table.index % 3 == 0, "pro", "basic"),
+    )
+    # Customers who signed up before the cutoff but bought nothing get zero counts.
+    without = log[~log["customer_id"].isin(customers["customer_id"].iloc[::5])]
+    expected_X, expected_y = make_churn_dataset(
+        without, customers, cutoff="2024-10-31", horizon=60, observation_end="2025-06-29"
+    )
+    assert (expected_X["n_orders"] == 0).sum() > 10 and 0 < expected_y.mean() < 1
+    X, y = make_churn_dataset(
+        pl.from_pandas(without).lazy(),
+        customers,
+        cutoff="2024-10-31",
+        horizon=60,
+        observation_end="2025-06-29",
+    )
+    pd.testing.assert_frame_equal(X, expected_X)
+    pd.testing.assert_series_equal(y, expected_y)
+
+
 def test_a_log_without_orders_or_products_in_duckdb():
     log = pd.DataFrame(
         {
