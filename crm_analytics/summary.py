@@ -47,6 +47,9 @@ _MICROSECONDS = {
 }
 _WEEK_OFFSET = 3 * 86_400_000_000
 _EPOCH = pd.Timestamp("1970-01-01")
+# Money is summed in integer millionths of the currency unit (see _money).
+_MONEY_UNITS = 1_000_000
+_MONEY_COLUMN = "__amount_millionths__"
 _SUMMARY_COLUMNS = [
     "frequency",
     "recency",
@@ -351,20 +354,22 @@ def _summarise(
     period, first_period = nw.col("period"), nw.col("first_period")
     # Orders are counted per period: an order id has one date in a canonical log.
     orders = nw.col(columns.order_id).n_unique() if columns.order_id else nw.len()
+    if amount:
+        frame = frame.with_columns(_money(nw.col(amount)).alias(_MONEY_COLUMN))
     per_period = (
         frame.group_by(customer_id, "period")
         .agg(
             nw.col(date).min().alias("first_purchase"),
             nw.col(date).max().alias("last_purchase"),
             orders.alias("n_orders"),
-            *([nw.col(amount).sum().alias("spend")] if amount else []),
+            *([nw.col(_MONEY_COLUMN).sum().alias("spend")] if amount else []),
         )
         .with_columns(period.min().over(customer_id).alias("first_period"))
     )
     if amount:
         # The first period's spend is left out of monetary_value, as in lifetimes.
         per_period = per_period.with_columns(
-            nw.when(period > first_period).then(nw.col("spend")).otherwise(0.0).alias("repeat")
+            nw.when(period > first_period).then(nw.col("spend")).otherwise(0).alias("repeat")
         )
     customers = per_period.group_by(customer_id).agg(
         first_period.min(),
@@ -384,14 +389,24 @@ def _summarise(
     if amount:
         summary += [
             nw.when(frequency > 0)
-            .then(nw.col("repeat") / frequency)
+            .then(nw.col("repeat") / frequency / _MONEY_UNITS)
             .otherwise(0.0)
             .alias("monetary_value"),
-            nw.col("total_amount").cast(nw.Float64),
+            (nw.col("total_amount") / _MONEY_UNITS).cast(nw.Float64),
         ]
     return customers.with_columns(*summary).drop(
         "first_period", "last_period", "periods", "repeat", strict=False
     )
+
+
+def _money(amount: nw.Expr) -> nw.Expr:
+    """Amounts in whole millionths, so that sums are exact and the same in any order.
+
+    Engines add float columns in an order that varies from run to run (parallel partial sums,
+    hash order of groups), which changes float sums in their last bits; integer sums do not
+    change, so the same log gives the same summary, bit for bit.
+    """
+    return (amount * _MONEY_UNITS).round(0).cast(nw.Int64)
 
 
 def _observation_end(frame: nw.LazyFrame, observation_end: Any, datetime_col: str) -> pd.Timestamp:

@@ -12,6 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from crm_analytics._checks import require_columns, require_datetime, require_frame
+from crm_analytics._runs import position_in_run, run_starts
 from crm_analytics.associations._baskets import incidence, purchase_lines
 from crm_analytics.associations.rules import association_rules
 from crm_analytics.exceptions import DataValidationError
@@ -119,11 +120,11 @@ def recommend_products(
     # Best rule per (customer, product): the earliest in the ranking order below.
     order = np.lexsort((rule, -lift[rule], -score[rule], product, customer))
     customer, product, rule = customer[order], product[order], rule[order]
-    first = _run_starts(customer, product)
+    first = run_starts(customer, product)
     customer, product, rule = customer[first], product[first], rule[first]
     order = np.lexsort((product, -lift[rule], -score[rule], customer))
     customer, product, rule = customer[order], product[order], rule[order]
-    rank = _position_in_group(customer) + 1
+    rank = position_in_run(customer) + 1
     top = rank <= k
     return pd.DataFrame(
         {
@@ -174,10 +175,10 @@ def recommend_popular(customer_history: pd.DataFrame, *, k: int = 5) -> pd.DataF
     # A customer's top k unbought products lie among the first k + (bought) of the ranking.
     needed = np.minimum(k + np.diff(bought.indptr), len(products))
     customer = np.repeat(np.arange(bought.shape[0]), needed)
-    product = ranking[_position_in_group(customer)]
+    product = ranking[position_in_run(customer)]
     fresh = ~_contains(_entry_keys(bought), bought.shape[1], customer, product)
     customer, product = customer[fresh], product[fresh]
-    rank = _position_in_group(customer) + 1
+    rank = position_in_run(customer) + 1
     top = rank <= k
     return pd.DataFrame(
         {
@@ -329,7 +330,7 @@ def _expand(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One (customer, product, rule) row per consequent product of each fired rule."""
     sizes = np.diff(consequents.indptr)[rule]
-    positions = np.repeat(consequents.indptr[rule], sizes) + _position_in_group(
+    positions = np.repeat(consequents.indptr[rule], sizes) + position_in_run(
         np.repeat(np.arange(len(rule)), sizes)
     )
     return np.repeat(customer, sizes), consequents.indices[positions], np.repeat(rule, sizes)
@@ -344,21 +345,7 @@ def _entry_keys(matrix: sp.csr_matrix) -> np.ndarray:
 def _contains(keys: np.ndarray, width: int, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """Whether each (row, column) pair is among the entry ``keys`` of a matrix."""
     wanted = rows.astype(np.int64) * width + columns
+    if not len(keys):
+        return np.zeros(len(wanted), dtype=bool)
     found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
     return keys[found] == wanted
-
-
-def _run_starts(*keys: np.ndarray) -> np.ndarray:
-    """Whether each position starts a run of equal consecutive values of all ``keys``."""
-    starts = np.zeros(len(keys[0]), dtype=bool)
-    starts[:1] = True
-    for key in keys:
-        starts[1:] |= key[1:] != key[:-1]
-    return starts
-
-
-def _position_in_group(groups: np.ndarray) -> np.ndarray:
-    """0, 1, 2, ... within each run of equal consecutive values of ``groups``."""
-    starts = _run_starts(groups)
-    start_index = np.maximum.accumulate(np.where(starts, np.arange(len(groups)), 0))
-    return np.arange(len(groups)) - start_index

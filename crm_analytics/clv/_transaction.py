@@ -83,6 +83,7 @@ class TransactionFitter(BaseFitter):
     """Fit and matrix methods shared by BG/NBD, MBG/NBD and Pareto/NBD."""
 
     _time_columns = ("recency", "T")
+    _default_tol = 1e-8
 
     def fit(
         self,
@@ -93,7 +94,7 @@ class TransactionFitter(BaseFitter):
         *,
         initial_params: object = None,
         verbose: bool = False,
-        tol: float = 1e-8,
+        tol: float | None = None,
         index: object = None,
         **kwargs: object,
     ) -> TransactionFitter:
@@ -114,8 +115,9 @@ class TransactionFitter(BaseFitter):
             Starting values of the parameters, in the order of ``params_``.
         verbose : bool, default False
             Log the optimiser's outcome at INFO level (logger ``crm_analytics.clv``).
-        tol : float, default 1e-8
-            Gradient tolerance of the optimiser (BFGS on the log-parameters).
+        tol : float, optional
+            Gradient tolerance of the optimiser (BFGS on the log-parameters); by default
+            1e-8, and 1e-7 for Pareto/NBD, whose gradient holds finite differences.
         index : array-like, optional
             Customer labels of the rows, for ``data``.
         **kwargs
@@ -142,7 +144,7 @@ class TransactionFitter(BaseFitter):
             index=index,
             checks={"integer": ["frequency"], "ordered": [("recency", "T")]},
             initial_params=initial_params,
-            tol=tol,
+            tol=self._default_tol if tol is None else tol,
             options=kwargs,
             verbose=verbose,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -213,9 +213,15 @@ class Concentration:
     top: float
     top_share: float
     gini: float
-    lorenz: pd.DataFrame
+    lorenz: pd.DataFrame = field(repr=False)
     n_customers: int
     total_value: float
+
+    def __str__(self) -> str:
+        return (
+            f"top {self.top:.0%} of {self.n_customers:,} customers hold {self.top_share:.1%} "
+            f"of {self.total_value:,.2f}; Gini {self.gini:.3f}"
+        )
 
 
 def concentration(values: pd.Series, *, top: float = 0.2) -> Concentration:

@@ -180,22 +180,33 @@ def test_conditional_predictions_by_hand(model):
     np.testing.assert_allclose(always, 1.0, rtol=1e-12)
 
 
-def _likelihood_mpmath(params, x, t_x, n):
-    """FHS (2010) eq. 5 term by term in 50-digit arithmetic."""
+def _likelihood_and_alive_mpmath(params, x, t_x, n):
+    """FHS (2010) eq. 5 term by term, and P(alive at n + 1) (eq. A10), in 50-digit arithmetic."""
     mpmath.mp.dps = 50
     alpha, beta, gamma, delta = (mpmath.mpf(value) for value in params)
     norm = mpmath.beta(alpha, beta) * mpmath.beta(gamma, delta)
     total = mpmath.beta(alpha + x, beta + n - x) * mpmath.beta(gamma, delta + n)
     for k in range(t_x, n):
         total += mpmath.beta(alpha + x, beta + k - x) * mpmath.beta(gamma + 1, delta + k)
-    return float(mpmath.log(total / norm))
+    alive_next = mpmath.beta(alpha + x, beta + n - x) * mpmath.beta(gamma, delta + n + 1) / total
+    return float(mpmath.log(total / norm)), float(alive_next)
 
 
-@pytest.mark.parametrize(("x", "t_x", "n"), [(250, 260, 400), (3, 5, 500), (480, 500, 500)])
+@pytest.mark.parametrize(
+    ("x", "t_x", "n"),
+    [(30, 52, 52), (100, 400, 400), (250, 260, 400), (3, 5, 500), (480, 500, 500)],
+)
 def test_long_histories_stay_exact(model, x, t_x, n):
-    """Hundreds of opportunities (weekly data over years): still equal to 50-digit arithmetic."""
+    """Weekly opportunities over years: still equal to 50-digit arithmetic.
+
+    All but (3, 5, 500) have likelihoods below 1e-15, where lifetimes' floor of 1e-15 on the
+    dropout sum takes over: for (30, 52, 52), a donor who gave in 30 of 52 weeks including the
+    last, lifetimes says P(alive next week) = 0.0075 where the model gives 0.988.
+    """
+    log_likelihood, alive = _likelihood_and_alive_mpmath(model.params_, x, t_x, n)
     ours, _ = model._posterior(np.array([x * 1.0]), np.array([t_x * 1.0]), np.array([n * 1.0]))
-    assert ours[0] == pytest.approx(_likelihood_mpmath(model.params_, x, t_x, n), rel=1e-11)
+    assert ours[0] == pytest.approx(log_likelihood, rel=1e-11)
+    assert model.conditional_probability_alive(1, x, t_x, n) == pytest.approx(alive, rel=1e-10)
 
 
 def test_blocks_give_the_same_likelihood_and_gradient(model, monkeypatch):
@@ -209,6 +220,20 @@ def test_blocks_give_the_same_likelihood_and_gradient(model, monkeypatch):
     blocked = model._log_likelihood(model.params_.to_numpy(), sample, True)
     assert blocked[0] == pytest.approx(whole[0], rel=1e-13)
     np.testing.assert_allclose(blocked[1], whole[1], rtol=1e-11)
+
+
+def test_blocks_give_the_same_predictions(model, monkeypatch):
+    """Long windows are cut into blocks of histories; the distribution still sums to one."""
+    counts = np.arange(401)
+    whole = model.probability_of_n_purchases_up_to_time(400, counts)
+    assert whole.sum() == pytest.approx(1.0, abs=1e-10)
+    assert counts @ whole == pytest.approx(
+        model.expected_number_of_purchases_up_to_time(400), rel=1e-10
+    )
+    monkeypatch.setattr(bgbb, "_BLOCK_CELLS", 1000)
+    np.testing.assert_allclose(
+        model.probability_of_n_purchases_up_to_time(400, counts), whole, rtol=1e-12
+    )
 
 
 def test_gradient_equals_finite_differences(model):
@@ -247,6 +272,16 @@ def test_weights_equal_repeated_rows(model, donations):
     full = BetaGeoBetaBinomFitter().fit(rows["frequency"], rows["recency"], rows["n_periods"])
     np.testing.assert_allclose(full.params_, model.params_, rtol=1e-6)
     assert full.log_likelihood_ == pytest.approx(model.log_likelihood_, rel=1e-10)
+
+
+def test_penalizer_gives_lifetimes_penalised_estimates(donations):
+    columns = [donations[name] for name in ("frequency", "recency", "n_periods")]
+    ours = BetaGeoBetaBinomFitter(penalizer_coef=0.01).fit(*columns, donations["weights"])
+    theirs = lifetimes.BetaGeoBetaBinomFitter(penalizer_coef=0.01).fit(
+        *columns, donations["weights"]
+    )
+    np.testing.assert_allclose(ours.params_, theirs.params_, rtol=1e-4)
+    assert ours.params_["delta"] < 2.5
 
 
 def test_predictions_keep_the_customer_index(model, donations):

@@ -8,11 +8,12 @@ import mpmath
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_analytics.clv._base import Sample
 from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
 from crm_analytics.exceptions import DataValidationError
-from tests.clv.simulated import paretonbd_customers
 
 lifetimes = pytest.importorskip("lifetimes")
 
@@ -25,6 +26,13 @@ OTHER_PARAMS = [
 
 def arrays(frame):
     return [frame[column].to_numpy() for column in ("frequency", "recency", "T")]
+
+
+def as_sample(frame):
+    columns = ("frequency", "recency", "T")
+    return Sample.collapse(
+        {name: frame[name].to_numpy(float) for name in columns}, np.ones(len(frame))
+    )
 
 
 def with_params(params):
@@ -69,10 +77,7 @@ def test_finds_at_least_the_likelihood_of_lifetimes_estimates(model, cdnow):
 def test_log_likelihood_equals_lifetimes(cdnow, model, params):
     values = model.params_.to_numpy() if params is None else np.array(list(params.values()))
     frequency, recency, age = arrays(cdnow)
-    sample = Sample.collapse(
-        {"frequency": frequency * 1.0, "recency": recency, "T": age}, np.ones(len(cdnow))
-    )
-    total, _ = ParetoNBDFitter()._log_likelihood(values, sample, False)
+    total, _ = ParetoNBDFitter()._log_likelihood(values, as_sample(cdnow), False)
     # lifetimes divides the weighted sum by the mean weight (1 here).
     theirs = -lifetimes.ParetoNBDFitter._negative_log_likelihood(
         values, frequency, recency, age, np.ones(len(cdnow)), 0.0
@@ -205,10 +210,75 @@ def test_weights_equal_repeated_rows(cdnow):
     assert weighted.log_likelihood_ == pytest.approx(repeated.log_likelihood_, rel=1e-10)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_recovers_simulated_parameters(seed):
-    truth = {"r": 0.55, "alpha": 10.5, "s": 0.6, "beta": 11.7}
-    customers = paretonbd_customers(20_000, seed=seed, **truth)
-    fitted = ParetoNBDFitter().fit(customers)
-    z_scores = (fitted.params_ - pd.Series(truth)) / fitted.standard_errors_
-    assert z_scores.abs().max() < 3.5, z_scores
+@pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
+def test_gradient_equals_finite_differences_of_the_likelihood(cdnow, model, params):
+    """The gradient (hypergeometric terms differentiated per pair) against the whole likelihood."""
+    values = model.params_.to_numpy() if params is None else np.array(list(params.values()))
+    sample = as_sample(cdnow)
+    fitter = ParetoNBDFitter()
+    _, gradient = fitter._log_likelihood(values, sample, True)
+    numerical = []
+    for j, value in enumerate(values):
+        step = np.zeros(4)
+        step[j] = 1e-6 * value
+        numerical.append(
+            (
+                fitter._log_likelihood(values + step, sample, False)[0]
+                - fitter._log_likelihood(values - step, sample, False)[0]
+            )
+            / (2e-6 * value)
+        )
+    # Absolute tolerance for the fitted parameters, where the gradient is 0 up to rounding.
+    np.testing.assert_allclose(gradient, numerical, rtol=1e-6, atol=1e-3)
+
+
+def test_many_customers_give_the_same_predictions_through_distinct_pairs(model, cdnow):
+    """Above 10,000 customers the hypergeometric terms are computed per distinct pair."""
+    frequency, recency, age = arrays(cdnow)
+    copies = [np.tile(values, 5) for values in (frequency, recency, age)]
+    np.testing.assert_allclose(
+        model.conditional_probability_alive(*copies),
+        np.tile(model.conditional_probability_alive(frequency, recency, age), 5),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        model.conditional_expected_number_of_purchases_up_to_time(10.0, *copies),
+        np.tile(
+            model.conditional_expected_number_of_purchases_up_to_time(
+                10.0, frequency, recency, age
+            ),
+            5,
+        ),
+        rtol=1e-12,
+    )
+
+
+def test_penalizer_gives_lifetimes_penalised_estimates(cdnow):
+    """lifetimes penalises the summed log-likelihood of this model (its others: the mean)."""
+    frequency, recency, age = arrays(cdnow)
+    ours = ParetoNBDFitter(penalizer_coef=50.0).fit(cdnow)
+    theirs = lifetimes.ParetoNBDFitter(penalizer_coef=50.0).fit(frequency, recency, age)
+    # lifetimes' Nelder-Mead stops at a tolerance of 1e-4.
+    np.testing.assert_allclose(ours.params_, theirs.params_, rtol=2e-3)
+    assert ours.params_["beta"] < 0.9 * ParetoNBDFitter().fit(cdnow).params_["beta"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    frequency=st.integers(0, 2_000),
+    recency_share=st.floats(0, 1),
+    age=st.floats(0.1, 2_000),
+    t=st.floats(0, 1_000),
+)
+def test_predictions_are_probabilities_and_grow_with_time(model, frequency, recency_share, age, t):
+    """Finite and in range for heavy buyers and long histories, where lifetimes overflows."""
+    recency = 0.0 if frequency == 0 else recency_share * age
+    alive = model.conditional_probability_alive(frequency, recency, age)
+    assert 0.0 <= alive <= 1.0
+    # A purchase just now cannot make the customer less likely to be alive.
+    assert model.conditional_probability_alive(frequency, age, age) >= alive - 1e-12
+    soon = model.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, age)
+    later = model.conditional_expected_number_of_purchases_up_to_time(
+        t + 1, frequency, recency, age
+    )
+    assert np.isfinite(later) and 0.0 <= soon <= later
