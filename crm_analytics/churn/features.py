@@ -72,6 +72,7 @@ _RFM_COLUMNS = [
     "average_order_value",
     "days_since_last_purchase",
 ]
+_BILLION = 1_000_000_000
 # Columns that are zero, not unknown, for a customer without purchases before the cutoff.
 _ZERO_WITHOUT_HISTORY = ("frequency", "n_orders", "total_amount", "n_products")
 
@@ -95,74 +96,107 @@ def _transaction_features(
 def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> nw.LazyFrame:
     """Per-customer activity windows, their trends, purchase rhythm and basket diversity.
 
-    The lines up to the cutoff day are reduced to orders (with the day each starts), to
-    purchase days (with their spend) and to distinct products; each reduces to one row per
-    customer, and the three are joined. Every aggregation is elementary so that every engine
-    runs it.
+    The lines up to the cutoff day reduce to one row per customer (spend in the windows,
+    distinct products), as do their orders (with the day each starts) and their distinct
+    purchase days (with the gap since the previous one); the three are joined. Every
+    aggregation is elementary so that every engine runs it, and every sum is a sum of whole
+    numbers (spend in whole units and billionths, see :func:`_exact_parts`), so that every
+    engine, at every run, gets the same bits whatever order it adds its rows in.
     """
     day = nw.col("day")
     lines = log.frame.filter(day <= cutoff_day)
-    # An order's day is its first line's day, so an order is "before the cutoff" exactly when
-    # one of its lines is: lines after the cutoff cannot change these counts. Without order
-    # ids every line is an order.
-    orders = lines.group_by(CUSTOMER_ID, ORDER_ID).agg(day.min()) if log.has_orders else lines
-    order_spans = _spans(nw.lit(1.0), "orders", cutoff_day, windows)
-    per_customer = (
-        orders.with_columns(*order_spans.values())
-        .group_by(CUSTOMER_ID)
-        .agg(*[nw.col(name).sum() for name in order_spans])
-    )
-    spend_spans = _spans(nw.col("spend"), "amount", cutoff_day, windows)
-    gap = nw.col("gap")
-    purchase_days = (
-        lines.group_by(CUSTOMER_ID, "day")
-        .agg(nw.col(AMOUNT).sum().alias("spend"))
-        .with_columns(
-            *spend_spans.values(), day.diff().over(CUSTOMER_ID, order_by="day").alias("gap")
+    whole, billionths = _exact_parts(nw.col(AMOUNT))
+    spans = {
+        **_spans(whole, "whole", cutoff_day, windows),
+        **_spans(billionths, "billionths", cutoff_day, windows),
+    }
+    order_spans = _spans(nw.lit(1), "orders", cutoff_day, windows)
+    per_line = [nw.col(name).sum() for name in spans]
+    if log.has_products:
+        per_line.append(nw.col(PRODUCT).n_unique().alias("n_products"))
+    if log.has_orders:
+        # An order's day is its first line's day, so an order is "before the cutoff" exactly
+        # when one of its lines is: lines after the cutoff cannot change these counts.
+        orders = (
+            lines.group_by(CUSTOMER_ID, ORDER_ID)
+            .agg(day.min())
+            .with_columns(*order_spans.values())
+            .group_by(CUSTOMER_ID)
+            .agg(*[nw.col(name).sum() for name in order_spans])
         )
+    else:
+        # Without order ids every line is an order.
+        spans.update(order_spans)
+        per_line += [nw.col(name).sum() for name in order_spans]
+    per_customer = lines.with_columns(*spans.values()).group_by(CUSTOMER_ID).agg(*per_line)
+    if log.has_orders:
+        per_customer = per_customer.join(orders, on=CUSTOMER_ID)
+    gap = nw.col("gap")
+    rhythm = (
+        lines.select(CUSTOMER_ID, "day")
+        .unique()
+        .with_columns(day.diff().over(CUSTOMER_ID, order_by="day").alias("gap"))
         .group_by(CUSTOMER_ID)
         .agg(
-            *[nw.col(name).sum() for name in spend_spans],
             gap.count().alias("gaps"),
-            gap.mean().alias("gap_mean"),
-            gap.std(ddof=0).alias("gap_std"),
+            gap.sum().alias("gap_sum"),
+            (gap * gap).sum().alias("gap_squares"),
         )
     )
-    per_customer = per_customer.join(purchase_days, on=CUSTOMER_ID)
+    per_customer = per_customer.join(rhythm, on=CUSTOMER_ID)
     columns = []
     for window in windows:
+
+        def orders(span: str, window: int = window) -> nw.Expr:
+            return nw.col(f"orders_{span}_{window}")
+
+        def spend(span: str, window: int = window) -> nw.Expr:
+            return _amount(nw.col(f"whole_{span}_{window}"), nw.col(f"billionths_{span}_{window}"))
+
         columns += [
-            nw.col(f"{value}_last_{window}").alias(f"{value}_{window}d")
-            for value in ("orders", "amount")
+            orders("last").cast(nw.Float64).alias(f"orders_{window}d"),
+            spend("last").alias(f"amount_{window}d"),
+            (orders("last") - orders("previous")).cast(nw.Float64).alias(f"orders_trend_{window}d"),
+            _amount(
+                nw.col(f"whole_last_{window}") - nw.col(f"whole_previous_{window}"),
+                nw.col(f"billionths_last_{window}") - nw.col(f"billionths_previous_{window}"),
+            ).alias(f"amount_trend_{window}d"),
         ]
-        columns += [
-            (nw.col(f"{value}_last_{window}") - nw.col(f"{value}_previous_{window}")).alias(
-                f"{value}_trend_{window}d"
-            )
-            for value in ("orders", "amount")
-        ]
+    gaps = nw.col("gaps")
+    mean = nw.col("gap_sum").cast(nw.Float64) / gaps
+    variance = nw.col("gap_squares").cast(nw.Float64) / gaps - mean * mean
     columns += [
-        nw.col("gap_mean").cast(nw.Float64).alias("interpurchase_mean_days"),
+        nw.when(gaps >= 1).then(mean).alias("interpurchase_mean_days"),
         # The spread of fewer than two gaps is unknown, not zero.
-        nw.when(nw.col("gaps") >= 2)
-        .then(nw.col("gap_std"))
-        .cast(nw.Float64)
+        nw.when(gaps >= 2)
+        .then(nw.max_horizontal(variance, nw.lit(0.0)).sqrt())
         .alias("interpurchase_std_days"),
     ]
     if log.has_products:
-        products = lines.group_by(CUSTOMER_ID).agg(
-            nw.col(PRODUCT).n_unique().cast(nw.Float64).alias("n_products")
-        )
-        per_customer = per_customer.join(products, on=CUSTOMER_ID)
-        columns.append(nw.col("n_products"))
+        columns.append(nw.col("n_products").cast(nw.Float64))
     return per_customer.select(CUSTOMER_ID, *columns)
+
+
+def _exact_parts(amount: nw.Expr) -> tuple[nw.Expr, nw.Expr]:
+    """An amount as whole units and billionths (integers), whose sums are exact in any order.
+
+    Floating-point sums depend on the order of the terms, which parallel engines do not fix;
+    integer sums do not. Amounts are kept to the billionth.
+    """
+    whole = amount.floor()
+    return whole.cast(nw.Int64), ((amount - whole) * _BILLION).round(0).cast(nw.Int64)
+
+
+def _amount(whole: nw.Expr, billionths: nw.Expr) -> nw.Expr:
+    """The amount that :func:`_exact_parts` split, from (sums of) its parts."""
+    return whole.cast(nw.Float64) + billionths.cast(nw.Float64) / _BILLION
 
 
 def _spans(
     value: nw.Expr, name: str, cutoff_day: int, windows: Sequence[int]
 ) -> dict[str, nw.Expr]:
     """``value`` where the row's day is in the last ``w`` days up to the cutoff, or the ``w``
-    days before those, else 0, as float columns named ``{name}_last_{w}``/``_previous_{w}``."""
+    days before those, else 0, as columns named ``{name}_last_{w}`` and ``_previous_{w}``."""
     day = nw.col("day")
     spans = {}
     for window in windows:
@@ -171,8 +205,8 @@ def _spans(
             "previous": (cutoff_day - 2 * window, cutoff_day - window),
         }.items():
             column = f"{name}_{span}_{window}"
-            inside = nw.when((day > low) & (day <= high)).then(value).otherwise(0.0)
-            spans[column] = inside.cast(nw.Float64).alias(column)
+            spans[column] = nw.when((day > low) & (day <= high)).then(value).otherwise(0)
+            spans[column] = spans[column].alias(column)
     return spans
 
 
