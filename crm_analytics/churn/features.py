@@ -81,8 +81,8 @@ def _transaction_features(
     log: TransactionLog, cutoff_day: int, windows: Sequence[int]
 ) -> pd.DataFrame:
     """Features of every customer with a purchase on or before the cutoff day."""
-    activity = to_pandas(_activity(log, cutoff_day, windows).sort(CUSTOMER_ID))
-    activity = activity.set_index(CUSTOMER_ID).sort_index()
+    sums = to_pandas(_activity(log, cutoff_day, windows).sort(CUSTOMER_ID))
+    activity = _activity_features(sums.set_index(CUSTOMER_ID).sort_index(), windows)
     rfm = rfm_summary(log.native(), observation_end=day_to_timestamp(cutoff_day))
     features = pd.concat([rfm.reindex(activity.index)[_RFM_COLUMNS], activity], axis=1)
     features["recency_to_rhythm"] = (
@@ -94,7 +94,8 @@ def _transaction_features(
 
 
 def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> nw.LazyFrame:
-    """Per-customer activity windows, their trends, purchase rhythm and basket diversity.
+    """Per-customer whole-number sums behind the activity windows, their trends, the purchase
+    rhythm and basket diversity (turned into features by :func:`_activity_features`).
 
     The lines up to the cutoff day reduce to one row per customer (spend in the windows,
     distinct products), as do their orders (with the day each starts) and their distinct
@@ -144,37 +145,8 @@ def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> n
         )
     )
     per_customer = per_customer.join(rhythm, on=CUSTOMER_ID)
-    columns = []
-    for window in windows:
-
-        def orders(span: str, window: int = window) -> nw.Expr:
-            return nw.col(f"orders_{span}_{window}")
-
-        def spend(span: str, window: int = window) -> nw.Expr:
-            return _amount(nw.col(f"whole_{span}_{window}"), nw.col(f"billionths_{span}_{window}"))
-
-        columns += [
-            orders("last").cast(nw.Float64).alias(f"orders_{window}d"),
-            spend("last").alias(f"amount_{window}d"),
-            (orders("last") - orders("previous")).cast(nw.Float64).alias(f"orders_trend_{window}d"),
-            _amount(
-                nw.col(f"whole_last_{window}") - nw.col(f"whole_previous_{window}"),
-                nw.col(f"billionths_last_{window}") - nw.col(f"billionths_previous_{window}"),
-            ).alias(f"amount_trend_{window}d"),
-        ]
-    gaps = nw.col("gaps")
-    mean = nw.col("gap_sum").cast(nw.Float64) / gaps
-    variance = nw.col("gap_squares").cast(nw.Float64) / gaps - mean * mean
-    columns += [
-        nw.when(gaps >= 1).then(mean).alias("interpurchase_mean_days"),
-        # The spread of fewer than two gaps is unknown, not zero.
-        nw.when(gaps >= 2)
-        .then(nw.max_horizontal(variance, nw.lit(0.0)).sqrt())
-        .alias("interpurchase_std_days"),
-    ]
-    if log.has_products:
-        columns.append(nw.col("n_products").cast(nw.Float64))
-    return per_customer.select(CUSTOMER_ID, *columns)
+    sums = [name for name in per_customer.collect_schema() if name != CUSTOMER_ID]
+    return per_customer.select(CUSTOMER_ID, *[nw.col(name).cast(nw.Int64) for name in sums])
 
 
 def _exact_parts(amount: nw.Expr) -> tuple[nw.Expr, nw.Expr]:
@@ -187,9 +159,42 @@ def _exact_parts(amount: nw.Expr) -> tuple[nw.Expr, nw.Expr]:
     return whole.cast(nw.Int64), ((amount - whole) * _BILLION).round(0).cast(nw.Int64)
 
 
-def _amount(whole: nw.Expr, billionths: nw.Expr) -> nw.Expr:
-    """The amount that :func:`_exact_parts` split, from (sums of) its parts."""
-    return whole.cast(nw.Float64) + billionths.cast(nw.Float64) / _BILLION
+def _amount(whole: pd.Series, billionths: pd.Series) -> pd.Series:
+    """The amount that :func:`_exact_parts` split, from (sums of) its parts.
+
+    Worked out in numpy, whose division is the correctly rounded one (Polars multiplies by
+    the reciprocal of a constant divisor, which can differ in the last bit).
+    """
+    return whole.astype(np.float64) + billionths.astype(np.float64) / _BILLION
+
+
+def _activity_features(sums: pd.DataFrame, windows: Sequence[int]) -> pd.DataFrame:
+    """The activity features from the per-customer whole-number sums of :func:`_activity`."""
+    columns = {}
+    for window in windows:
+
+        def value(name: str, span: str, window: int = window) -> pd.Series:
+            return sums[f"{name}_{span}_{window}"]
+
+        columns[f"orders_{window}d"] = value("orders", "last").astype(np.float64)
+        columns[f"amount_{window}d"] = _amount(value("whole", "last"), value("billionths", "last"))
+        columns[f"orders_trend_{window}d"] = (
+            value("orders", "last") - value("orders", "previous")
+        ).astype(np.float64)
+        columns[f"amount_trend_{window}d"] = _amount(
+            value("whole", "last") - value("whole", "previous"),
+            value("billionths", "last") - value("billionths", "previous"),
+        )
+    gaps = sums["gaps"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(gaps > 0, sums["gap_sum"] / gaps, np.nan)
+        spread = np.sqrt(np.maximum(sums["gap_squares"] / gaps - mean**2, 0.0))
+    columns["interpurchase_mean_days"] = mean
+    # The spread of fewer than two gaps is unknown, not zero.
+    columns["interpurchase_std_days"] = np.where(gaps >= 2, spread, np.nan)
+    if "n_products" in sums:
+        columns["n_products"] = sums["n_products"].astype(np.float64)
+    return pd.DataFrame(columns, index=sums.index)
 
 
 def _spans(

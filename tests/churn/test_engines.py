@@ -188,3 +188,20 @@ def test_nothing_after_the_cutoff_changes_lazy_features(seed, cutoff_day):
     ).sample(fraction=1.0, shuffle=True, seed=seed)
     X_changed, _ = make_churn_dataset(changed.lazy(), cutoff=cutoff, horizon=60)
     pd.testing.assert_frame_equal(X_changed, X)
+
+
+def test_window_sums_are_exact_whatever_the_row_order(log, tmp_path):
+    # Spend is added up as whole numbers, so neither the row order nor the engine's way of
+    # adding in parallel changes a bit of the window features.
+    features = churn_features(log, cutoff=CUTOFF)
+    columns = [c for c in features if c.startswith(("amount_", "orders_", "interpurchase_"))]
+    shuffled = log.sample(frac=1.0, random_state=5)
+    relation = _engines(shuffled, tmp_path)["duckdb"]
+    for source in (shuffled, relation):
+        pd.testing.assert_frame_equal(
+            churn_features(source, cutoff=CUTOFF)[columns], features[columns], check_exact=True
+        )
+    a = features.loc[features["amount_90d"] > 0].iloc[0]
+    lines = log[log["customer_id"] == a.name]
+    days = (pd.Timestamp(CUTOFF) - lines["date"].dt.normalize()).dt.days
+    assert a["amount_90d"] == pytest.approx(lines.loc[days < 90, "amount"].sum(), abs=1e-9)
