@@ -10,11 +10,14 @@ query per cutoff, and the labels one more, that run in the engine of the log:
 - Polars LazyFrames, DuckDB relations and PySpark DataFrames stay lazy where they are, and a
   Parquet path is scanned lazily with Polars;
 - only the per-customer results (one row per customer) are collected, into pandas, where the
-  customer attributes are joined and the ratios between features are taken.
+  customer attributes are joined and means, spreads and ratios are taken.
 
-Every engine gets the same numbers as the pandas path (up to the order of floating-point sums).
-The gaps between purchase days use a window function (``diff`` over each customer's days in
-order), which all of narwhals' lazy engines run; the customer table stays a pandas DataFrame.
+The engine adds up whole numbers only (order counts, days, and spend split into whole units and
+billionths), so the activity features are the same bits in every engine and at every run,
+whatever order a parallel engine adds its rows in; the RFM block is as exact as
+:func:`~crm_analytics.summary.rfm_summary`. Amounts count to the billionth. The gaps between
+purchase days use a window function (``diff`` over each customer's days in order), which all
+of narwhals' lazy engines run; the customer table stays a pandas DataFrame.
 
 Customer attributes (the free columns of the customer table) are taken as given: they must
 describe the customer as known at the cutoff (a plan, a region, an acquisition channel), not
@@ -97,54 +100,47 @@ def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> n
     """Per-customer whole-number sums behind the activity windows, their trends, the purchase
     rhythm and basket diversity (turned into features by :func:`_activity_features`).
 
-    The lines up to the cutoff day reduce to one row per customer (spend in the windows,
-    distinct products), as do their orders (with the day each starts) and their distinct
-    purchase days (with the gap since the previous one); the three are joined. Every
-    aggregation is elementary so that every engine runs it, and every sum is a sum of whole
-    numbers (spend in whole units and billionths, see :func:`_exact_parts`), so that every
-    engine, at every run, gets the same bits whatever order it adds its rows in.
+    The lines up to the cutoff day reduce to orders (with the day each starts) and to purchase
+    days (with their spend and the gap since the previous one); each reduces to one row per
+    customer, as do the distinct products, and the three are joined. Every aggregation is
+    elementary so that every engine runs it, and every sum is a sum of whole numbers (spend in
+    whole units and billionths, see :func:`_exact_parts`), so that every engine, at every run,
+    gets the same bits whatever order it adds its rows in.
     """
     day = nw.col("day")
     lines = log.frame.filter(day <= cutoff_day)
     whole, billionths = _exact_parts(nw.col(AMOUNT))
-    spans = {
-        **_spans(whole, "whole", cutoff_day, windows),
-        **_spans(billionths, "billionths", cutoff_day, windows),
-    }
+    # Without order ids every line is an order.
+    orders = lines.group_by(CUSTOMER_ID, ORDER_ID).agg(day.min()) if log.has_orders else lines
     order_spans = _spans(nw.lit(1), "orders", cutoff_day, windows)
-    per_line = [nw.col(name).sum() for name in spans]
-    if log.has_products:
-        per_line.append(nw.col(PRODUCT).n_unique().alias("n_products"))
-    if log.has_orders:
-        # An order's day is its first line's day, so an order is "before the cutoff" exactly
-        # when one of its lines is: lines after the cutoff cannot change these counts.
-        orders = (
-            lines.group_by(CUSTOMER_ID, ORDER_ID)
-            .agg(day.min())
-            .with_columns(*order_spans.values())
-            .group_by(CUSTOMER_ID)
-            .agg(*[nw.col(name).sum() for name in order_spans])
-        )
-    else:
-        # Without order ids every line is an order.
-        spans.update(order_spans)
-        per_line += [nw.col(name).sum() for name in order_spans]
-    per_customer = lines.with_columns(*spans.values()).group_by(CUSTOMER_ID).agg(*per_line)
-    if log.has_orders:
-        per_customer = per_customer.join(orders, on=CUSTOMER_ID)
+    per_customer = (
+        orders.with_columns(*order_spans.values())
+        .group_by(CUSTOMER_ID)
+        .agg(*[nw.col(name).sum() for name in order_spans])
+    )
+    spend_spans = {
+        **_spans(nw.col("whole"), "whole", cutoff_day, windows),
+        **_spans(nw.col("billionths"), "billionths", cutoff_day, windows),
+    }
     gap = nw.col("gap")
-    rhythm = (
-        lines.select(CUSTOMER_ID, "day")
-        .unique()
-        .with_columns(day.diff().over(CUSTOMER_ID, order_by="day").alias("gap"))
+    purchase_days = (
+        lines.group_by(CUSTOMER_ID, "day")
+        .agg(whole.sum().alias("whole"), billionths.sum().alias("billionths"))
+        .with_columns(
+            *spend_spans.values(), day.diff().over(CUSTOMER_ID, order_by="day").alias("gap")
+        )
         .group_by(CUSTOMER_ID)
         .agg(
+            *[nw.col(name).sum() for name in spend_spans],
             gap.count().alias("gaps"),
             gap.sum().alias("gap_sum"),
             (gap * gap).sum().alias("gap_squares"),
         )
     )
-    per_customer = per_customer.join(rhythm, on=CUSTOMER_ID)
+    per_customer = per_customer.join(purchase_days, on=CUSTOMER_ID)
+    if log.has_products:
+        products = lines.group_by(CUSTOMER_ID).agg(nw.col(PRODUCT).n_unique().alias("n_products"))
+        per_customer = per_customer.join(products, on=CUSTOMER_ID)
     sums = [name for name in per_customer.collect_schema() if name != CUSTOMER_ID]
     return per_customer.select(CUSTOMER_ID, *[nw.col(name).cast(nw.Int64) for name in sums])
 
