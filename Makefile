@@ -26,8 +26,10 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Two test workers on two cores: one OpenMP thread each (scikit-learn's boosting would
+# otherwise start a thread per core in each worker and oversubscribe the machine).
 test: lint
-	$(PY) -m pytest -n 2 --nbmake
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --nbmake
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .

@@ -2,20 +2,63 @@
 
 from __future__ import annotations
 
+from crm_analytics.associations import association_rules, recommend_products
+from crm_analytics.churn import ChurnModel, make_churn_dataset
+from crm_analytics.clv import (
+    BetaGeoBetaBinomFitter,
+    BetaGeoFitter,
+    GammaGammaFitter,
+    ModifiedBetaGeoFitter,
+    ParetoNBDFitter,
+    customer_lifetime_value,
+)
+from crm_analytics.cohorts import cohort_table, loyalty_metrics
+from crm_analytics.dedupe import apply_customer_mapping, find_duplicate_customers, merge_customers
 from crm_analytics.exceptions import ConvergenceError, DataValidationError, NotFittedError
 from crm_analytics.io import DataQualityReport, read_customers, read_transactions
+from crm_analytics.scoring import score_customers
+from crm_analytics.segmentation import (
+    CustomerClusterer,
+    RFMScorer,
+    concentration,
+    lifecycle_stages,
+    rfm_segments,
+    value_tiers,
+)
 from crm_analytics.summary import calibration_holdout_split, rfm_summary
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BetaGeoBetaBinomFitter",
+    "BetaGeoFitter",
+    "ChurnModel",
     "ConvergenceError",
+    "CustomerClusterer",
     "DataQualityReport",
     "DataValidationError",
+    "GammaGammaFitter",
+    "ModifiedBetaGeoFitter",
     "NotFittedError",
+    "ParetoNBDFitter",
+    "RFMScorer",
     "__version__",
+    "apply_customer_mapping",
+    "association_rules",
     "calibration_holdout_split",
+    "cohort_table",
+    "concentration",
+    "customer_lifetime_value",
+    "find_duplicate_customers",
+    "lifecycle_stages",
+    "loyalty_metrics",
+    "make_churn_dataset",
+    "merge_customers",
     "read_customers",
     "read_transactions",
+    "recommend_products",
+    "rfm_segments",
     "rfm_summary",
+    "score_customers",
+    "value_tiers",
 ]

@@ -53,6 +53,9 @@ _WEEK_OFFSET = _WEEK_OFFSET_DAYS * 86_400_000_000
 # Days from 0001-01-01 to 1970-01-01, plus one as ordinal days start at 1.
 _DAYS_TO_EPOCH = 719_163
 _EPOCH = pd.Timestamp("1970-01-01")
+# Money is summed in integer millionths of the currency unit (see _money).
+_MONEY_UNITS = 1_000_000
+_MONEY_COLUMN = "__amount_millionths__"
 _SUMMARY_COLUMNS = [
     "frequency",
     "recency",
@@ -383,11 +386,13 @@ def _summarise(
     period, spend = nw.col("period"), nw.col("spend")
     # Orders are counted per period: an order id has one date in a canonical log.
     orders = nw.col(columns.order_id).n_unique() if columns.order_id else nw.len()
+    if amount:
+        frame = frame.with_columns(_money(nw.col(amount)).alias(_MONEY_COLUMN))
     per_period = frame.group_by(customer_id, "period").agg(
         nw.col(date).min().alias("first_purchase"),
         nw.col(date).max().alias("last_purchase"),
         orders.alias("n_orders"),
-        *([nw.col(amount).sum().alias("spend")] if amount else []),
+        *([nw.col(_MONEY_COLUMN).sum().alias("spend")] if amount else []),
     )
     # The first period's spend is left out of monetary_value, as in lifetimes.
     spends = []
@@ -399,7 +404,7 @@ def _summarise(
     elif amount:
         first_period = period.min().over(customer_id)
         per_period = per_period.with_columns(
-            nw.when(period > first_period).then(spend).otherwise(0.0).alias("repeat")
+            nw.when(period > first_period).then(spend).otherwise(0).alias("repeat")
         )
         spends = [nw.col("repeat").sum()]
     customers = per_period.group_by(customer_id).agg(
@@ -421,14 +426,34 @@ def _summarise(
     if amount:
         summary += [
             nw.when(frequency > 0)
-            .then(nw.col("repeat") / frequency)
+            .then(_from_money(nw.col("repeat")) / frequency)
             .otherwise(0.0)
             .alias("monetary_value"),
-            nw.col("total_amount").cast(nw.Float64),
+            _from_money(nw.col("total_amount")).alias("total_amount"),
         ]
     return customers.with_columns(*summary).drop(
         "first_period", "last_period", "periods", "repeat", strict=False
     )
+
+
+def _money(amount: nw.Expr) -> nw.Expr:
+    """Amounts in whole millionths, so that sums are exact and the same in any order.
+
+    Engines add float columns in an order that varies from run to run (parallel partial sums,
+    hash order of groups), which changes float sums in their last bits; integer sums do not
+    change, so the same log gives the same summary, bit for bit.
+    """
+    return (amount * _MONEY_UNITS).round(0).cast(nw.Int64)
+
+
+def _from_money(millionths: nw.Expr) -> nw.Expr:
+    """Whole millionths back to currency units, as the float nearest the exact value.
+
+    Split into whole units and a remainder because an engine may divide by a constant by
+    multiplying with its (inexact) reciprocal, which turns 66,260,000 into 66.25999999999999.
+    """
+    whole = (millionths // _MONEY_UNITS).cast(nw.Float64)
+    return whole + (millionths % _MONEY_UNITS) / _MONEY_UNITS
 
 
 def _observation_end(

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The real public datasets live beside the repository (../shared/data); CRM_SHARED_DATA
+# points elsewhere, e.g. from a second checkout.
+SHARED_DATA = Path(
+    os.environ.get(
+        "CRM_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    )
+)
 
 
 @pytest.fixture(scope="session")

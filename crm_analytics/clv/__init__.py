@@ -1,4 +1,5 @@
-"""Customer lifetime value: the BG/NBD family, Gamma-Gamma spend, discounted CLV and evaluation.
+"""Customer lifetime value: the BG/NBD family, Pareto/NBD, BG/BB, Gamma-Gamma spend, discounted
+CLV and evaluation.
 
 The fitters are drop-ins for lifetimes' classes of the same names: the same ``fit`` call,
 ``params_`` keys and prediction methods, computed by our own vectorised likelihoods.
@@ -7,6 +8,7 @@ The fitters are drop-ins for lifetimes' classes of the same names: the same ``fi
 from __future__ import annotations
 
 from crm_analytics.clv.beta_geo import BetaGeoFitter, ModifiedBetaGeoFitter
+from crm_analytics.clv.beta_geo_beta_binom import BetaGeoBetaBinomFitter
 from crm_analytics.clv.evaluation import (
     compare_models,
     conditional_expectations,
@@ -19,12 +21,15 @@ from crm_analytics.clv.evaluation import (
     tracking_transactions,
 )
 from crm_analytics.clv.gamma_gamma import GammaGammaFitter
+from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
 from crm_analytics.clv.value import customer_lifetime_value
 
 __all__ = [
+    "BetaGeoBetaBinomFitter",
     "BetaGeoFitter",
     "GammaGammaFitter",
     "ModifiedBetaGeoFitter",
+    "ParetoNBDFitter",
     "compare_models",
     "conditional_expectations",
     "customer_lifetime_value",

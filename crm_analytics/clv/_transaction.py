@@ -13,22 +13,30 @@ import numpy as np
 import pandas as pd
 
 from crm_analytics.clv._base import (
+    SUMMARY_REMEDY,
     BaseFitter,
-    Sample,
     check_histories,
-    check_weights,
     resolve_inputs,
 )
 from crm_analytics.clv._checks import check_fitted
-from crm_analytics.exceptions import ConvergenceError, DataValidationError
+from crm_analytics.exceptions import DataValidationError
 
 HISTORY = ("frequency", "recency", "T")
 
 
 def histories(
-    frequency: object, recency: object, T: object, names: Sequence[str] = HISTORY
+    frequency: object,
+    recency: object,
+    T: object,
+    names: Sequence[str] = HISTORY,
+    *,
+    remedy: str = SUMMARY_REMEDY,
+    **checks: object,
 ) -> tuple[list[np.ndarray], pd.Index | None]:
     """Histories for prediction, broadcast together and checked.
+
+    ``checks`` are keyword arguments of `check_histories`; by default the second column must
+    not exceed the third. ``remedy`` ends the error messages.
 
     Examples
     --------
@@ -36,7 +44,8 @@ def histories(
     >>> age.tolist(), index.tolist()
     ([5.0, 5.0], ['a', 'b'])
     """
-    arrays, index = resolve_inputs([frequency, recency, T], names)
+    checks = {"ordered": [(names[1], names[2])], "zero_when_no_repeat": None, **checks}
+    arrays, index = resolve_inputs([frequency, recency, T], names, remedy=remedy)
     try:
         arrays = list(np.broadcast_arrays(*arrays))
     except ValueError:
@@ -45,7 +54,7 @@ def histories(
             f"the columns cannot be broadcast together ({shapes}); give equal lengths"
         ) from None
     flat = {name: np.atleast_1d(a).reshape(-1) for name, a in zip(names, arrays, strict=True)}
-    check_histories(flat, index, ordered=[(names[1], names[2])], zero_when_no_repeat=None)
+    check_histories(flat, index, remedy=remedy, **checks)
     return arrays, index
 
 
@@ -74,6 +83,7 @@ class TransactionFitter(BaseFitter):
     """Fit and matrix methods shared by BG/NBD, MBG/NBD and Pareto/NBD."""
 
     _time_columns = ("recency", "T")
+    _default_tol = 1e-8
 
     def fit(
         self,
@@ -84,7 +94,7 @@ class TransactionFitter(BaseFitter):
         *,
         initial_params: object = None,
         verbose: bool = False,
-        tol: float = 1e-8,
+        tol: float | None = None,
         index: object = None,
         **kwargs: object,
     ) -> TransactionFitter:
@@ -105,8 +115,9 @@ class TransactionFitter(BaseFitter):
             Starting values of the parameters, in the order of ``params_``.
         verbose : bool, default False
             Log the optimiser's outcome at INFO level (logger ``crm_analytics.clv``).
-        tol : float, default 1e-8
-            Gradient tolerance of the optimiser (BFGS on the log-parameters).
+        tol : float, optional
+            Gradient tolerance of the optimiser (BFGS on the log-parameters); by default
+            1e-8, and 1e-7 for Pareto/NBD, whose gradient holds finite differences.
         index : array-like, optional
             Customer labels of the rows, for ``data``.
         **kwargs
@@ -126,32 +137,18 @@ class TransactionFitter(BaseFitter):
         ConvergenceError
             If the optimiser fails, or nobody made a repeat purchase.
         """
-        (frequency, recency, T), given_index = resolve_inputs([frequency, recency, T], HISTORY)
-        columns = {
-            "frequency": np.atleast_1d(frequency),
-            "recency": np.atleast_1d(recency),
-            "T": np.atleast_1d(T),
-        }
-        check_histories(columns, given_index, integer=["frequency"], ordered=[("recency", "T")])
-        row_weights = check_weights(weights, len(columns["frequency"]))
-        sample = Sample.collapse(columns, row_weights)
-        self._check_identifiable(sample)
-        self._fit_sample(
-            sample, initial_params=initial_params, tol=tol, options=kwargs, verbose=verbose
-        )
-        self.data = pd.DataFrame(
-            {**columns, "weights": row_weights},
-            index=given_index if index is None else pd.Index(index),
+        self._fit_histories(
+            [frequency, recency, T],
+            HISTORY,
+            weights,
+            index=index,
+            checks={"integer": ["frequency"], "ordered": [("recency", "T")]},
+            initial_params=initial_params,
+            tol=self._default_tol if tol is None else tol,
+            options=kwargs,
+            verbose=verbose,
         )
         return self
-
-    def _check_identifiable(self, sample: Sample) -> None:
-        if not np.any((sample.columns["frequency"] > 0) & (sample.weights > 0)):
-            raise ConvergenceError(
-                f"{type(self).__name__} cannot be fitted: no customer made a repeat purchase "
-                "(every frequency is 0), so purchase rates and dropout cannot be told apart; "
-                "use a longer observation window or more customers"
-            )
 
     def predict(self, t: object, frequency: object, recency: object = None, T: object = None):
         """Alias of `conditional_expected_number_of_purchases_up_to_time` (as in lifetimes)."""

@@ -17,7 +17,8 @@ import numpy as np
 from scipy import stats
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from crm_analytics.clv._base import Sample, dot
+from crm_analytics.clv._base import Sample, dot, log_add_exp
+from crm_analytics.clv._collapse import COLLAPSE_ABOVE, evaluate_on_unique_rows, unique_rows
 from crm_analytics.clv._transaction import TransactionFitter, horizon, shaped
 
 __all__ = ["BetaGeoFitter", "ModifiedBetaGeoFitter"]
@@ -74,9 +75,7 @@ class BetaGeoFitter(TransactionFitter):
     ) -> tuple[float, np.ndarray | None]:
         r, alpha, a, b = params
         d = self._shift
-        levels, codes = sample.frequency_levels, sample.frequency_codes
-        level_weights, weights = sample.level_weights, sample.weights
-        frequency, recency, age = (sample.columns[name] for name in ("frequency", "recency", "T"))
+        levels, level_weights = sample.frequency_levels, sample.level_weights
         # Terms depending on the frequency alone, once per distinct frequency.
         per_level = (
             gammaln(r + levels)
@@ -87,37 +86,42 @@ class BetaGeoFitter(TransactionFitter):
             - gammaln(b)
             - gammaln(a + b + levels + d)
         )
+        # 'Alive at T' depends on (x, T) and 'dropped out after t_x' on (x, t_x): both are
+        # computed once per distinct pair (a few thousand among a million customers).
+        age_frequency, ages, age_codes = sample.paired("T")
+        recency_frequency, recencies, recency_codes = sample.paired("recency")
+        log_age = np.log(alpha + ages)
+        log_recency = np.log(alpha + recencies)
         # Dropping out after the last purchase is possible only after a repeat purchase
         # (BG/NBD) or at any purchase (MBG/NBD).
-        can_drop = (levels > 0) | (d > 0)
-        dropout_count = np.where(can_drop, b + levels - 1 + d, 1.0)
-        log_odds = np.where(can_drop, np.log(a) - np.log(dropout_count), -np.inf)
-        rate_shape = r + frequency
-        log_age = np.log(alpha + age)
-        log_recency = np.log(alpha + recency)
-        alive_term = -rate_shape * log_age
-        dropped_term = log_odds[codes] - rate_shape * log_recency
-        per_row = np.logaddexp(alive_term, dropped_term)
-        total = dot(level_weights, per_level) + dot(weights, per_row)
+        can_drop = (recency_frequency > 0) | (d > 0)
+        dropout_count = np.where(can_drop, b + recency_frequency - 1 + d, 1.0)
+        with np.errstate(divide="ignore"):
+            log_odds = np.where(can_drop, np.log(a) - np.log(dropout_count), -np.inf)
+        alive_pairs = -(r + age_frequency) * log_age
+        dropped_pairs = log_odds - (r + recency_frequency) * log_recency
+        alive, dropped = alive_pairs[age_codes], dropped_pairs[recency_codes]
+        per_row = log_add_exp(alive, dropped)
+        total = dot(level_weights, per_level) + dot(sample.weights, per_row)
         if not gradient:
             return total, None
-        dropped_share = np.exp(dropped_term - per_row)
-        alive_share = 1.0 - dropped_share
-        weighted_dropped = weights * dropped_share
+        weighted_dropped = sample.weights * np.exp(dropped - per_row)
+        alive_weight = np.bincount(
+            age_codes, sample.weights - weighted_dropped, minlength=len(ages)
+        )
+        dropped_weight = np.bincount(recency_codes, weighted_dropped, minlength=len(recencies))
         psi_ab, psi_ab_x = digamma(a + b), digamma(a + b + levels + d)
         grad = np.array(
             [
                 dot(level_weights, digamma(r + levels) - digamma(r) + np.log(alpha))
-                - dot(weights, alive_share * log_age)
-                - dot(weighted_dropped, log_recency),
+                - dot(alive_weight, log_age)
+                - dot(dropped_weight, log_recency),
                 level_weights.sum() * r / alpha
-                - dot(
-                    weights * rate_shape,
-                    alive_share / (alpha + age) + dropped_share / (alpha + recency),
-                ),
-                dot(level_weights, psi_ab - psi_ab_x) + weighted_dropped.sum() / a,
+                - dot(alive_weight, (r + age_frequency) / (alpha + ages))
+                - dot(dropped_weight, (r + recency_frequency) / (alpha + recencies)),
+                dot(level_weights, psi_ab - psi_ab_x) + dropped_weight.sum() / a,
                 dot(level_weights, psi_ab + digamma(b + levels + d) - digamma(b) - psi_ab_x)
-                - dot(weighted_dropped, np.where(can_drop, 1.0 / dropout_count, 0.0)[codes]),
+                - dot(dropped_weight, np.where(can_drop, 1.0 / dropout_count, 0.0)),
             ]
         )
         return total, grad
@@ -141,12 +145,43 @@ class BetaGeoFitter(TransactionFitter):
         return expit(-self._log_odds_dead(frequency, recency, T))
 
     def _conditional_expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
+        _, _, a, b = self._unload_params("r", "alpha", "a", "b")
+        last = a + b + frequency - 1 + self._shift
+        remaining = self._remaining_share_by_history(t, frequency, T)
+        return self._probability_alive(frequency, recency, T) * last / (a - 1) * (1 - remaining)
+
+    def _remaining_share_by_history(self, t, frequency, T) -> np.ndarray:
+        """`_remaining_share`, evaluated once per distinct (frequency, T) for many customers.
+
+        The hypergeometric term depends on (t, x, T) only: a few thousand distinct (x, T)
+        among a million customers' whole-day histories. Horizons shared by every customer (a
+        scalar, or a row of them against a column of histories) are crossed with the distinct
+        histories; per-customer horizons join the histories in the collapse.
+        """
+        x, age = np.broadcast_arrays(frequency, T)
+        if x.size <= COLLAPSE_ABOVE:
+            return self._remaining_share(t, x, age)
+        t = np.asarray(t, dtype=np.float64)
+        shared = t.ndim == 0 or (x.ndim == 2 and x.shape[1] == 1 and t.shape == (1, t.size))
+        if not shared:
+            shape = np.broadcast_shapes(t.shape, x.shape)
+            flat = [np.broadcast_to(values, shape).ravel() for values in (t, x, age)]
+            return evaluate_on_unique_rows(self._remaining_share, *flat).reshape(shape)
+        (x_distinct, age_distinct), inverse = unique_rows(x.ravel(), age.ravel())
+        if t.ndim == 0:
+            return self._remaining_share(t, x_distinct, age_distinct)[inverse].reshape(x.shape)
+        return self._remaining_share(t, x_distinct[:, np.newaxis], age_distinct[:, np.newaxis])[
+            inverse
+        ]
+
+    def _remaining_share(self, t, frequency, T) -> np.ndarray:
+        """``(1 - z)^(a - 1) 2F1(a + b - 1 + d - r, a - 1; a + b + x - 1 + d; z)``, Euler form."""
         r, alpha, a, b = self._unload_params("r", "alpha", "a", "b")
         d = self._shift
-        last = a + b + frequency - 1 + d
         z = t / (alpha + T + t)
-        remaining = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - 1 + d - r, a - 1, last, z)
-        return self._probability_alive(frequency, recency, T) * last / (a - 1) * (1 - remaining)
+        return np.exp((a - 1) * np.log1p(-z)) * hyp2f1(
+            a + b - 1 + d - r, a - 1, a + b + frequency - 1 + d, z
+        )
 
     def _expected_purchases(self, t) -> np.ndarray:
         r, alpha, a, b = self._unload_params("r", "alpha", "a", "b")

@@ -13,6 +13,7 @@ import pandas as pd
 
 from crm_analytics.clv._checks import check_fitted, require_columns
 from crm_analytics.clv._collapse import unique_rows
+from crm_analytics.clv._transaction import TransactionFitter
 from crm_analytics.exceptions import DataValidationError
 
 __all__ = ["UNITS_PER_MONTH", "customer_lifetime_value"]
@@ -136,19 +137,30 @@ def _discounted_purchases(
 ) -> np.ndarray:
     """Sum over steps of the discounted purchases expected in each step, per history."""
     n_rows, n_steps = len(frequency), len(times)
-    # One flat call over (history, step) pairs: every lifetimes-style model is
-    # element-wise, whatever shapes it accepts beyond that.
-    cumulative = np.asarray(
-        model.conditional_expected_number_of_purchases_up_to_time(
-            np.tile(times, n_rows),
-            np.repeat(frequency, n_steps),
-            np.repeat(recency, n_steps),
-            np.repeat(age, n_steps),
-        ),
-        dtype=np.float64,
-    ).reshape(n_rows, n_steps)
-    per_step = np.diff(cumulative, axis=1, prepend=0.0)
-    return per_step @ discounts
+    if isinstance(model, TransactionFitter):
+        # Our models broadcast histories (one per row) against horizons (one per column), so
+        # the parts that depend on the history alone, such as P(alive), are computed once.
+        cumulative = model.conditional_expected_number_of_purchases_up_to_time(
+            times[np.newaxis, :],
+            frequency[:, np.newaxis],
+            recency[:, np.newaxis],
+            age[:, np.newaxis],
+        )
+    else:
+        # Other lifetimes-style models get one flat call over (history, step) pairs: they
+        # are element-wise, whatever shapes they accept beyond that.
+        cumulative = np.asarray(
+            model.conditional_expected_number_of_purchases_up_to_time(
+                np.tile(times, n_rows),
+                np.repeat(frequency, n_steps),
+                np.repeat(recency, n_steps),
+                np.repeat(age, n_steps),
+            ),
+            dtype=np.float64,
+        ).reshape(n_rows, n_steps)
+    # sum_i (E_i - E_(i-1)) d_i = sum_i E_i (d_i - d_(i+1)): no array of differences; einsum,
+    # not BLAS, whose threads contend on shared machines.
+    return np.einsum("ij,j->i", cumulative, discounts - np.append(discounts[1:], 0.0))
 
 
 def _units_per_step(freq: str, freq_multiplier: int, steps_per_month: int) -> float:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from crm_analytics.dedupe.merge import apply_customer_mapping
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.io._parse import (
     Parsed,
@@ -49,6 +50,7 @@ def read_transactions(
     zero_amounts: Literal["keep", "drop"] = "keep",
     invalid_rows: Literal["raise", "drop"] = "raise",
     after_observation_end: Literal["raise", "drop"] = "raise",
+    customer_mapping: pd.Series | None = None,
     date_format: str | None = None,
     dayfirst: bool = False,
     sheet_name: str | int | None = None,
@@ -130,6 +132,11 @@ def read_transactions(
     after_observation_end : {"raise", "drop"}, default "raise"
         Rows dated after ``observation_end``: by default an error (they usually mean a
         wrong end date or a wrong date format); ``"drop"`` leaves them out.
+    customer_mapping : pandas.Series, optional
+        Old customer id -> surviving id, from
+        :func:`crm_analytics.dedupe.merge_customers`: the lines of merged duplicate
+        records move to the surviving customer (counted in the report as
+        ``merged_customer_id``).
     date_format : str, optional
         strftime pattern of text dates (``"%d/%m/%Y %H:%M"``), or ``"ISO8601"`` or
         ``"mixed"``. Default: ISO 8601 first, then pandas' inference.
@@ -232,6 +239,10 @@ def read_transactions(
             "returns=, zero_amounts=, ...)"
         )
 
+    if customer_mapping is not None:
+        frame = apply_customer_mapping(frame, customer_mapping)
+        moved = frame.attrs.pop("customer_mapping")
+        tally.flag("merged_customer_id", moved, f"{moved:,} lines moved to surviving customer ids")
     if QUANTITY in frame.columns and np.all(np.mod(frame[QUANTITY].to_numpy(), 1) == 0):
         frame[QUANTITY] = frame[QUANTITY].astype("int64")
     for key in (ORDER_ID, PRODUCT):
@@ -256,6 +267,7 @@ def read_transactions(
             "zero_amounts": zero_amounts,
             "invalid_rows": invalid_rows,
             "after_observation_end": after_observation_end if end is not None else None,
+            "customer_mapping": None if customer_mapping is None else len(customer_mapping),
             "date_format": date_format,
             "dayfirst": dayfirst or None,
         },

@@ -1,7 +1,9 @@
-"""Customers simulated from the BG/NBD and Pareto/NBD processes, vectorised in numpy.
+"""Customers simulated from the BG/NBD, MBG/NBD and Pareto/NBD processes, vectorised in numpy.
 
 Written from the models' definitions, independently of the fitters, so parameter recovery
-checks the fitters against the process itself.
+checks the fitters against the process itself. With ``whole_periods=True`` recency and T are
+reported in whole periods as ``rfm_summary`` reports them (differences of period numbers, the
+first purchase falling at a uniform moment of its period), which keeps them unbiased.
 """
 
 from __future__ import annotations
@@ -22,7 +24,15 @@ def _observed(rng, rate, age, purchases_before_death):
     return frequency, recency
 
 
-def bgnbd_customers(n, *, r, alpha, a, b, seed, max_age=52.0):
+def _summary(rng, frequency, recency, age, whole_periods):
+    if whole_periods:
+        offset = rng.uniform(size=len(age))
+        recency = np.where(frequency > 0, np.floor(offset + recency), 0.0)
+        age = np.floor(offset + age)
+    return pd.DataFrame({"frequency": frequency, "recency": recency, "T": age})
+
+
+def bgnbd_customers(n, *, r, alpha, a, b, seed, max_age=52.0, whole_periods=False):
     """``rfm``-like frame (frequency, recency, T) of ``n`` BG/NBD customers."""
     rng = np.random.default_rng(seed)
     age = rng.uniform(max_age / 3, max_age, n)
@@ -30,10 +40,20 @@ def bgnbd_customers(n, *, r, alpha, a, b, seed, max_age=52.0):
     dropout = rng.beta(a, b, n)
     # Dropout is tried after each repeat purchase: the last purchase is the k-th, k ~ Geometric.
     frequency, recency = _observed(rng, rate, age, rng.geometric(dropout))
-    return pd.DataFrame({"frequency": frequency, "recency": recency, "T": age})
+    return _summary(rng, frequency, recency, age, whole_periods)
 
 
-def paretonbd_customers(n, *, r, alpha, s, beta, seed, max_age=52.0):
+def mbgnbd_customers(n, *, r, alpha, a, b, seed, max_age=52.0, whole_periods=False):
+    """``rfm``-like frame of ``n`` MBG/NBD customers (dropout tried at the first purchase too)."""
+    rng = np.random.default_rng(seed)
+    age = rng.uniform(max_age / 3, max_age, n)
+    rate = rng.gamma(r, 1 / alpha, n)
+    dropout = rng.beta(a, b, n)
+    frequency, recency = _observed(rng, rate, age, rng.geometric(dropout) - 1)
+    return _summary(rng, frequency, recency, age, whole_periods)
+
+
+def paretonbd_customers(n, *, r, alpha, s, beta, seed, max_age=52.0, whole_periods=False):
     """``rfm``-like frame of ``n`` Pareto/NBD customers (exponential lifetimes)."""
     rng = np.random.default_rng(seed)
     age = rng.uniform(max_age / 3, max_age, n)
@@ -44,4 +64,4 @@ def paretonbd_customers(n, *, r, alpha, s, beta, seed, max_age=52.0):
     has = made > 0
     recency = np.zeros(n)
     recency[has] = active[has] * rng.beta(made[has], 1)
-    return pd.DataFrame({"frequency": made, "recency": recency, "T": age})
+    return _summary(rng, made, recency, age, whole_periods)

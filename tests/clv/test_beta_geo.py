@@ -169,3 +169,23 @@ def test_recovers_make_transactions_parameters():
     model = BetaGeoFitter().fit(summary)
     error = (model.params_ - truth).abs()
     assert (error <= np.maximum(0.05 * truth, 3 * model.standard_errors_)).all(), model.summary
+
+
+@pytest.mark.parametrize("model_class", [BetaGeoFitter, ModifiedBetaGeoFitter])
+def test_many_customers_give_the_same_expectations_through_distinct_histories(
+    fitted, cdnow, model_class
+):
+    """Above 10,000 cells the hypergeometric term is computed per distinct (t, x, T)."""
+    model = fitted[model_class]
+    expect = model.conditional_expected_number_of_purchases_up_to_time
+    history = arrays(cdnow)
+    copies = [np.tile(values, 5) for values in history]
+    horizons = np.array([[1.0, 10.0, 52.0]])
+    # 2,357 customers x 3 horizons: computed directly.
+    direct = expect(horizons, *(values[:, None] for values in history))
+    shared = expect(horizons, *(values[:, None] for values in copies))
+    np.testing.assert_allclose(shared, np.tile(direct, (5, 1)), rtol=1e-12)
+    np.testing.assert_allclose(expect(10.0, *copies), np.tile(direct[:, 1], 5), rtol=1e-12)
+    rows = np.arange(len(copies[0]))
+    per_customer = expect(np.resize(horizons, len(rows)), *copies)
+    np.testing.assert_allclose(per_customer, direct[rows % len(cdnow), rows % 3], rtol=1e-12)

@@ -8,8 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_analytics.clv.beta_geo import BetaGeoFitter
+from crm_analytics.clv import _base as base
+from crm_analytics.clv.beta_geo import BetaGeoFitter, ModifiedBetaGeoFitter
+from crm_analytics.clv.gamma_gamma import GammaGammaFitter
+from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
 from crm_analytics.exceptions import ConvergenceError, DataValidationError, NotFittedError
+from tests.clv.simulated import bgnbd_customers
 
 lifetimes = pytest.importorskip("lifetimes")
 
@@ -170,3 +174,72 @@ def test_predictions_are_probabilities_and_grow_with_time(model, frequency, rece
         t + 1, frequency, recency, age
     )
     assert 0.0 <= soon <= later
+
+
+@pytest.mark.parametrize("model_class", [BetaGeoFitter, ParetoNBDFitter])
+def test_fit_started_from_a_preview_reaches_the_same_maximum(model_class, monkeypatch):
+    customers = bgnbd_customers(
+        30_000, seed=5, r=0.6, alpha=4.0, a=0.8, b=2.5, max_age=365, whole_periods=True
+    )
+    monkeypatch.setattr(base, "_PREVIEW_ROWS", 2_000)
+    previewed = model_class().fit(customers)
+    monkeypatch.setattr(base, "_PREVIEW_ROWS", 10**9)
+    direct = model_class().fit(customers)
+    np.testing.assert_allclose(previewed.params_, direct.params_, rtol=1e-5)
+    assert previewed.log_likelihood_ == pytest.approx(direct.log_likelihood_, rel=1e-12)
+
+
+def test_preview_is_drawn_in_proportion_to_weight():
+    rng = np.random.default_rng(0)
+    columns = {"frequency": rng.integers(0, 5, 50_000) * 1.0, "T": rng.uniform(1, 9, 50_000)}
+    weights = np.where(np.arange(50_000) < 10, 10_000.0, rng.uniform(0.5, 1.5, 50_000))
+    sample = base.Sample.collapse(columns, weights)
+    preview = sample.preview(5_000)
+    # Each row is kept with probability min(1, weight / (total / 5,000)).
+    threshold = weights.sum() / 5_000
+    expected_rows = np.minimum(1, weights / threshold).sum()
+    assert abs(len(preview.weights) - expected_rows) < 4 * np.sqrt(expected_rows)
+    # The ten heavy rows are all kept with their weight; the total is estimated.
+    assert (preview.weights >= 10_000.0).sum() == 10
+    assert preview.weights.sum() == pytest.approx(weights.sum(), rel=0.02)
+    np.testing.assert_array_equal(sample.preview(5_000).weights, preview.weights)
+    assert sample.preview(60_000) is None
+
+
+TRANSACTION_FITTERS = [BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter]
+
+
+@pytest.mark.parametrize("model_class", TRANSACTION_FITTERS)
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"recency": ("c3", 12.0)}, r"1 row\(s\) have recency > T \(customer_id c3\)"),
+        ({"frequency": ("c4", -1)}, r"'frequency' has 1 row\(s\) with negative values"),
+        ({"recency": ("c1", np.nan)}, r"'recency' has 1 row\(s\) with NaN or infinite"),
+    ],
+)
+def test_every_transaction_fitter_names_bad_histories(model_class, changes, message):
+    with pytest.raises(DataValidationError, match=message):
+        model_class().fit(small_summary(**changes))
+
+
+@pytest.mark.parametrize("model_class", TRANSACTION_FITTERS)
+def test_every_transaction_fitter_refuses_empty_data_and_no_repeat_buyers(model_class):
+    with pytest.raises(DataValidationError, match="no customers given"):
+        model_class().fit(small_summary().iloc[:0])
+    with pytest.raises(ConvergenceError, match=f"{model_class.__name__} cannot be fitted"):
+        model_class().fit([0, 0], [0.0, 0.0], [5.0, 7.0])
+
+
+@pytest.mark.parametrize(
+    ("frequency", "spend", "message"),
+    [
+        ([], [], "no customers given"),
+        ([2, np.nan], [10.0, 12.0], r"'frequency' has 1 row\(s\) with NaN"),
+        ([2, -1], [10.0, 12.0], r"'frequency' has 1 row\(s\) with negative values"),
+        ([0, 0], [0.0, 0.0], r"2 customer\(s\) have no repeat transaction"),
+    ],
+)
+def test_gamma_gamma_names_bad_spend_histories(frequency, spend, message):
+    with pytest.raises(DataValidationError, match=message):
+        GammaGammaFitter().fit(frequency, spend)

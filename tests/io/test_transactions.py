@@ -358,3 +358,30 @@ def test_argument_errors(invoice_lines, options, message):
 def test_report_is_kept_by_row_filters(invoice_lines):
     result = _read(invoice_lines)
     assert quality_report(result[result["amount"] > 1]) == quality_report(result)
+
+
+def test_customer_mapping_moves_lines_of_merged_duplicates():
+    raw = pd.DataFrame(
+        {
+            "cust": ["a", "b", "c", "b"],
+            "day": ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"],
+            "value": [10.0, 5.0, 2.0, 1.0],
+        }
+    )
+    log = read_transactions(
+        raw, customer_id="cust", date="day", amount="value", customer_mapping=pd.Series({"b": "a"})
+    )
+    assert log["customer_id"].tolist() == ["a", "a", "a", "c"]
+    assert log.groupby("customer_id")["amount"].sum().to_dict() == {"a": 16.0, "c": 2.0}
+    report = log.attrs["quality_report"]
+    assert report.flagged == {"merged_customer_id": 2}
+    assert report.n_customers == 2
+    assert "2 lines moved to surviving customer ids" in str(report)
+    with pytest.raises(DataValidationError, match="surviving id.*themselves mapped"):
+        read_transactions(
+            raw,
+            customer_id="cust",
+            date="day",
+            amount="value",
+            customer_mapping=pd.Series({"b": "a", "a": "c"}),
+        )

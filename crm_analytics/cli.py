@@ -1,0 +1,481 @@
+"""The ``crm-analytics`` command: validate, fit, score and report, built for scheduled jobs.
+
+::
+
+    crm-analytics validate --config scoring.toml
+    crm-analytics fit      --config scoring.toml --model-dir models/
+    crm-analytics score    --config scoring.toml --model-dir models/ --output-dir scores/
+    crm-analytics report   --output-dir scores/
+    crm-analytics demo     --output out/
+
+Every key of the TOML configuration (see :mod:`crm_analytics.scoring.config`) is also an
+option: ``--as-of 2011-12-09``, ``--horizon-days 90``, ``--transactions orders.csv``,
+``--transactions-customer-id CustomerID``, ``--models rfm,clv``, ``--risk-tiers
+high=0.1,medium=0.3``; options given on the command line win over the file. Paths in the
+file are relative to the file's folder.
+
+Exit codes: 0 done; 2 bad input (unreadable or inconsistent data or configuration: a
+one-paragraph message on stderr, no traceback); 1 unexpected error (the traceback is logged).
+Outputs are written all together or not at all, and the same inputs and configuration give
+byte-identical files (except the timings in ``run_metadata.json``). Logs go to stderr; on a
+terminal, a progress line shows the current step instead of the INFO log lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+import matplotlib
+import pandas as pd
+
+from crm_analytics.datasets import make_transactions
+from crm_analytics.exceptions import ConvergenceError, DataValidationError
+from crm_analytics.io import quality_report, read_customers, read_transactions
+from crm_analytics.schema import CUSTOMER_ID
+from crm_analytics.scoring import FittedModels, ScoringConfig, fit_models, score_customers
+from crm_analytics.scoring._atomic import write_files
+from crm_analytics.scoring.config import load_config, section_fields
+from crm_analytics.scoring.models import library_versions, resolve_as_of
+from crm_analytics.scoring.outputs import file_sha256, read_scores, write_report, write_scores
+from crm_analytics.scoring.score import customer_attributes
+
+__all__ = ["main"]
+
+logger = logging.getLogger("crm_analytics.cli")
+
+PROG = "crm-analytics"
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+# Sections whose keys are options without a prefix (--as-of, --formats).
+_UNPREFIXED = ("model", "output")
+# Sections each command reads its options from.
+_COMMAND_SECTIONS = {
+    "validate": ("transactions", "customers", "model"),
+    "fit": ("transactions", "customers", "model"),
+    "score": ("transactions", "customers", "model", "output"),
+}
+_STEP = "step: "
+_METAVARS = {"path": "PATH", "as_of": "DATE"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (0 ok, 1 unexpected error, 2 bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = _start_logging(verbose=args.verbose, quiet=args.quiet)
+    try:
+        args.run(args)
+    except (DataValidationError, ConvergenceError, FileNotFoundError) as error:
+        paragraph = " ".join(str(error).split())
+        logger.debug("bad input", exc_info=True)
+        print(f"{PROG} {args.command}: error: {paragraph}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception:
+        logger.exception("%s %s failed with an unexpected error", PROG, args.command)
+        return EXIT_ERROR
+    finally:
+        _stop_logging(handlers)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Score customers (RFM segments, value tiers, lifecycle, clusters, CLV, "
+        "churn risk) from a transaction export, for scheduled jobs and analysts.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = _command(
+        commands, "validate", _validate, "load and check the inputs; print the data-quality report"
+    )
+    fit = _command(commands, "fit", _fit, "fit the models as of a date and save them")
+    fit.add_argument("--model-dir", type=Path, required=True, help="folder to save the models into")
+    score = _command(
+        commands, "score", _score, "score customers; write the table, metadata and quality report"
+    )
+    score.add_argument("--output-dir", type=Path, required=True, help="folder for the outputs")
+    score.add_argument(
+        "--model-dir", type=Path, help="load the models saved here (default: fit them now)"
+    )
+    for name, subparser in (("validate", validate), ("fit", fit), ("score", score)):
+        subparser.add_argument("--config", type=Path, help="TOML configuration file")
+        _add_config_options(subparser, _COMMAND_SECTIONS[name])
+
+    report = _command(commands, "report", _report, "write figures and segment tables of a run")
+    report.add_argument(
+        "--output-dir", type=Path, required=True, help="folder of the scoring run to report on"
+    )
+    report.add_argument(
+        "--report-dir", type=Path, help="folder for the report (default: OUTPUT_DIR/report)"
+    )
+    report.add_argument(
+        "--report-by",
+        type=_text_list,
+        metavar="A,B",
+        help="customer attributes to slice the segments by (default: the run's report_by)",
+    )
+
+    demo = _command(
+        commands, "demo", _demo, "run validate, fit, score and report on generated data"
+    )
+    demo.add_argument("--output", type=Path, default=Path("out"), help="folder for everything")
+    demo.add_argument("--customers", type=int, default=3_000, help="customers to simulate")
+    demo.add_argument("--seed", type=int, default=0, help="seed of the simulation")
+    _add_config_options(demo, ("model", "output"))
+    return parser
+
+
+def _command(
+    commands: argparse._SubParsersAction, name: str, run: Any, help: str
+) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _add_config_options(parser: argparse.ArgumentParser, sections: Sequence[str]) -> None:
+    """One option per configuration key, defaulting to "not given" so the file's value holds."""
+    for section in sections:
+        group = parser.add_argument_group(f"[{section}] options (override the config file)")
+        defaults = ScoringConfig().to_dict()[section]
+        for item in section_fields(section):
+            flag = _flag(section, item.name)
+            default = defaults.get(item.name)
+            shown = "none" if default is None else _shown(default)
+            options: dict[str, Any] = {
+                "dest": f"{section}.{item.name}",
+                "default": argparse.SUPPRESS,
+                "help": item.metadata["help"]
+                if "default" in item.metadata["help"]
+                else f"{item.metadata['help']} (default: {shown})",
+            }
+            options.update(_parsing(item.type))
+            if item.name in _METAVARS:
+                options["metavar"] = _METAVARS[item.name]
+            group.add_argument(flag, **options)
+
+
+def _flag(section: str, key: str) -> str:
+    if section in _UNPREFIXED:
+        return "--" + key.replace("_", "-")
+    if key == "path":
+        return f"--{section}"
+    return f"--{section}-{key.replace('_', '-')}"
+
+
+def _parsing(annotation: Any) -> dict[str, Any]:
+    """argparse settings for a config field's type."""
+    arguments = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return {"type": _text_list if arguments[0] is str else _number_list, "metavar": "A,B"}
+    if origin is dict:
+        return {"type": _number_mapping, "metavar": "NAME=X,..."}
+    base = arguments[0] if arguments else annotation
+    if base is bool:
+        return {"action": argparse.BooleanOptionalAction}
+    return {"type": base, "metavar": base.__name__.upper() if base is not str else "NAME"}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(map(str, value)) or "none"
+    if isinstance(value, dict):
+        return ",".join(f"{key}={item}" for key, item in value.items())
+    return str(value)
+
+
+def _text_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _number_list(text: str) -> list[float]:
+    try:
+        return [float(item) for item in _text_list(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected numbers separated by commas, got {text!r}"
+        ) from None
+
+
+def _number_mapping(text: str) -> dict[str, float]:
+    mapping = {}
+    for item in _text_list(text):
+        name, _, number = item.partition("=")
+        try:
+            mapping[name.strip()] = float(number)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected NAME=NUMBER pairs separated by commas (high=0.1,medium=0.3), got {text!r}"
+            ) from None
+    return mapping
+
+
+def build_config(args: argparse.Namespace) -> ScoringConfig:
+    """The configuration of a command: the file's (paths made absolute), then the options."""
+    data: dict[str, dict[str, Any]] = {}
+    if args.config is not None:
+        data = load_config(args.config).to_dict()
+        folder = args.config.resolve().parent
+        for section in ("transactions", "customers"):
+            if data[section].get("path") is not None:
+                data[section]["path"] = str((folder / data[section]["path"]).resolve())
+    _apply_options(data, args)
+    source = "configuration" if args.config is None else f"configuration ({args.config} + options)"
+    return ScoringConfig.from_dict(data, source=source)
+
+
+def _apply_options(data: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+    """Put the configuration options given on the command line into ``data``."""
+    for key, value in vars(args).items():
+        if "." not in key:
+            continue
+        section, name = key.split(".")
+        if name == "path":
+            value = str(Path(value).resolve())
+        data.setdefault(section, {})[name] = value
+
+
+class _Inputs:
+    """The loaded input tables, their quality reports and their descriptions for metadata."""
+
+    def __init__(self, config: ScoringConfig) -> None:
+        if config.transactions.path is None:
+            raise DataValidationError(
+                "no transaction file given: pass --transactions PATH or set path in the "
+                "[transactions] table of the --config file"
+            )
+        as_of = config.model.as_of
+        logger.info(_STEP + "reading %s", config.transactions.path)
+        self.transactions = read_transactions(
+            config.transactions.path,
+            **config.transactions.reader_arguments(),
+            observation_end=as_of,
+            after_observation_end="drop",
+        )
+        self.reports = {"transactions": quality_report(self.transactions)}
+        self.files = {"transactions": config.transactions.path}
+        self.customers = None
+        if config.customers.path is not None:
+            logger.info(_STEP + "reading %s", config.customers.path)
+            self.customers = read_customers(
+                config.customers.path, **config.customers.reader_arguments()
+            )
+            self.reports["customers"] = quality_report(self.customers)
+            self.files["customers"] = config.customers.path
+
+    def describe(self) -> dict[str, dict[str, Any]]:
+        """Path and sha256 of each input file."""
+        return {
+            name: {"path": path, "sha256": file_sha256(path)} for name, path in self.files.items()
+        }
+
+
+def _validate(args: argparse.Namespace) -> None:
+    config = build_config(args)
+    inputs = _Inputs(config)
+    for report in inputs.reports.values():
+        print(report)
+        print()
+    if inputs.customers is not None:
+        buyers = pd.Index(inputs.transactions[CUSTOMER_ID].unique()).sort_values()
+        customer_attributes(inputs.customers, buyers)
+    print(f"inputs are valid for {PROG} fit/score")
+
+
+def _fit(args: argparse.Namespace) -> None:
+    config = build_config(args)
+    inputs = _Inputs(config)
+    config = _with_as_of(config, inputs)
+    logger.info(_STEP + "fitting models as of %s", config.model.as_of)
+    models = fit_models(inputs.transactions, inputs.customers, config=config)
+    logger.info(_STEP + "saving models")
+    models.save(args.model_dir, config=config, inputs=inputs.describe())
+    print(f"models fitted as of {config.model.as_of} saved to {args.model_dir}")
+
+
+def _score(args: argparse.Namespace) -> None:
+    config = build_config(args)
+    start = time.perf_counter()
+    # Saved models are loaded first: a wrong folder fails before the inputs are read.
+    models = None if args.model_dir is None else FittedModels.load(args.model_dir)
+    model_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    inputs = _Inputs(config)
+    read_seconds = round(time.perf_counter() - start, 3)
+    config = _with_as_of(config, inputs)
+    source = str(args.model_dir)
+    if models is None:
+        start = time.perf_counter()
+        logger.info(_STEP + "fitting models as of %s", config.model.as_of)
+        models = fit_models(inputs.transactions, inputs.customers, config=config)
+        source = "fitted by this run"
+        model_seconds = time.perf_counter() - start
+    model_seconds = round(model_seconds, 3)
+    scored = score_customers(inputs.transactions, inputs.customers, config=config, models=models)
+    scored.attrs["timings"] = {
+        "read inputs": read_seconds,
+        "models": model_seconds,
+        **scored.attrs["timings"],
+    }
+    logger.info(_STEP + "writing outputs")
+    files = write_scores(
+        args.output_dir,
+        scored,
+        config=config,
+        reports=inputs.reports,
+        inputs=inputs.describe(),
+        models={
+            "source": source,
+            "as_of": str(models.as_of.date()),
+            "fitted": models.fitted(),
+            "params": models.params(),
+            "versions": library_versions(),
+        },
+    )
+    print(f"scored {len(scored):,} customers as of {config.model.as_of}:")
+    for path in files:
+        print(f"  {path}")
+
+
+def _report(args: argparse.Namespace) -> None:
+    scored = read_scores(args.output_dir)
+    by = args.report_by
+    if by is None:
+        saved = args.output_dir / "config.toml"
+        by = load_config(saved).output.report_by if saved.is_file() else []
+    matplotlib.use("Agg")
+    report_dir = args.report_dir or args.output_dir / "report"
+    logger.info(_STEP + "writing the report")
+    files = write_report(report_dir, scored, by=by)
+    print(f"report of {len(scored):,} customers written to {report_dir}:")
+    for path in files:
+        print(f"  {path}")
+
+
+def _demo(args: argparse.Namespace) -> None:
+    output = args.output
+    logger.info(_STEP + "simulating %s customers", f"{args.customers:,}")
+    transactions, customers = make_transactions(args.customers, seed=args.seed)
+    customers = customers[[CUSTOMER_ID, "signup_date", "region", "channel"]]
+    data = output / "data"
+    write_files(
+        data,
+        {
+            "transactions.csv": lambda path: transactions.to_csv(path, index=False),
+            "customers.csv": lambda path: customers.to_csv(path, index=False),
+        },
+    )
+    settings: dict[str, dict[str, Any]] = {
+        "transactions": {"path": "data/transactions.csv", "order_id": "order_id"},
+        "customers": {
+            "path": "data/customers.csv",
+            "signup_date": "signup_date",
+            "attributes": ["region", "channel"],
+        },
+        "output": {"report_by": ["region", "channel"]},
+    }
+    _apply_options(settings, args)
+    config = ScoringConfig.from_dict(settings, source="demo configuration")
+    write_files(
+        output, {"config.toml": lambda path: path.write_text(config.to_toml(), encoding="utf-8")}
+    )
+    config_path = output / "config.toml"
+    steps = [
+        ["validate", "--config", str(config_path)],
+        ["fit", "--config", str(config_path), "--model-dir", str(output / "models")],
+        [
+            "score",
+            "--config",
+            str(config_path),
+            "--model-dir",
+            str(output / "models"),
+            "--output-dir",
+            str(output / "scores"),
+        ],
+        ["report", "--output-dir", str(output / "scores")],
+    ]
+    parser = build_parser()
+    for step in steps:
+        print(f"$ {PROG} {' '.join(step)}")
+        parsed = parser.parse_args(step)
+        parsed.run(parsed)
+    print(
+        f"\ndemo done: inputs and config in {data} and {config_path}, models in "
+        f"{output / 'models'}, scores in {output / 'scores'}, report in "
+        f"{output / 'scores' / 'report'}"
+    )
+
+
+def _with_as_of(config: ScoringConfig, inputs: _Inputs) -> ScoringConfig:
+    """The config with its as-of date filled in (the last transaction day by default)."""
+    as_of = resolve_as_of(inputs.transactions, config.model.as_of)
+    return config.replace("model", as_of=str(as_of.date()))
+
+
+class _Progress(logging.Handler):
+    """One self-overwriting line on a terminal showing the current step and the time so far."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(logging.INFO)
+        self.stream = stream
+        self.start = time.monotonic()
+        self.shown = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if not message.startswith(_STEP):
+            return
+        elapsed = time.monotonic() - self.start
+        self.stream.write(f"\r\033[K[{elapsed:6.1f}s] {message[len(_STEP) :]} ...")
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _start_logging(*, verbose: bool, quiet: bool) -> list[tuple[logging.Logger, Any]]:
+    """Log to stderr: INFO off a terminal, WARNING plus a progress line on one."""
+    stream = sys.stderr
+    terminal = stream.isatty()
+    level = logging.DEBUG if verbose else logging.WARNING if quiet or terminal else logging.INFO
+    log_handler = logging.StreamHandler(stream)
+    log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log_handler.setLevel(level)
+    handlers: list[logging.Handler] = [log_handler]
+    if terminal and not quiet:
+        handlers.append(_Progress(stream))
+    logging.captureWarnings(True)
+    saved = []
+    for name in ("crm_analytics", "py.warnings"):
+        target = logging.getLogger(name)
+        saved.append((target, target.level, target.propagate))
+        target.setLevel(min(level, logging.INFO))
+        target.propagate = False
+        for handler in handlers:
+            target.addHandler(handler)
+    return [(target, (old_level, propagate, handlers)) for target, old_level, propagate in saved]
+
+
+def _stop_logging(saved: list[tuple[logging.Logger, Any]]) -> None:
+    for target, (level, propagate, handlers) in saved:
+        for handler in handlers:
+            target.removeHandler(handler)
+            if isinstance(handler, _Progress):
+                handler.clear()
+        target.setLevel(level)
+        target.propagate = propagate
+    logging.captureWarnings(False)

@@ -1,0 +1,76 @@
+"""All-or-nothing writing of a set of files into a folder.
+
+Every file is first written in full to a temporary folder inside the target folder (the same
+file system), and only when all of them are complete is each moved into place with
+``os.replace``, an atomic rename: a reader never sees a half-written file, and a run that
+fails while writing leaves the previous files as they were and no temporary files behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+__all__ = ["write_files"]
+
+logger = logging.getLogger(__name__)
+
+Writer = Callable[[Path], object]
+
+
+def write_files(directory: str | Path, writers: Mapping[str, Writer]) -> list[Path]:
+    """Write ``{file name: writer(path)}`` into ``directory`` all together or not at all.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        Target folder; created (with its parents) when missing.
+    writers : mapping
+        File name (relative to ``directory``, sub-folders allowed) to a function that writes
+        the file at the path it is given.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of ``writers``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> [path.name for path in write_files(folder, {"a.txt": lambda p: p.write_text("a")})]
+    ['a.txt']
+    >>> def broken(path):
+    ...     path.write_text("half")
+    ...     raise OSError("disk full")
+    >>> write_files(folder, {"a.txt": lambda p: p.write_text("new"), "b.txt": broken})
+    Traceback (most recent call last):
+    ...
+    OSError: disk full
+    >>> sorted(p.name for p in folder.iterdir()), (folder / "a.txt").read_text()
+    (['a.txt'], 'a')
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=directory))
+    try:
+        for name, writer in writers.items():
+            staged = staging / name
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            writer(staged)
+            if not staged.is_file():
+                raise RuntimeError(f"the writer of {name} did not write {staged}")
+        written = []
+        for name in writers:
+            target = directory / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)
+            written.append(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    logger.debug("wrote %s into %s", ", ".join(writers), directory)
+    return written

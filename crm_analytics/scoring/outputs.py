@@ -1,0 +1,231 @@
+"""The files a scoring run writes, all together or not at all (see ``_atomic.write_files``).
+
+``write_scores`` writes into the output folder:
+
+- ``scores.parquet`` and/or ``scores.csv``: the scored table, one row per customer, sorted
+  by ``customer_id``;
+- ``quality_report.json`` and ``quality_report.txt``: the data-quality reports of the inputs;
+- ``config.toml``: the configuration used, with the as-of date filled in (pass it back with
+  ``--config`` to reproduce the run);
+- ``run_metadata.json``: the inputs (path, sha256, rows read and kept), the as-of date, the
+  models (where from, as-of, parameters, versions), the sha256 of every file above, and the
+  time each step took.
+
+The same inputs and configuration give byte-identical files, except ``run_metadata.json``,
+whose ``timings`` differ from run to run (everything else in it is identical too).
+``write_report`` writes the ``segment_summary`` tables (CSV) and PNG figures of a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from crm_analytics.exceptions import DataValidationError
+from crm_analytics.io import DataQualityReport
+from crm_analytics.plotting.scoring import (
+    plot_segment_matrix,
+    plot_segment_metric,
+    plot_segment_shares,
+)
+from crm_analytics.scoring._atomic import write_files
+from crm_analytics.scoring.config import ScoringConfig
+from crm_analytics.scoring.tables import segment_summary
+
+__all__ = ["SEGMENTATIONS", "file_sha256", "read_scores", "write_report", "write_scores"]
+
+SCORES = "scores"
+RUN_METADATA = "run_metadata.json"
+#: Segment columns the report slices by, when the scored table has them.
+SEGMENTATIONS = ("rfm_segment", "value_tier", "lifecycle_stage", "cluster_name", "risk_tier")
+_CHUNK = 1 << 20
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file, or of a folder's files (sorted by relative path) for a folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = path.write_bytes(b"abc")
+    >>> file_sha256(path)[:16]
+    'ba7816bf8f01cfea'
+    """
+    path = Path(path)
+    digest = hashlib.sha256()
+    files = sorted(item for item in path.rglob("*") if item.is_file()) if path.is_dir() else [path]
+    for item in files:
+        if path.is_dir():
+            digest.update(str(item.relative_to(path)).encode())
+        with item.open("rb") as stream:
+            for block in iter(lambda stream=stream: stream.read(_CHUNK), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def write_scores(
+    directory: str | Path,
+    scored: pd.DataFrame,
+    *,
+    config: ScoringConfig,
+    reports: Mapping[str, DataQualityReport],
+    inputs: Mapping[str, dict[str, Any]],
+    models: dict[str, Any],
+) -> list[Path]:
+    """Write a scoring run's files into ``directory`` (see the module docstring).
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        Output folder, created when missing.
+    scored : pandas.DataFrame
+        Output of ``score_customers`` (its ``attrs`` give the as-of date and timings).
+    config : ScoringConfig
+        The configuration used (as-of date filled in).
+    reports : mapping
+        Table name (``"transactions"``, ``"customers"``) to its data-quality report.
+    inputs : mapping
+        Table name to a description of the input (path, sha256, ...).
+    models : dict
+        Where the models came from and their parameters.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    writers: dict[str, Any] = {}
+    if "parquet" in config.output.formats:
+        writers[f"{SCORES}.parquet"] = lambda path: _write_parquet(scored, path)
+    if "csv" in config.output.formats:
+        writers[f"{SCORES}.csv"] = lambda path: _write_csv(scored, path)
+    writers["quality_report.json"] = lambda path: _write_json(
+        {name: report.to_dict() for name, report in reports.items()}, path
+    )
+    writers["quality_report.txt"] = lambda path: path.write_text(
+        "\n\n".join(str(report) for report in reports.values()) + "\n", encoding="utf-8"
+    )
+    writers["config.toml"] = lambda path: path.write_text(config.to_toml(), encoding="utf-8")
+    data_files = list(writers)
+
+    def write_metadata(path: Path) -> None:
+        metadata = {
+            "as_of": scored.attrs.get("as_of"),
+            "customers": len(scored),
+            "columns": [str(column) for column in scored.columns],
+            "inputs": {
+                name: {
+                    **inputs.get(name, {}),
+                    "rows_read": report.rows_read,
+                    "rows_kept": report.rows_kept,
+                }
+                for name, report in reports.items()
+            },
+            "models": models,
+            "skipped": scored.attrs.get("skipped", {}),
+            "outputs": {name: file_sha256(path.parent / name) for name in data_files},
+            "timings": scored.attrs.get("timings", {}),
+        }
+        _write_json(metadata, path)
+
+    writers[RUN_METADATA] = write_metadata
+    written = write_files(directory, writers)
+    # A table in a format this run did not write is an older run's: remove it so that the
+    # folder holds one consistent set.
+    for name in {f"{SCORES}.parquet", f"{SCORES}.csv"} - set(writers):
+        (Path(directory) / name).unlink(missing_ok=True)
+    return written
+
+
+def read_scores(directory: str | Path) -> pd.DataFrame:
+    """The scored table a run wrote into ``directory`` (Parquet when there, else CSV)."""
+    directory = Path(directory)
+    parquet, csv = directory / f"{SCORES}.parquet", directory / f"{SCORES}.csv"
+    if parquet.is_file():
+        return pd.read_parquet(parquet)
+    if csv.is_file():
+        return pd.read_csv(csv, index_col=0)
+    raise DataValidationError(
+        f"no scores in {directory} (neither {parquet.name} nor {csv.name}); run "
+        f"'crm-analytics score --output-dir {directory}' first"
+    )
+
+
+def write_report(
+    directory: str | Path, scored: pd.DataFrame, *, by: Sequence[str] = ()
+) -> list[Path]:
+    """Segment tables (CSV) and figures (PNG) of a scored table, written into ``directory``.
+
+    For each segmentation present (``SEGMENTATIONS``): ``segments_<segmentation>.csv`` and,
+    for each attribute in ``by``, ``segments_<segmentation>_by_<attribute>.csv`` (the
+    :func:`segment_summary` tables); figures ``rfm_segments.png`` (shares of customers,
+    revenue and CLV), ``churn_risk_by_segment.png``, ``lifecycle_by_value_tier.png``.
+    """
+    missing = [name for name in by if name not in scored.columns]
+    if missing:
+        raise DataValidationError(
+            f"report_by column(s) {', '.join(map(repr, missing))} not in the scores; columns "
+            f"present: {', '.join(map(str, scored.columns))}; list the attribute in the "
+            "config's customers.attributes when scoring"
+        )
+    present = [name for name in SEGMENTATIONS if name in scored.columns]
+    writers: dict[str, Any] = {}
+    for segmentation in present:
+        for extra in [None, *by]:
+            keys = [segmentation] if extra is None else [segmentation, extra]
+            table = segment_summary(scored, by=keys)
+            name = "_by_".join(["segments_" + segmentation, *([extra] if extra else [])])
+            writers[f"{name}.csv"] = lambda path, table=table: _write_table(table, path)
+    if "rfm_segment" in present:
+        table = segment_summary(scored, by="rfm_segment")
+        writers["rfm_segments.png"] = lambda path: _figure(plot_segment_shares, path, table)
+        if "mean_churn_probability" in table.columns:
+            writers["churn_risk_by_segment.png"] = lambda path: _figure(
+                plot_segment_metric, path, table, "mean_churn_probability"
+            )
+    if "lifecycle_stage" in present and "value_tier" in present:
+        writers["lifecycle_by_value_tier.png"] = lambda path: _figure(
+            plot_segment_matrix, path, scored, "lifecycle_stage", "value_tier"
+        )
+    return write_files(directory, writers)
+
+
+def _write_parquet(scored: pd.DataFrame, path: Path) -> None:
+    frame = scored.copy()
+    frame.attrs = {}
+    frame.to_parquet(path, engine="pyarrow", index=True)
+
+
+def _write_csv(scored: pd.DataFrame, path: Path) -> None:
+    scored.to_csv(path, date_format="%Y-%m-%d %H:%M:%S", lineterminator="\n")
+
+
+def _write_table(table: pd.DataFrame, path: Path) -> None:
+    # Shares and means of probabilities to 4 decimals, money and counts of churners to cents.
+    digits = {
+        column: 4 if column.endswith("_share") or column.startswith("mean_") else 2
+        for column in table.columns
+    }
+    table.round(digits).to_csv(path, lineterminator="\n")
+
+
+def _write_json(data: Any, path: Path) -> None:
+    path.write_text(
+        json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
+    )
+
+
+def _figure(plot: Any, path: Path, *arguments: Any) -> None:
+    ax = plot(*arguments)
+    figure = ax.figure
+    figure.tight_layout()
+    # No creation date or software version in the file: the same run draws the same bytes.
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)

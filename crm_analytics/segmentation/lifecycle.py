@@ -1,0 +1,320 @@
+"""Customer lifecycle stages: prospect, new, active, at risk, reactivated, lost."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crm_analytics import _checks as shared_checks
+from crm_analytics.exceptions import DataValidationError
+from crm_analytics.schema import CUSTOMER_ID, DATE, SIGNUP_DATE
+from crm_analytics.segmentation import _checks
+
+__all__ = ["LIFECYCLE_STAGES", "lifecycle_stages"]
+
+logger = logging.getLogger(__name__)
+
+LIFECYCLE_STAGES = ("prospect", "new", "active", "at risk", "reactivated", "lost")
+_DAY = pd.Timedelta(days=1)
+
+
+def lifecycle_stages(
+    summary: pd.DataFrame,
+    customers: pd.DataFrame | None = None,
+    *,
+    as_of: object = None,
+    transactions: pd.DataFrame | None = None,
+    previous_stages: pd.Series | pd.DataFrame | None = None,
+    new_days: float = 90,
+    lost_days: float = 365,
+    at_risk_multiplier: float = 2.0,
+    min_repeats: int = 2,
+    clv_model: Any = None,
+    p_alive: pd.Series | None = None,
+    p_alive_threshold: float = 0.5,
+) -> pd.DataFrame:
+    """Place every customer in one lifecycle stage as of a date.
+
+    Rules, first match wins (days are calendar days before ``as_of``):
+
+    1. ``prospect``: in ``customers`` (signed up by ``as_of``) but no purchase.
+    2. ``lost`` (churned): no purchase for more than ``lost_days``.
+    3. ``new``: first purchase within the last ``new_days``.
+    4. ``reactivated``: came back after a lapse, and the return is recent. Detecting a
+       return needs history the summary does not keep, so give either ``transactions``
+       (a purchase within the last ``new_days`` that followed a gap of more than
+       ``lost_days``) or ``previous_stages`` (the customer was ``lost`` at the previous
+       run and is not lost now); with neither, nobody is reactivated.
+    5. ``at risk``: with ``clv_model`` or ``p_alive``, P(alive) below ``p_alive_threshold``;
+       otherwise the days since the last purchase exceed ``at_risk_multiplier`` times the
+       customer's typical inter-purchase time: their own mean gap between purchase
+       periods, ``(last_purchase - first_purchase) / frequency``, once they have at least
+       ``min_repeats`` repeat purchases, else the median of those own gaps across
+       customers (a population default for one-time and young customers).
+    6. ``active``: everyone else.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        ``rfm_summary`` output: ``first_purchase``, ``last_purchase`` and ``frequency``
+        (plus ``recency`` and ``T`` with ``clv_model``).
+    customers : pandas.DataFrame, optional
+        Customer table (``customer_id`` column or index; ``signup_date`` optional); those
+        without purchases become prospects.
+    as_of : date-like, optional
+        Reference date; defaults to the summary's observation end (``last_purchase +
+        days_since_last_purchase``, or the latest purchase). Later purchases are ignored.
+    transactions : pandas.DataFrame, optional
+        Canonical transaction log (``customer_id``, ``date``) to detect reactivation.
+    previous_stages : pandas.Series or pandas.DataFrame, optional
+        ``stage`` of an earlier run of this function, indexed by customer_id.
+    new_days, lost_days : float, default 90 and 365
+        Windows for new and lost (and for a recent return).
+    at_risk_multiplier : float, default 2.0
+        How many typical gaps of silence make a customer at risk.
+    min_repeats : int, default 2
+        Repeat purchases needed before a customer's own mean gap is trusted.
+    clv_model : object, optional
+        Fitted model with lifetimes' ``conditional_probability_alive(frequency, recency,
+        T)`` (lifetimes or crm_analytics.clv fitters), fitted in the summary's time unit.
+    p_alive : pandas.Series, optional
+        P(alive) per customer instead of ``clv_model``.
+    p_alive_threshold : float, default 0.5
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by customer_id: ``stage`` (categorical, ordered as LIFECYCLE_STAGES),
+        ``days_since_first_purchase``, ``days_since_last_purchase`` and the at-risk
+        evidence, ``typical_gap_days`` or ``p_alive`` (NaN for prospects, who have no
+        purchase).
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame(
+    ...     {"first_purchase": pd.to_datetime(["2024-01-01", "2024-11-20", "2023-01-01",
+    ...                                        "2023-06-01", "2022-01-01"]),
+    ...      "last_purchase": pd.to_datetime(["2024-12-01", "2024-11-20", "2024-12-20",
+    ...                                       "2024-06-01", "2023-01-01"]),
+    ...      "frequency": [11, 0, 23, 12, 3]},
+    ...     index=pd.Index(["a", "b", "c", "d", "e"], name="customer_id"))
+    >>> customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d", "e", "f"]})
+    >>> lifecycle_stages(summary, customers, as_of="2024-12-31")["stage"].tolist()
+    ['active', 'new', 'active', 'at risk', 'lost', 'prospect']
+    """
+    frame = _checks.customer_frame(
+        summary, ["first_purchase", "last_purchase", "frequency"], name="summary"
+    )
+    _check_parameters(new_days, lost_days, at_risk_multiplier, min_repeats, p_alive_threshold)
+    as_of_date = _as_of(frame, as_of)
+    days_since_first = (as_of_date - frame["first_purchase"]) / _DAY
+    days_since_last = (as_of_date - frame["last_purchase"]) / _DAY
+    evidence = pd.DataFrame(
+        {"days_since_first_purchase": days_since_first, "days_since_last_purchase": days_since_last}
+    )
+    alive = _p_alive(frame, clv_model, p_alive)
+    if alive is None:
+        typical_gap = _typical_gap_days(frame, min_repeats, new_days)
+        evidence["typical_gap_days"] = typical_gap
+        at_risk = days_since_last > at_risk_multiplier * typical_gap
+    else:
+        evidence["p_alive"] = alive
+        at_risk = alive < p_alive_threshold
+    returned = _reactivated(frame, as_of_date, transactions, previous_stages, new_days, lost_days)
+    lost = days_since_last > lost_days
+    conditions = [lost, days_since_first <= new_days, returned & ~lost, at_risk]
+    stage_names = ["lost", "new", "reactivated", "at risk"]
+    codes = np.select(
+        [np.asarray(condition, dtype=bool) for condition in conditions],
+        [LIFECYCLE_STAGES.index(name) for name in stage_names],
+        default=LIFECYCLE_STAGES.index("active"),
+    )
+    evidence.insert(0, "stage", _stage_categorical(codes))
+    prospects = _prospects(customers, frame.index, as_of_date)
+    if len(prospects):
+        prospect_rows = pd.DataFrame(
+            {"stage": _stage_categorical(np.zeros(len(prospects), dtype=np.int64))},
+            index=prospects,
+        )
+        evidence = pd.concat([evidence, prospect_rows])
+    evidence.index.name = CUSTOMER_ID
+    logger.debug("lifecycle stages as of %s: %s", as_of_date, evidence["stage"].value_counts())
+    return evidence
+
+
+def _stage_categorical(codes: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes(codes, categories=list(LIFECYCLE_STAGES), ordered=True)
+
+
+def _check_parameters(
+    new_days: float,
+    lost_days: float,
+    at_risk_multiplier: float,
+    min_repeats: int,
+    p_alive_threshold: float,
+) -> None:
+    positive = {
+        "new_days": new_days,
+        "lost_days": lost_days,
+        "at_risk_multiplier": at_risk_multiplier,
+    }
+    for name, value in positive.items():
+        if not value > 0:
+            raise DataValidationError(f"{name} must be positive, got {value}")
+    if new_days > lost_days:
+        raise DataValidationError(
+            f"new_days ({new_days}) must not exceed lost_days ({lost_days}); a customer "
+            "cannot be new and lost at once"
+        )
+    if min_repeats < 1:
+        raise DataValidationError(f"min_repeats must be at least 1, got {min_repeats}")
+    if not 0 < p_alive_threshold < 1:
+        raise DataValidationError(f"p_alive_threshold must be in (0, 1), got {p_alive_threshold}")
+
+
+def _as_of(frame: pd.DataFrame, as_of: object) -> pd.Timestamp:
+    for column in ("first_purchase", "last_purchase"):
+        shared_checks.require_datetime(frame, column, name="summary")
+    shared_checks.require_no_missing(frame, ["first_purchase", "last_purchase"], name="summary")
+    if as_of is None:
+        end = frame["last_purchase"]
+        if "days_since_last_purchase" in frame.columns:
+            end = end + pd.to_timedelta(frame["days_since_last_purchase"], unit="D")
+        return end.max()
+    as_of_date = pd.Timestamp(as_of)
+    early = (frame["first_purchase"] > as_of_date).to_numpy()
+    if early.any():
+        raise DataValidationError(
+            f"summary: {int(early.sum())} customer(s) first bought after as_of={as_of_date.date()} "
+            f"(e.g. {frame.index[early][:3].tolist()}); build the summary with "
+            "observation_end=as_of or pass a later as_of"
+        )
+    later = (frame["last_purchase"] > as_of_date).to_numpy()
+    if later.any():
+        raise DataValidationError(
+            f"summary: {int(later.sum())} customer(s) bought after as_of={as_of_date.date()} "
+            f"(e.g. {frame.index[later][:3].tolist()}); rebuild the summary with "
+            "rfm_summary(..., observation_end=as_of) so it holds only purchases up to as_of"
+        )
+    return as_of_date
+
+
+def _typical_gap_days(frame: pd.DataFrame, min_repeats: int, new_days: float) -> pd.Series:
+    frequency = _checks.numeric_values(frame, "frequency", name="summary")
+    span_days = ((frame["last_purchase"] - frame["first_purchase"]) / _DAY).to_numpy()
+    trusted = frequency >= min_repeats
+    own_gap = np.divide(span_days, frequency, out=np.full(frequency.size, np.nan), where=trusted)
+    if trusted.any():
+        fallback = float(np.median(own_gap[trusted]))
+    else:
+        fallback = float(new_days)
+        warnings.warn(
+            f"no customer has {min_repeats} or more repeat purchases, so the typical gap "
+            f"between purchases falls back to new_days={new_days}; lower min_repeats or "
+            "pass a clv_model for a better at-risk rule",
+            stacklevel=3,
+        )
+    return pd.Series(np.where(trusted, own_gap, fallback), index=frame.index)
+
+
+def _p_alive(frame: pd.DataFrame, clv_model: Any, p_alive: pd.Series | None) -> pd.Series | None:
+    if clv_model is not None and p_alive is not None:
+        raise DataValidationError("give clv_model or p_alive, not both")
+    if clv_model is not None:
+        if not callable(getattr(clv_model, "conditional_probability_alive", None)):
+            raise DataValidationError(
+                f"clv_model ({type(clv_model).__name__}) has no conditional_probability_alive"
+                "(frequency, recency, T) method; pass a fitted BetaGeoFitter-like model or "
+                "p_alive"
+            )
+        _checks.customer_frame(frame, ["frequency", "recency", "T"], name="summary")
+        arguments = [
+            _checks.numeric_values(frame, column, name="summary")
+            for column in ("frequency", "recency", "T")
+        ]
+        values = np.asarray(clv_model.conditional_probability_alive(*arguments), dtype="float64")
+        p_alive = (
+            pd.Series(values.reshape(-1), index=frame.index) if values.size == len(frame) else None
+        )
+        if p_alive is None:
+            raise DataValidationError(
+                f"clv_model.conditional_probability_alive returned {values.size} values for "
+                f"{len(frame)} customers"
+            )
+    if p_alive is None:
+        return None
+    checked = _checks.value_series(p_alive, name="p_alive").reindex(frame.index)
+    missing = checked.isna().to_numpy()
+    if missing.any():
+        raise DataValidationError(
+            f"p_alive lacks {int(missing.sum())} customer(s) of the summary (e.g. "
+            f"{frame.index[missing][:3].tolist()}); give P(alive) for every customer"
+        )
+    if (checked > 1).any():
+        raise DataValidationError(
+            f"p_alive has {int((checked > 1).sum())} value(s) above 1; pass probabilities"
+        )
+    return checked
+
+
+def _reactivated(
+    frame: pd.DataFrame,
+    as_of_date: pd.Timestamp,
+    transactions: pd.DataFrame | None,
+    previous_stages: pd.Series | pd.DataFrame | None,
+    new_days: float,
+    lost_days: float,
+) -> np.ndarray:
+    returned = np.zeros(len(frame), dtype=bool)
+    if transactions is not None:
+        returned |= frame.index.isin(_recent_returns(transactions, as_of_date, new_days, lost_days))
+    if previous_stages is not None:
+        previous = (
+            previous_stages["stage"]
+            if isinstance(previous_stages, pd.DataFrame)
+            else previous_stages
+        )
+        if not isinstance(previous, pd.Series):
+            raise DataValidationError(
+                "previous_stages must be the stage Series (or frame) of an earlier "
+                f"lifecycle_stages call, got {type(previous_stages).__name__}"
+            )
+        returned |= (previous.reindex(frame.index) == "lost").to_numpy()
+    return returned
+
+
+def _recent_returns(
+    transactions: pd.DataFrame, as_of_date: pd.Timestamp, new_days: float, lost_days: float
+) -> pd.Index:
+    """Customers whose latest return after a gap of more than ``lost_days`` is recent."""
+    shared_checks.require_frame(transactions, name="transactions")
+    shared_checks.require_columns(
+        transactions,
+        [CUSTOMER_ID, DATE],
+        name="transactions",
+        fix="load the log with crm_analytics.io.read_transactions",
+    )
+    shared_checks.require_datetime(transactions, DATE, name="transactions")
+    log = transactions.loc[transactions[DATE] <= as_of_date, [CUSTOMER_ID, DATE]]
+    days = pd.DataFrame({CUSTOMER_ID: log[CUSTOMER_ID], "day": log[DATE].dt.normalize()})
+    days = days.drop_duplicates().sort_values([CUSTOMER_ID, "day"], kind="stable")
+    gap_days = days["day"].diff() / _DAY
+    same_customer = days[CUSTOMER_ID].eq(days[CUSTOMER_ID].shift())
+    returns = days.loc[same_customer & (gap_days > lost_days)]
+    latest_return = returns.groupby(CUSTOMER_ID)["day"].max()
+    return latest_return.index[((as_of_date - latest_return) / _DAY <= new_days).to_numpy()]
+
+
+def _prospects(
+    customers: pd.DataFrame | None, buyers: pd.Index, as_of_date: pd.Timestamp
+) -> pd.Index:
+    if customers is None:
+        return pd.Index([], name=CUSTOMER_ID)
+    table = _checks.customer_frame(customers, name="customers")
+    if SIGNUP_DATE in table.columns:
+        table = table.loc[~(pd.to_datetime(table[SIGNUP_DATE]) > as_of_date)]
+    return table.index[~table.index.isin(buyers)]

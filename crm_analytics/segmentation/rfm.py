@@ -1,0 +1,381 @@
+"""RFM scores (recency, frequency, monetary value) and the classic named RFM segments.
+
+``RFMScorer`` learns tie-aware quantile edges on one period and scores any later period
+with the same edges, so a "5" means the same thing month after month. ``rfm_segments``
+turns the scores into named segments with a documented grid or a rule set of your own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from crm_analytics.exceptions import DataValidationError
+from crm_analytics.segmentation import _binning, _checks
+
+__all__ = ["DEFAULT_SEGMENT_MAP", "RFMScorer", "rfm_segments"]
+
+_DIMENSIONS = ("recency", "frequency", "monetary")
+_SCORE_COLUMNS = ("r_score", "f_score", "m_score")
+
+#: The default named segments over the grid of recency score (R) by the FM score (the
+#: mean of the frequency and monetary scores, halves rounded up), on a 1-5 scale. It is
+#: the widely used 11-segment RFM map (Putler's), made into a partition of the 25 cells;
+#: read it as a table (rows R = 5 at the top, columns FM = 1 .. 5)::
+#:
+#:     R 5 | New             Potential loyalist  Potential loyalist  Champions  Champions
+#:     R 4 | Promising       Potential loyalist  Potential loyalist  Loyal      Loyal
+#:     R 3 | About to sleep  About to sleep      Need attention      Loyal      Loyal
+#:     R 2 | Hibernating     Hibernating         At risk             At risk    Can't lose them
+#:     R 1 | Lost            Lost                At risk             At risk    Can't lose them
+#:
+#: Each rule maps a score column to an inclusive ``(low, high)`` range.
+DEFAULT_SEGMENT_MAP: dict[str, dict[str, tuple[int, int]]] = {
+    "Champions": {"r_score": (5, 5), "fm_score": (4, 5)},
+    "Loyal": {"r_score": (3, 4), "fm_score": (4, 5)},
+    "Potential loyalist": {"r_score": (4, 5), "fm_score": (2, 3)},
+    "New": {"r_score": (5, 5), "fm_score": (1, 1)},
+    "Promising": {"r_score": (4, 4), "fm_score": (1, 1)},
+    "Need attention": {"r_score": (3, 3), "fm_score": (3, 3)},
+    "About to sleep": {"r_score": (3, 3), "fm_score": (1, 2)},
+    "At risk": {"r_score": (1, 2), "fm_score": (3, 4)},
+    "Can't lose them": {"r_score": (1, 2), "fm_score": (5, 5)},
+    "Hibernating": {"r_score": (2, 2), "fm_score": (1, 2)},
+    "Lost": {"r_score": (1, 1), "fm_score": (1, 2)},
+}
+
+SegmentRule = Mapping[str, "tuple[int, int] | int"] | Callable[[pd.DataFrame], Any]
+
+
+class RFMScorer(TransformerMixin, BaseEstimator):
+    """Score customers 1..bins on recency, frequency and monetary value (higher is better).
+
+    ``fit`` learns, per dimension, ``bins - 1`` tie-aware quantile edges: a customer's score
+    is ``1 + floor(bins * share of the fitted customers with a strictly worse value)``. This
+    gives equal-sized bins on untied data, never splits tied customers (one-time buyers all
+    get frequency score 1) and skips the scores a large tied group jumps over. Recency is
+    reversed: fewer days since the last purchase is better. ``transform`` applies the
+    same edges to any summary, so scores of a later period are comparable.
+
+    Parameters
+    ----------
+    bins : int, default 5
+        Number of score levels, at least 2.
+    recency_col, frequency_col, monetary_col : str
+        Summary columns used for R, F and M. The defaults are ``rfm_summary``'s
+        ``days_since_last_purchase``, ``n_orders`` and ``total_amount``; all must be
+        non-negative numbers.
+    thresholds : dict, optional
+        Fixed edges instead of learned ones, keyed by ``"recency"``, ``"frequency"`` or
+        ``"monetary"`` (dimensions left out are learned). Each holds ``bins - 1`` numbers;
+        a customer scores one plus the number of thresholds the value strictly beats
+        (is above, or below for recency): ``{"frequency": [1, 2, 3, 5]}`` scores 1 order
+        as 1, 2 as 2, 3 as 3, 4-5 as 4 and 6+ as 5.
+
+    Attributes
+    ----------
+    edges_ : pandas.DataFrame
+        ``bins - 1`` edges per dimension (columns recency, frequency, monetary), worst to
+        best; repeated edges mark skipped scores.
+    n_customers_ : int
+        Number of customers seen in ``fit``.
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame(
+    ...     {"days_since_last_purchase": [5, 40, 90, 200, 365],
+    ...      "n_orders": [6, 3, 1, 1, 1],
+    ...      "total_amount": [900.0, 250.0, 40.0, 80.0, 20.0]},
+    ...     index=pd.Index(["a", "b", "c", "d", "e"], name="customer_id"))
+    >>> scores = RFMScorer(bins=5).fit_transform(summary)
+    >>> scores[["r_score", "f_score", "m_score", "rfm_cell"]]
+                 r_score  f_score  m_score rfm_cell
+    customer_id
+    a                  5        5        5      555
+    b                  4        4        4      444
+    c                  3        1        2      312
+    d                  2        1        3      213
+    e                  1        1        1      111
+    """
+
+    def __init__(
+        self,
+        bins: int = 5,
+        *,
+        recency_col: str = "days_since_last_purchase",
+        frequency_col: str = "n_orders",
+        monetary_col: str = "total_amount",
+        thresholds: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.bins = bins
+        self.recency_col = recency_col
+        self.frequency_col = frequency_col
+        self.monetary_col = monetary_col
+        self.thresholds = thresholds
+
+    def fit(self, summary: pd.DataFrame, y: object = None) -> RFMScorer:
+        """Learn the edges of each dimension from ``summary`` (one row per customer).
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            Per-customer table such as ``rfm_summary``'s output.
+        y : ignored
+            Present for scikit-learn pipeline compatibility.
+
+        Returns
+        -------
+        RFMScorer
+            The fitted scorer.
+        """
+        bins = self._checked_bins()
+        thresholds = self._checked_thresholds(bins)
+        _, raw = self._raw_values(summary)
+        learned = [name for name in _DIMENSIONS if name not in thresholds]
+        if learned:
+            _checks.require_min_customers(
+                len(raw[_DIMENSIONS[0]]),
+                bins,
+                what=f"bins={bins}",
+                fix="lower bins, fit on a longer period, or pass fixed thresholds",
+            )
+        edges = {
+            name: thresholds[name]
+            if name in thresholds
+            else _binning.learn_edges(raw[name], bins, higher_is_better=name != "recency")
+            for name in _DIMENSIONS
+        }
+        self.edges_ = pd.DataFrame(edges, index=pd.RangeIndex(1, bins, name="edge"))
+        self.n_customers_ = len(raw[_DIMENSIONS[0]])
+        return self
+
+    def transform(self, summary: pd.DataFrame) -> pd.DataFrame:
+        """Score each customer of ``summary`` with the fitted edges.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            Per-customer table with the recency, frequency and monetary columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by customer_id: ``r_score``, ``f_score``, ``m_score`` (1..bins),
+            ``fm_score`` (mean of F and M, halves rounded up), ``rfm_cell`` (e.g. ``"545"``;
+            digits joined by ``-`` when bins > 9) and ``rfm_score`` (R + F + M);
+            ``attrs["bins"]`` records ``bins`` for :func:`rfm_segments`.
+        """
+        check_is_fitted(self, "edges_")
+        frame, raw = self._raw_values(summary)
+        scores = {
+            column: _binning.score(
+                raw[name], self.edges_[name].to_numpy(), higher_is_better=name != "recency"
+            )
+            for column, name in zip(_SCORE_COLUMNS, _DIMENSIONS, strict=True)
+        }
+        result = pd.DataFrame(scores, index=frame.index)
+        result["fm_score"] = (result["f_score"] + result["m_score"] + 1) // 2
+        separator = "-" if len(self.edges_) + 1 > 9 else ""
+        text = [result[column].astype(str) for column in _SCORE_COLUMNS]
+        result["rfm_cell"] = text[0] + separator + text[1] + separator + text[2]
+        result["rfm_score"] = result["r_score"] + result["f_score"] + result["m_score"]
+        result.attrs["bins"] = len(self.edges_) + 1
+        return result
+
+    def _checked_bins(self) -> int:
+        if isinstance(self.bins, bool) or not isinstance(self.bins, int | np.integer):
+            raise DataValidationError(f"bins must be an integer, got {self.bins!r}; e.g. bins=5")
+        if self.bins < 2:
+            raise DataValidationError(f"bins must be at least 2, got {self.bins}; e.g. bins=5")
+        return int(self.bins)
+
+    def _checked_thresholds(self, bins: int) -> dict[str, np.ndarray]:
+        thresholds = dict(self.thresholds or {})
+        unknown = sorted(set(thresholds) - set(_DIMENSIONS))
+        if unknown:
+            raise DataValidationError(
+                f"thresholds has unknown key(s) {unknown}; use 'recency', 'frequency' "
+                "and/or 'monetary'"
+            )
+        checked = {}
+        for name, edges in thresholds.items():
+            values = np.asarray(edges, dtype="float64")
+            if values.shape != (bins - 1,) or not np.isfinite(values).all():
+                raise DataValidationError(
+                    f"thresholds[{name!r}] must hold bins - 1 = {bins - 1} finite numbers, "
+                    f"got {list(np.atleast_1d(edges))}"
+                )
+            values = np.sort(values)
+            checked[name] = values[::-1] if name == "recency" else values
+        return checked
+
+    def _raw_values(self, summary: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+        columns = dict(
+            zip(_DIMENSIONS, (self.recency_col, self.frequency_col, self.monetary_col), strict=True)
+        )
+        frame = _checks.customer_frame(summary, columns.values(), name="summary")
+        raw = {
+            name: _checks.numeric_values(frame, column, name="summary")
+            for name, column in columns.items()
+        }
+        return frame, raw
+
+
+def rfm_segments(
+    scores: pd.DataFrame,
+    *,
+    segment_map: Mapping[str, SegmentRule] | Callable[[pd.DataFrame], Any] | None = None,
+    bins: int | None = None,
+) -> pd.Series:
+    """Name each customer's RFM segment; every customer gets exactly one.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Output of :meth:`RFMScorer.transform` (``r_score``, ``f_score``, ``m_score``;
+        ``fm_score`` is derived when absent).
+    segment_map : dict or callable, optional
+        ``None`` uses :data:`DEFAULT_SEGMENT_MAP` (R x FM grid). A dict maps each segment
+        name to a rule, tried in order, first match wins: either a mapping of score column
+        to an inclusive ``(low, high)`` range or a single value (``{}`` matches everyone,
+        a handy catch-all last rule), or a callable taking ``scores`` and returning a
+        boolean mask. A callable ``segment_map`` takes ``scores`` and returns one label per
+        customer.
+    bins : int, optional
+        The scorer's ``bins``; by default read from ``scores.attrs["bins"]`` (set by
+        :meth:`RFMScorer.transform`), else 5. The default map is written on a 1-5 scale;
+        with other ``bins`` the R, F and M scores are first mapped linearly onto it,
+        ``1 + 4 (score - 1) / (bins - 1)`` rounded half up (so 1 stays 1 and ``bins``
+        becomes 5), and FM recomputed. User maps see the scores as they are.
+
+    Returns
+    -------
+    pandas.Series
+        Categorical ``segment`` per customer, categories in the map's order.
+
+    Raises
+    ------
+    DataValidationError
+        When scores are missing or outside 1..bins, or some customers match no rule.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"r_score": [5, 5, 1, 3], "f_score": [5, 1, 5, 2],
+    ...                        "m_score": [4, 1, 5, 2]}, index=["a", "b", "c", "d"])
+    >>> rfm_segments(scores).tolist()
+    ['Champions', 'New', "Can't lose them", 'About to sleep']
+    >>> rules = {"Recent": {"r_score": (4, 5)}, "Other": {}}
+    >>> rfm_segments(scores, segment_map=rules).tolist()
+    ['Recent', 'Recent', 'Other', 'Other']
+    """
+    if bins is None:
+        bins = int(getattr(scores, "attrs", {}).get("bins", 5))
+    frame = _checked_scores(scores, bins)
+    if callable(segment_map):
+        return _labels_from_function(frame, segment_map)
+    if segment_map is None:
+        rules: Mapping[str, SegmentRule] = DEFAULT_SEGMENT_MAP
+        if bins != 5:
+            frame = _on_five_point_scale(frame, bins)
+    else:
+        rules = segment_map
+    return _labels_from_rules(frame, rules)
+
+
+def _checked_scores(scores: pd.DataFrame, bins: int) -> pd.DataFrame:
+    frame = _checks.customer_frame(scores, _SCORE_COLUMNS, name="scores")
+    for column in _SCORE_COLUMNS:
+        values = _checks.numeric_values(frame, column, name="scores")
+        outside = (values < 1) | (values > bins) | (values != np.round(values))
+        if outside.any():
+            raise DataValidationError(
+                f"scores: column {column!r} has {int(outside.sum())} value(s) that are not "
+                f"whole scores in 1..{bins} (e.g. {values[outside][:3].tolist()}); pass "
+                "RFMScorer(...).transform output and the scorer's bins"
+            )
+    frame = frame.astype({column: "int64" for column in _SCORE_COLUMNS})
+    if "fm_score" not in frame.columns:
+        frame = frame.assign(fm_score=(frame["f_score"] + frame["m_score"] + 1) // 2)
+    return frame
+
+
+def _on_five_point_scale(frame: pd.DataFrame, bins: int) -> pd.DataFrame:
+    rescaled = {
+        column: np.floor(1.5 + 4 * (frame[column] - 1) / (bins - 1)).astype("int64")
+        for column in _SCORE_COLUMNS
+    }
+    frame = frame.assign(**rescaled)
+    return frame.assign(fm_score=(frame["f_score"] + frame["m_score"] + 1) // 2)
+
+
+def _rule_mask(frame: pd.DataFrame, name: str, rule: SegmentRule) -> np.ndarray:
+    if callable(rule):
+        mask = np.asarray(rule(frame))
+        if mask.dtype != bool or mask.shape != (len(frame),):
+            raise DataValidationError(
+                f"segment rule {name!r} must return one True/False per customer "
+                f"({len(frame)}), got {mask.dtype} of shape {mask.shape}"
+            )
+        return mask
+    mask = np.ones(len(frame), dtype=bool)
+    for column, bounds in rule.items():
+        if column not in frame.columns:
+            raise DataValidationError(
+                f"segment rule {name!r} uses column {column!r}, which scores lack; use "
+                f"{', '.join(map(repr, frame.columns))}"
+            )
+        low, high = bounds if isinstance(bounds, tuple | list) else (bounds, bounds)
+        values = frame[column].to_numpy()
+        mask &= (values >= low) & (values <= high)
+    return mask
+
+
+def _labels_from_rules(frame: pd.DataFrame, rules: Mapping[str, SegmentRule]) -> pd.Series:
+    if not rules:
+        raise DataValidationError("segment_map is empty; give at least one rule")
+    codes = np.full(len(frame), -1, dtype=np.int64)
+    for code, (name, rule) in enumerate(rules.items()):
+        codes[(codes == -1) & _rule_mask(frame, name, rule)] = code
+    unmatched = codes == -1
+    if unmatched.any():
+        cells = frame.loc[unmatched, ["r_score", "f_score", "m_score"]].drop_duplicates()
+        examples = ", ".join(
+            "".join(map(str, row)) for row in cells.head(5).itertuples(index=False)
+        )
+        raise DataValidationError(
+            f"segment_map leaves {int(unmatched.sum())} customer(s) without a segment "
+            f"(RFM cells {examples}); add rules for them or a catch-all last rule such as "
+            "{'Other': {}}"
+        )
+    labels = pd.Categorical.from_codes(codes, categories=list(rules))
+    return pd.Series(labels, index=frame.index, name="segment")
+
+
+def _labels_from_function(
+    frame: pd.DataFrame, segment_map: Callable[[pd.DataFrame], Any]
+) -> pd.Series:
+    returned = segment_map(frame)
+    if isinstance(returned, pd.Series) and not returned.index.equals(frame.index):
+        returned = returned.reindex(frame.index)
+    labels = pd.Series(np.asarray(returned, dtype=object))
+    if len(labels) != len(frame):
+        raise DataValidationError(
+            f"segment_map returned {len(labels)} labels for {len(frame)} customers; "
+            "return exactly one label per row of scores"
+        )
+    missing = labels.isna().to_numpy()
+    if missing.any():
+        raise DataValidationError(
+            f"segment_map left {int(missing.sum())} customer(s) without a segment "
+            f"(customers {frame.index[missing][:3].tolist()}); return a label for every row"
+        )
+    return pd.Series(
+        pd.Categorical(labels.to_numpy(), categories=pd.unique(labels.to_numpy())),
+        index=frame.index,
+        name="segment",
+    )

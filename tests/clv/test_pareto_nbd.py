@@ -1,0 +1,284 @@
+"""Pareto/NBD: published CDNOW estimates, equality with lifetimes, heavy buyers, recovery."""
+
+from __future__ import annotations
+
+import warnings
+
+import mpmath
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_analytics.clv._base import Sample
+from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
+from crm_analytics.exceptions import DataValidationError
+
+lifetimes = pytest.importorskip("lifetimes")
+
+# alpha > beta, and alpha < beta with s > 1 (both branches of the hypergeometric term).
+OTHER_PARAMS = [
+    {"r": 0.9, "alpha": 30.0, "s": 0.4, "beta": 3.0},
+    {"r": 2.1, "alpha": 4.0, "s": 1.7, "beta": 60.0},
+]
+
+
+def arrays(frame):
+    return [frame[column].to_numpy() for column in ("frequency", "recency", "T")]
+
+
+def as_sample(frame):
+    columns = ("frequency", "recency", "T")
+    return Sample.collapse(
+        {name: frame[name].to_numpy(float) for name in columns}, np.ones(len(frame))
+    )
+
+
+def with_params(params):
+    model = ParetoNBDFitter()
+    model.params_ = pd.Series(params, dtype=float)
+    return model
+
+
+@pytest.fixture(scope="module")
+def model(cdnow):
+    return ParetoNBDFitter().fit(cdnow)
+
+
+def test_reproduces_fader_hardie_2005_on_cdnow(model):
+    """FHL (2005) / Fader-Hardie note: r 0.553, alpha 10.578, s 0.606, beta 11.669, LL -9595.0.
+
+    The likelihood is flat in beta (standard error 6.2): its maximum is at 11.6679, and the
+    log-likelihood at the printed 11.669 is lower by 2e-8, so beta is held to 0.0015.
+    """
+    params = model.params_
+    assert params[["r", "alpha", "s"]].round(3).to_dict() == {
+        "r": 0.553,
+        "alpha": 10.578,
+        "s": 0.606,
+    }
+    assert params["beta"] == pytest.approx(11.669, abs=0.0015)
+    assert round(params["beta"], 2) == 11.67
+    assert round(model.log_likelihood_, 1) == -9595.0
+
+
+def test_finds_at_least_the_likelihood_of_lifetimes_estimates(model, cdnow):
+    frequency, recency, age = arrays(cdnow)
+    reference = lifetimes.ParetoNBDFitter().fit(frequency, recency, age)
+    np.testing.assert_allclose(model.params_, reference.params_, rtol=2e-3)
+    theirs = -reference._negative_log_likelihood(
+        reference.params_.to_numpy(), frequency, recency, age, np.ones(len(cdnow)), 0.0
+    )
+    assert model.log_likelihood_ >= theirs - 1e-9
+
+
+@pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
+def test_log_likelihood_equals_lifetimes(cdnow, model, params):
+    values = model.params_.to_numpy() if params is None else np.array(list(params.values()))
+    frequency, recency, age = arrays(cdnow)
+    total, _ = ParetoNBDFitter()._log_likelihood(values, as_sample(cdnow), False)
+    # lifetimes divides the weighted sum by the mean weight (1 here).
+    theirs = -lifetimes.ParetoNBDFitter._negative_log_likelihood(
+        values, frequency, recency, age, np.ones(len(cdnow)), 0.0
+    )
+    assert total == pytest.approx(theirs, rel=1e-10)
+
+
+@pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
+def test_predictions_equal_lifetimes(cdnow, model, params):
+    ours = model if params is None else with_params(params)
+    reference = lifetimes.ParetoNBDFitter()
+    reference.params_ = ours.params_.copy()
+    frequency, recency, age = arrays(cdnow)
+    np.testing.assert_allclose(
+        ours.conditional_probability_alive(frequency, recency, age),
+        reference.conditional_probability_alive(frequency, recency, age),
+        rtol=1e-6,
+    )
+    for t in (1.0, 10.0, 52.0):
+        np.testing.assert_allclose(
+            ours.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, age),
+            reference.conditional_expected_number_of_purchases_up_to_time(
+                t, frequency, recency, age
+            ),
+            rtol=1e-6,
+        )
+    times = np.array([0.5, 1.0, 10.0, 39.0, 78.0])
+    np.testing.assert_allclose(
+        ours.expected_number_of_purchases_up_to_time(times),
+        reference.expected_number_of_purchases_up_to_time(times),
+        rtol=1e-6,
+    )
+    few = slice(0, 300)
+    for n in (0, 1, 2, 7):
+        np.testing.assert_allclose(
+            ours.conditional_probability_of_n_purchases_up_to_time(
+                n, 10.0, frequency[few], recency[few], age[few]
+            ),
+            reference.conditional_probability_of_n_purchases_up_to_time(
+                n, 10.0, frequency[few], recency[few], age[few]
+            ),
+            rtol=1e-6,
+            atol=1e-300,
+        )
+    np.testing.assert_allclose(
+        ours.conditional_probability_alive_matrix(max_frequency=10, max_recency=20),
+        reference.conditional_probability_alive_matrix(max_frequency=10, max_recency=20),
+        rtol=1e-6,
+    )
+
+
+def _printed_formula_mpmath(params, x, t_x, age):
+    """Log-likelihood and P(alive) of FH (2005) eq. 18-20 in 60-digit arithmetic, as printed."""
+    mpmath.mp.dps = 60
+    r, alpha, s, beta = (mpmath.mpf(value) for value in params)
+    x, t_x, age = (mpmath.mpf(value) for value in (x, t_x, age))
+    largest, second = (alpha, s + 1) if alpha >= beta else (beta, r + x)
+
+    def tail(y):
+        z = abs(alpha - beta) / (largest + y)
+        return mpmath.hyp2f1(r + s + x, second, r + s + x + 1, z) / (largest + y) ** (r + s + x)
+
+    alive = 1 / ((alpha + age) ** (r + x) * (beta + age) ** s)
+    bracket = alive + s / (r + s + x) * (tail(t_x) - tail(age))
+    front = mpmath.gamma(r + x) * alpha**r * beta**s / mpmath.gamma(r)
+    return float(mpmath.log(front * bracket)), float(alive / bracket)
+
+
+@pytest.mark.parametrize(
+    ("x", "t_x", "age"), [(600, 140.0, 150.0), (2000, 300.0, 300.5), (50, 40.0, 50.0)]
+)
+def test_heavy_buyers_stay_exact_where_lifetimes_overflows(x, t_x, age):
+    """alpha < beta: the printed 2F1(r+s+x, r+x; .; z) overflows; lifetimes returns NaN."""
+    params = {"r": 0.8, "alpha": 5.0, "s": 0.5, "beta": 500.0}
+    ours = with_params(params)
+    expected_log_likelihood, expected_alive = _printed_formula_mpmath(params.values(), x, t_x, age)
+    sample = Sample.collapse(
+        {"frequency": np.array([x * 1.0]), "recency": np.array([t_x]), "T": np.array([age])},
+        np.ones(1),
+    )
+    total, _ = ours._log_likelihood(np.array(list(params.values())), sample, False)
+    assert total == pytest.approx(expected_log_likelihood, rel=1e-10)
+    assert ours.conditional_probability_alive(x, t_x, age) == pytest.approx(
+        expected_alive, rel=1e-9
+    )
+    if x >= 600:
+        reference = lifetimes.ParetoNBDFitter()
+        reference.params_ = ours.params_.copy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert np.isnan(reference.conditional_probability_alive(x, t_x, age))
+
+
+def test_new_customer_pmf_sums_to_one_and_gives_the_mean(model):
+    counts = np.arange(300)
+    probabilities = model.probability_of_n_purchases_up_to_time(10.0, counts)
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-9)
+    assert counts @ probabilities == pytest.approx(
+        model.expected_number_of_purchases_up_to_time(10.0), rel=1e-6
+    )
+    assert model.probability_of_n_purchases_up_to_time(0.0, 0) == 1.0
+
+
+def test_conditional_pmf_sums_to_one_and_gives_the_conditional_mean(model):
+    history = (4, 20.0, 30.0)
+    probabilities = np.array(
+        [
+            model.conditional_probability_of_n_purchases_up_to_time(n, 26.0, *history)
+            for n in range(120)
+        ]
+    )
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-9)
+    assert np.arange(120) @ probabilities == pytest.approx(
+        model.conditional_expected_number_of_purchases_up_to_time(26.0, *history), rel=1e-6
+    )
+
+
+def test_pmf_rejects_fractional_counts(model):
+    with pytest.raises(DataValidationError, match="whole number of purchases"):
+        model.probability_of_n_purchases_up_to_time(1.0, 1.5)
+
+
+def test_weights_equal_repeated_rows(cdnow):
+    frequency, recency, age = arrays(cdnow.iloc[:400])
+    repeated = ParetoNBDFitter().fit(
+        np.repeat(frequency, 3), np.repeat(recency, 3), np.repeat(age, 3)
+    )
+    weighted = ParetoNBDFitter().fit(frequency, recency, age, weights=np.full(len(age), 3))
+    np.testing.assert_allclose(weighted.params_, repeated.params_, rtol=1e-6)
+    assert weighted.log_likelihood_ == pytest.approx(repeated.log_likelihood_, rel=1e-10)
+
+
+@pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
+def test_gradient_equals_finite_differences_of_the_likelihood(cdnow, model, params):
+    """The gradient (hypergeometric terms differentiated per pair) against the whole likelihood."""
+    values = model.params_.to_numpy() if params is None else np.array(list(params.values()))
+    sample = as_sample(cdnow)
+    fitter = ParetoNBDFitter()
+    _, gradient = fitter._log_likelihood(values, sample, True)
+    numerical = []
+    for j, value in enumerate(values):
+        step = np.zeros(4)
+        step[j] = 1e-6 * value
+        numerical.append(
+            (
+                fitter._log_likelihood(values + step, sample, False)[0]
+                - fitter._log_likelihood(values - step, sample, False)[0]
+            )
+            / (2e-6 * value)
+        )
+    # Absolute tolerance for the fitted parameters, where the gradient is 0 up to rounding.
+    np.testing.assert_allclose(gradient, numerical, rtol=1e-6, atol=1e-3)
+
+
+def test_many_customers_give_the_same_predictions_through_distinct_pairs(model, cdnow):
+    """Above 10,000 customers the hypergeometric terms are computed per distinct pair."""
+    frequency, recency, age = arrays(cdnow)
+    copies = [np.tile(values, 5) for values in (frequency, recency, age)]
+    np.testing.assert_allclose(
+        model.conditional_probability_alive(*copies),
+        np.tile(model.conditional_probability_alive(frequency, recency, age), 5),
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        model.conditional_expected_number_of_purchases_up_to_time(10.0, *copies),
+        np.tile(
+            model.conditional_expected_number_of_purchases_up_to_time(
+                10.0, frequency, recency, age
+            ),
+            5,
+        ),
+        rtol=1e-12,
+    )
+
+
+def test_penalizer_gives_lifetimes_penalised_estimates(cdnow):
+    """lifetimes penalises the summed log-likelihood of this model (its others: the mean)."""
+    frequency, recency, age = arrays(cdnow)
+    ours = ParetoNBDFitter(penalizer_coef=50.0).fit(cdnow)
+    theirs = lifetimes.ParetoNBDFitter(penalizer_coef=50.0).fit(frequency, recency, age)
+    # lifetimes' Nelder-Mead stops at a tolerance of 1e-4.
+    np.testing.assert_allclose(ours.params_, theirs.params_, rtol=2e-3)
+    assert ours.params_["beta"] < 0.9 * ParetoNBDFitter().fit(cdnow).params_["beta"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    frequency=st.integers(0, 2_000),
+    recency_share=st.floats(0, 1),
+    age=st.floats(0.1, 2_000),
+    t=st.floats(0, 1_000),
+)
+def test_predictions_are_probabilities_and_grow_with_time(model, frequency, recency_share, age, t):
+    """Finite and in range for heavy buyers and long histories, where lifetimes overflows."""
+    recency = 0.0 if frequency == 0 else recency_share * age
+    alive = model.conditional_probability_alive(frequency, recency, age)
+    assert 0.0 <= alive <= 1.0
+    # A purchase just now cannot make the customer less likely to be alive.
+    assert model.conditional_probability_alive(frequency, age, age) >= alive - 1e-12
+    soon = model.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, age)
+    later = model.conditional_expected_number_of_purchases_up_to_time(
+        t + 1, frequency, recency, age
+    )
+    assert np.isfinite(later) and 0.0 <= soon <= later

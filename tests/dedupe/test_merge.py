@@ -1,0 +1,142 @@
+"""Merging duplicate records into surviving ids and applying the mapping to a log."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_analytics.dedupe.candidates import find_duplicate_customers
+from crm_analytics.dedupe.merge import apply_customer_mapping, merge_customers
+from crm_analytics.exceptions import DataValidationError
+from tests.dedupe.conftest import ON
+
+
+@pytest.fixture
+def chain() -> tuple[pd.DataFrame, pd.DataFrame]:
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d", "e", "f", "g"],
+            "signup_date": pd.to_datetime(
+                ["2024-03-01", "2024-01-01", "2024-02-01", "2023-01-01", "2024-05-01", None,
+                 "2024-01-01"]
+            ),
+        }
+    )  # fmt: skip
+    pairs = pd.DataFrame(
+        {
+            "customer_id_1": ["a", "b", "c", "e", "g"],
+            "customer_id_2": ["b", "c", "d", "f", "b"],
+            "score": [0.99, 0.8, 0.3, 0.95, 0.6],
+            "reasons": ["email", "phone", "name", "email, phone", "name"],
+        }
+    )
+    return customers, pairs
+
+
+def test_groups_and_survivors(chain):
+    customers, pairs = chain
+    mapping, audit = merge_customers(customers, pairs, threshold=0.5)
+    # a-b-c-g linked (c-d is below the threshold): b and g signed up first, b is the
+    # smaller id. e-f: f has no signup date, so e survives.
+    assert mapping.to_dict() == {"a": "b", "c": "b", "f": "e", "g": "b"}
+    assert audit.index.tolist() == ["b", "g", "c", "a", "e", "f"]
+    assert audit["group_size"].tolist() == [4, 4, 4, 4, 2, 2]
+    assert audit["survivor"].tolist() == [True, False, False, False, True, False]
+    assert audit.loc["c", "best_score"] == 0.8
+    assert audit.loc["b", "reasons"] == "email"
+    assert "d" not in audit.index
+    mapping, _ = merge_customers(customers, pairs, threshold=0.9)
+    assert mapping.to_dict() == {"a": "b", "f": "e"}
+
+
+def test_smallest_id_survives_without_signup_dates(chain):
+    customers, pairs = chain
+    mapping, _ = merge_customers(customers[["customer_id"]], pairs, threshold=0.5)
+    assert mapping.to_dict() == {"b": "a", "c": "a", "f": "e", "g": "a"}
+
+
+def test_mapping_is_stable_under_reordering(chain):
+    customers, pairs = chain
+    expected = merge_customers(customers, pairs, threshold=0.5)
+    swapped = pairs.rename(
+        columns={"customer_id_1": "customer_id_2", "customer_id_2": "customer_id_1"}
+    )
+    for seed in range(3):
+        shuffled = merge_customers(
+            customers.sample(frac=1, random_state=seed),
+            swapped.sample(frac=1, random_state=seed),
+            threshold=0.5,
+        )
+        pd.testing.assert_series_equal(shuffled[0], expected[0])
+        pd.testing.assert_frame_equal(shuffled[1], expected[1])
+
+
+def test_merging_generated_records(records):
+    pairs = find_duplicate_customers(records, on=ON)
+    mapping, audit = merge_customers(records, pairs, threshold=0.5)
+    person = records.set_index("customer_id")["person_id"]
+    surviving = pd.Series(records["customer_id"].to_numpy(), index=records["customer_id"])
+    surviving.update(mapping)
+    # Every person ends with about one id, and ids rarely span two people.
+    ids_per_person = surviving.groupby(person).nunique()
+    people_per_id = person.groupby(surviving.to_numpy()).nunique()
+    assert (ids_per_person == 1).mean() > 0.97
+    assert (people_per_id == 1).mean() > 0.99
+    # The survivor is its group's first signup.
+    first = records.set_index("customer_id")["signup_date"].groupby(audit["surviving_id"]).min()
+    signup = records.set_index("customer_id")["signup_date"]
+    assert (signup[first.index].to_numpy() == first.to_numpy()).all()
+
+
+def test_nothing_to_merge():
+    customers = pd.DataFrame({"customer_id": [1, 2], "email": ["a@x.org", "b@y.org"]})
+    pairs = find_duplicate_customers(customers, on=["email"])
+    assert pairs.empty
+    mapping, audit = merge_customers(customers, pairs, threshold=0.5)
+    assert mapping.empty and audit.empty
+    assert apply_customer_mapping(customers, mapping).equals(customers)
+
+
+def test_apply_mapping_to_a_log(chain):
+    customers, pairs = chain
+    mapping, _ = merge_customers(customers, pairs, threshold=0.5)
+    log = pd.DataFrame(
+        {"customer_id": ["a", "b", "d", "f", "g", "zz"], "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]}
+    )
+    log.attrs["quality_report"] = "kept"
+    merged = apply_customer_mapping(log, mapping)
+    assert merged["customer_id"].tolist() == ["b", "b", "d", "e", "b", "zz"]
+    assert merged["customer_id"].dtype == log["customer_id"].dtype
+    assert merged.attrs == {"quality_report": "kept", "customer_mapping": 3}
+    assert log["customer_id"].tolist()[0] == "a"
+    assert merged.groupby("customer_id")["amount"].sum().to_dict() == {
+        "b": 8.0, "d": 3.0, "e": 4.0, "zz": 6.0
+    }  # fmt: skip
+    numeric = apply_customer_mapping(
+        pd.DataFrame({"customer_id": np.array([1, 2, 3])}), pd.Series({2: 1})
+    )
+    assert numeric["customer_id"].tolist() == [1, 1, 3]
+    assert numeric["customer_id"].dtype == np.int64
+
+
+def test_apply_mapping_errors():
+    log = pd.DataFrame({"customer_id": ["a", "b"]})
+    with pytest.raises(DataValidationError, match=r"1 surviving id\(s\) are themselves mapped"):
+        apply_customer_mapping(log, pd.Series({"a": "b", "b": "c"}))
+    with pytest.raises(DataValidationError, match="mapping must be a pandas Series"):
+        apply_customer_mapping(log, {"a": "b"})
+    with pytest.raises(DataValidationError, match="column 'customer_id' not found"):
+        apply_customer_mapping(log.rename(columns={"customer_id": "id"}), pd.Series({"a": "b"}))
+    with pytest.warns(UserWarning, match="none of the 1 mapped ids occurs in transactions"):
+        apply_customer_mapping(log, pd.Series({1: 2}))
+
+
+def test_merge_errors(chain):
+    customers, pairs = chain
+    with pytest.raises(DataValidationError, match="threshold=1.5 must be a score"):
+        merge_customers(customers, pairs, threshold=1.5)
+    with pytest.raises(DataValidationError, match="pairs: column 'score' not found"):
+        merge_customers(customers, pairs.drop(columns="score"), threshold=0.5)
+    with pytest.raises(DataValidationError, match=r"2 pair\(s\) name ids not in customers"):
+        merge_customers(customers.iloc[:3], pairs, threshold=0.5)

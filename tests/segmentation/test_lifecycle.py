@@ -1,0 +1,131 @@
+"""Lifecycle stages on a hand-made log."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crm_analytics.clv import BetaGeoFitter
+from crm_analytics.exceptions import DataValidationError
+from crm_analytics.segmentation import LIFECYCLE_STAGES, lifecycle_stages
+from crm_analytics.summary import rfm_summary
+
+AS_OF = pd.Timestamp("2024-12-31")
+
+
+def _log() -> pd.DataFrame:
+    purchases = {
+        # every month of 2024: own gap ~30 days, silent 30 days -> active
+        "loyal": pd.date_range("2024-01-01", "2024-12-01", freq="MS"),
+        # first purchase 41 days ago -> new
+        "fresh": pd.to_datetime(["2024-11-20"]),
+        # monthly for a year, then silent 213 days > 2 x 30.5 -> at risk
+        "slipping": pd.date_range("2023-06-01", "2024-06-01", freq="MS"),
+        # silent 730 days -> lost
+        "gone": pd.to_datetime(["2022-06-01", "2023-01-01"]),
+        # two purchases in 2022, then back 16 days ago after a 1,048-day gap -> reactivated
+        "back": pd.to_datetime(["2022-01-01", "2022-02-01", "2024-12-15"]),
+        # a purchase after as_of is ignored
+        "later": pd.to_datetime(["2024-12-01", "2025-03-01"]),
+    }
+    rows = [(customer, date) for customer, dates in purchases.items() for date in dates]
+    log = pd.DataFrame(rows, columns=["customer_id", "date"])
+    log["amount"] = 10.0
+    return log
+
+
+def _customers() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": ["loyal", "fresh", "prospect", "not yet"],
+            "signup_date": pd.to_datetime(["2023-12-01", "2024-11-01", "2024-10-01", "2025-02-01"]),
+        }
+    )
+
+
+def test_stages_on_a_hand_made_log():
+    log = _log()
+    summary = rfm_summary(log[log["date"] <= AS_OF], observation_end=AS_OF)
+    stages = lifecycle_stages(summary, _customers(), as_of=AS_OF, transactions=log)
+    assert stages["stage"].to_dict() == {
+        "back": "reactivated",
+        "fresh": "new",
+        "gone": "lost",
+        "later": "new",
+        "loyal": "active",
+        "slipping": "at risk",
+        "prospect": "prospect",
+    }
+    assert list(stages["stage"].cat.categories) == list(LIFECYCLE_STAGES)
+    assert stages.loc["slipping", "days_since_last_purchase"] == 213
+    assert stages.loc["loyal", "typical_gap_days"] == pytest.approx(335 / 11)
+    # one-time buyers fall back on the median own gap of the customers with 2+ repeats
+    own_gaps = [
+        335 / 11,
+        366 / 12,
+        (pd.Timestamp("2024-12-15") - pd.Timestamp("2022-01-01")).days / 2,
+    ]
+    assert stages.loc["fresh", "typical_gap_days"] == pytest.approx(np.median(own_gaps))
+    assert np.isnan(stages.loc["prospect", "days_since_last_purchase"])
+    # without history nobody is reactivated: "back" is recent, hence active
+    plain = lifecycle_stages(summary, as_of=AS_OF)
+    assert plain.loc["back", "stage"] == "active"
+    assert "prospect" not in plain.index
+
+
+def test_previous_stages_mark_returns_and_default_as_of():
+    log = _log()
+    before = rfm_summary(log[log["date"] <= "2024-06-30"], observation_end="2024-06-30")
+    earlier = lifecycle_stages(before)
+    assert earlier.loc["back", "stage"] == "lost"
+    now = lifecycle_stages(
+        rfm_summary(log[log["date"] <= AS_OF], observation_end=AS_OF), previous_stages=earlier
+    )
+    assert now.loc["back", "stage"] == "reactivated"
+    assert now.loc["gone", "stage"] == "lost"
+
+
+def test_p_alive_rule():
+    log = _log()
+    summary = rfm_summary(log[log["date"] <= AS_OF], observation_end=AS_OF)
+    p_alive = pd.Series(0.9, index=summary.index)
+    p_alive["loyal"] = 0.2
+    stages = lifecycle_stages(summary, as_of=AS_OF, p_alive=p_alive, p_alive_threshold=0.3)
+    assert stages.loc["loyal", "stage"] == "at risk"
+    assert stages.loc["slipping", "stage"] == "active"
+    assert stages.loc["loyal", "p_alive"] == 0.2
+
+
+def test_lifecycle_errors():
+    log = _log()
+    summary = rfm_summary(log[log["date"] <= AS_OF], observation_end=AS_OF)
+    with pytest.raises(DataValidationError, match="column 'first_purchase' not found"):
+        lifecycle_stages(summary.drop(columns="first_purchase"))
+    with pytest.raises(DataValidationError, match="bought after as_of=2024-06-30"):
+        lifecycle_stages(summary, as_of="2024-06-30")
+    with pytest.raises(DataValidationError, match="must not exceed lost_days"):
+        lifecycle_stages(summary, new_days=400)
+    with pytest.raises(DataValidationError, match="p_alive lacks 1 customer"):
+        lifecycle_stages(summary, p_alive=pd.Series(0.5, index=summary.index[1:]))
+    with pytest.raises(DataValidationError, match="not both"):
+        lifecycle_stages(summary, p_alive=pd.Series(0.5, index=summary.index), clv_model=object())
+    with pytest.raises(DataValidationError, match="no conditional_probability_alive"):
+        lifecycle_stages(summary, clv_model=object())
+    with pytest.raises(DataValidationError, match="'date' has dtype"):
+        lifecycle_stages(summary, transactions=log.assign(date=log["date"].astype(str)))
+
+
+def test_clv_model_gives_p_alive(simulated_summary):
+    model = BetaGeoFitter().fit(simulated_summary)
+    stages = lifecycle_stages(simulated_summary, clv_model=model, p_alive_threshold=0.4)
+    expected = model.conditional_probability_alive(
+        simulated_summary["frequency"], simulated_summary["recency"], simulated_summary["T"]
+    )
+    np.testing.assert_allclose(stages["p_alive"], np.asarray(expected))
+    at_risk = (stages["stage"] == "at risk").to_numpy()
+    assert at_risk.any()
+    assert (stages["p_alive"].to_numpy()[at_risk] < 0.4).all()
+    # the at-risk rule never overrides lost or new
+    lost = stages["days_since_last_purchase"] > 365
+    assert (stages.loc[lost, "stage"] == "lost").all()
