@@ -65,9 +65,9 @@ def _fit_task(method: str, path: Path) -> Callable[[], object]:
     """Fit BG/NBD and Gamma-Gamma, then P(alive) and 12-month CLV of every customer."""
     summary = rfm_summary(pd.read_parquet(path))
     if method == "fit+score":
-        from crm_analytics.scale.models import fit_collapsed, score_customers
+        from crm_analytics.scale.models import clv_scores, fit_collapsed
 
-        return lambda: score_customers(summary, *fit_collapsed(summary), horizon=12)
+        return lambda: clv_scores(summary, *fit_collapsed(summary), horizon=12)
 
     def lifetimes_fit_and_score() -> object:
         from lifetimes import BetaGeoFitter, GammaGammaFitter
@@ -102,7 +102,7 @@ def _batch(path: Path, output: Path, queue: multiprocessing.Queue) -> None:
     """The whole job as clv_batch runs it, timed by stage (same calls, in the same order)."""
     from crm_analytics.scale import scan_parquet
     from crm_analytics.scale.batch import clv_batch
-    from crm_analytics.scale.models import fit_collapsed, score_customers
+    from crm_analytics.scale.models import clv_scores, fit_collapsed
 
     stages = {}
     start_rss = reset_peak_memory()
@@ -114,7 +114,7 @@ def _batch(path: Path, output: Path, queue: multiprocessing.Queue) -> None:
     models = fit_collapsed(summary)
     stages["fit (BG/NBD + Gamma-Gamma)"] = time.perf_counter() - lap
     lap = time.perf_counter()
-    score_customers(summary.iloc[:2_000_000], *models)
+    clv_scores(summary.iloc[:2_000_000], *models)
     stages["scoring 2M customers"] = time.perf_counter() - lap
     del summary
     reset_peak_memory()

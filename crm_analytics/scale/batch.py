@@ -3,7 +3,7 @@
 One call runs where the data lives: DuckDB (out of core, within a memory limit) or Polars on
 one machine, Spark on a cluster. The summary runs in the engine, the models are fitted on
 the distinct histories (:func:`~crm_analytics.scale.models.fit_collapsed`) and every
-customer is scored (:func:`~crm_analytics.scale.models.score_customers`, in chunks of
+customer is scored (:func:`~crm_analytics.scale.models.clv_scores`, in chunks of
 ``chunk_size`` customers on one machine, per partition on Spark).
 """
 
@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crm_analytics.scale.engines import scan_parquet
-from crm_analytics.scale.models import fit_collapsed, score_customers
+from crm_analytics.scale.models import clv_scores, fit_collapsed
 from crm_analytics.schema import CUSTOMER_ID
 from crm_analytics.summary import rfm_summary
 
@@ -64,7 +64,7 @@ def clv_batch(
     freq : {"D", "W", "h"}, default "D"
         Time unit of the summary and the models.
     horizon, discount_rate, margin
-        As in :func:`~crm_analytics.scale.models.score_customers`.
+        As in :func:`~crm_analytics.scale.models.clv_scores`.
     chunk_size : int, default 2,000,000
         Customers scored and written at a time, off Spark: bounds the scoring's memory.
     spark : pyspark.sql.SparkSession, optional
@@ -113,7 +113,7 @@ def clv_batch(
     try:
         for start in range(0, len(summary), chunk_size):
             chunk = summary.iloc[start : start + chunk_size]
-            scored = chunk.join(score_customers(chunk, *models, **options))
+            scored = chunk.join(clv_scores(chunk, *models, **options))
             table = pa.Table.from_pandas(scored.reset_index(), preserve_index=False)
             if writer is None:
                 writer = pq.ParquetWriter(str(output), table.schema)
