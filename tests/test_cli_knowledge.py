@@ -176,3 +176,50 @@ def test_dedupe_without_a_customer_table_exits_2(people_dir, tmp_path, capsys):
     )
     assert code == 2
     assert "dedupe_on merges duplicate records of the customer table" in err
+
+
+def test_online_retail_extras(shared_data, capsys, tmp_path):
+    """The UCI Online Retail log: its well-known first cohorts and regency teacup rules."""
+    code, _, err = run(
+        capsys,
+        "score",
+        "--transactions",
+        shared_data / "online_retail.parquet",
+        "--transactions-customer-id",
+        "CustomerID",
+        "--transactions-date",
+        "InvoiceDate",
+        "--transactions-quantity",
+        "Quantity",
+        "--transactions-unit-price",
+        "UnitPrice",
+        "--transactions-order-id",
+        "InvoiceNo",
+        "--transactions-product",
+        "StockCode",
+        "--transactions-cancellation-prefix",
+        "C",
+        *FAST,
+        "--formats",
+        "csv",
+        "--extras",
+        "cohorts,rules,recommendations",
+        "--min-support",
+        "0.02",
+        "--min-confidence",
+        "0.5",
+        "--output-dir",
+        tmp_path,
+    )
+    assert code == 0, err
+    cohorts = pd.read_csv(tmp_path / "cohort_customers.csv", index_col="cohort")
+    # The cohort sizes of the many published cohort analyses of this log (cancellations out).
+    assert cohorts["0"].head(3).tolist() == [885, 417, 380]
+    assert cohorts["0"].sum() == 4_339
+    rules = pd.read_csv(tmp_path / "association_rules.csv", index_col="rule", dtype=str)
+    # Pink (22698) and green (22697) regency teacups and saucers: 460 orders hold both.
+    pink_green = rules[(rules["antecedents"] == "22698") & (rules["consequents"] == "22697")]
+    assert pink_green["n_orders"].tolist() == ["460"]
+    assert float(pink_green["confidence"].iloc[0]) == pytest.approx(0.8273, abs=1e-4)
+    recommendations = pd.read_csv(tmp_path / "recommendations.csv", dtype=str)
+    assert recommendations["customer_id"].nunique() > 1_000
