@@ -3,21 +3,24 @@
 One call runs where the data lives: DuckDB (out of core, within a memory limit) or Polars on
 one machine, Spark on a cluster. The summary runs in the engine, the models are fitted on
 the distinct histories (:func:`~crm_analytics.scale.models.fit_collapsed`) and every
-customer is scored (:func:`~crm_analytics.scale.models.score_customers`, in chunks of
+customer is scored (:func:`~crm_analytics.scale.models.clv_scores`, in chunks of
 ``chunk_size`` customers on one machine, per partition on Spark).
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 from os import PathLike
+from pathlib import Path
 from typing import Any
 
+import narwhals as nw
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from crm_analytics.scale.engines import scan_parquet
-from crm_analytics.scale.models import fit_collapsed, score_customers
+from crm_analytics.scale.models import clv_scores, fit_collapsed
 from crm_analytics.schema import CUSTOMER_ID
 from crm_analytics.summary import rfm_summary
 
@@ -52,8 +55,8 @@ def clv_batch(
         amount``, optionally ``order_id``).
     output : str or path
         Where to write one row per customer: the :func:`~crm_analytics.summary.rfm_summary`
-        columns and :data:`~crm_analytics.scale.models.SCORE_COLUMNS`. A Parquet file, or a
-        folder of Parquet files with ``engine="spark"``.
+        columns and :data:`~crm_analytics.scale.models.SCORE_COLUMNS`, in no particular order.
+        A Parquet file, or a folder of Parquet files with ``engine="spark"``.
     engine : {"duckdb", "polars", "spark"}, default "duckdb"
         Where the summary and, on Spark, the scoring run (see
         :func:`~crm_analytics.scale.scan_parquet`).
@@ -64,9 +67,11 @@ def clv_batch(
     freq : {"D", "W", "h"}, default "D"
         Time unit of the summary and the models.
     horizon, discount_rate, margin
-        As in :func:`~crm_analytics.scale.models.score_customers`.
+        As in :func:`~crm_analytics.scale.models.clv_scores`.
     chunk_size : int, default 2,000,000
-        Customers scored and written at a time, off Spark: bounds the scoring's memory.
+        Customers scored and written at a time, off Spark. The summary itself goes through a
+        temporary Parquet file, so the job's memory is the engine's (``memory_limit``) plus
+        one chunk's, however many customers there are.
     spark : pyspark.sql.SparkSession, optional
         The session for ``engine="spark"``.
 
@@ -77,8 +82,6 @@ def clv_batch(
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
     >>> from crm_analytics.datasets import make_transactions
     >>> folder = Path(tempfile.mkdtemp())
     >>> make_transactions(2_000, seed=1)[0].to_parquet(folder / "log.parquet")
@@ -106,14 +109,34 @@ def clv_batch(
         summary.join(scores, on=CUSTOMER_ID).write.mode("overwrite").parquet(str(output))
         summary.unpersist()
         return models
-    summary = rfm_summary(log, observation_end=observation_end, freq=freq)
-    logger.info("summary of %d customers", len(summary))
-    models = fit_collapsed(summary)
+    summary = rfm_summary(log, observation_end=observation_end, freq=freq, native=True)
+    with tempfile.TemporaryDirectory(prefix="crm_analytics_") as folder:
+        # Written by the engine as it is computed, the summary never has to fit in memory;
+        # the fit and the scoring then read it back, the scoring a chunk at a time.
+        summary_path = Path(folder) / "summary.parquet"
+        nw.from_native(summary).sink_parquet(summary_path)
+        logger.info("summary written")
+        models = fit_collapsed(scan_parquet(summary_path, engine=engine, memory_limit=memory_limit))
+        logger.info("fitted %s and %s", models[0].params_.to_dict(), models[1].params_.to_dict())
+        _score_file(summary_path, output, models, options, chunk_size=chunk_size)
+        logger.info("scores written to %s", output)
+    return models
+
+
+def _score_file(
+    summary_path: Path,
+    output: str | PathLike[str],
+    models: tuple[Any, Any],
+    options: dict[str, Any],
+    *,
+    chunk_size: int,
+) -> None:
+    """Score the customers of a summary file chunk by chunk, appending them to ``output``."""
     writer = None
     try:
-        for start in range(0, len(summary), chunk_size):
-            chunk = summary.iloc[start : start + chunk_size]
-            scored = chunk.join(score_customers(chunk, *models, **options))
+        for batch in pq.ParquetFile(summary_path).iter_batches(batch_size=chunk_size):
+            chunk = batch.to_pandas().set_index(CUSTOMER_ID)
+            scored = chunk.join(clv_scores(chunk, *models, **options))
             table = pa.Table.from_pandas(scored.reset_index(), preserve_index=False)
             if writer is None:
                 writer = pq.ParquetWriter(str(output), table.schema)
@@ -121,4 +144,3 @@ def clv_batch(
     finally:
         if writer is not None:
             writer.close()
-    return models

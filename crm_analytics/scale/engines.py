@@ -83,7 +83,13 @@ def scan_parquet(
 
         return pl.scan_parquet(files)
     if engine == "duckdb":
-        import duckdb
+        try:
+            import duckdb
+        except ImportError as error:
+            raise ImportError(
+                "engine='duckdb' needs DuckDB: pip install 'crm-analytics[duckdb]', or pass "
+                "engine='polars'"
+            ) from error
 
         config = {
             "temp_directory": str(Path(tempfile.gettempdir()) / "crm_analytics_duckdb"),
@@ -94,7 +100,12 @@ def scan_parquet(
             config["memory_limit"] = memory_limit
         return duckdb.connect(config=config).read_parquet(files)
     if spark is None:
-        from pyspark.sql import SparkSession
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as error:
+            raise ImportError(
+                "engine='spark' needs PySpark: pip install 'crm-analytics[spark]'"
+            ) from error
 
         spark = SparkSession.builder.getOrCreate()
     return spark.read.parquet(*files)

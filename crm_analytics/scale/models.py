@@ -3,7 +3,7 @@
 The BG/NBD family and Gamma-Gamma likelihoods only depend on the distinct histories, so
 :func:`fit_collapsed` groups the summary by history inside its engine (Polars, DuckDB, Spark)
 and fits on the counts: tens of millions of customers reduce to a few hundred thousand rows.
-:func:`score_customers` is the per-customer scoring, in pandas, that the batch job runs on
+:func:`clv_scores` is the per-customer scoring, in pandas, that the batch job runs on
 the whole summary and :func:`crm_analytics.scale.spark.score_spark` runs on every Spark
 partition.
 """
@@ -19,7 +19,7 @@ import pandas as pd
 from crm_analytics.clv import BetaGeoFitter, GammaGammaFitter, customer_lifetime_value
 from crm_analytics.clv.value import UNITS_PER_MONTH
 
-__all__ = ["SCORE_COLUMNS", "fit_collapsed", "score_customers"]
+__all__ = ["SCORE_COLUMNS", "clv_scores", "fit_collapsed"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def fit_collapsed(
     return transaction_model, spend_model
 
 
-def score_customers(
+def clv_scores(
     summary: pd.DataFrame,
     transaction_model: Any,
     spend_model: Any,
@@ -124,7 +124,7 @@ def score_customers(
     >>> log, _ = make_transactions(2_000, seed=1)
     >>> summary = rfm_summary(log)
     >>> models = fit_collapsed(summary)
-    >>> scores = score_customers(summary, *models, horizon=12)
+    >>> scores = clv_scores(summary, *models, horizon=12)
     >>> list(scores.columns)
     ['p_alive', 'expected_purchases', 'expected_average_profit', 'clv']
     >>> bool(scores["p_alive"].between(0, 1).all())

@@ -5,7 +5,7 @@ collects a few hundred thousand distinct histories at most), so on Spark the hea
 the summary, which :func:`crm_analytics.summary.rfm_summary` runs in Spark with
 ``native=True``, and the scoring of every customer, which :func:`score_spark` runs with
 ``mapInPandas``: each executor gets the models once (a broadcast variable) and scores its
-partitions with :func:`crm_analytics.scale.models.score_customers`, the code the pandas path
+partitions with :func:`crm_analytics.scale.models.clv_scores`, the code the pandas path
 runs.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.scale.models import SCORE_COLUMNS, score_customers
+from crm_analytics.scale.models import SCORE_COLUMNS, clv_scores
 from crm_analytics.schema import CUSTOMER_ID
 
 __all__ = ["score_spark"]
@@ -48,14 +48,14 @@ def score_spark(
     transaction_model, spend_model : fitted models
         From :func:`crm_analytics.scale.models.fit_collapsed` or fitted by hand.
     horizon, discount_rate, freq, freq_multiplier, margin
-        As in :func:`crm_analytics.scale.models.score_customers`.
+        As in :func:`crm_analytics.scale.models.clv_scores`.
 
     Returns
     -------
     pyspark.sql.DataFrame
         Lazy, one row per customer: ``customer_id`` and the columns
         :data:`~crm_analytics.scale.models.SCORE_COLUMNS` (doubles), as
-        ``score_customers`` computes them on pandas.
+        ``clv_scores`` computes them on pandas.
 
     Raises
     ------
@@ -95,7 +95,7 @@ def score_spark(
     def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         transaction, spend = models.value
         for batch in batches:
-            scores = score_customers(batch.set_index(CUSTOMER_ID), transaction, spend, **options)
+            scores = clv_scores(batch.set_index(CUSTOMER_ID), transaction, spend, **options)
             yield scores.reset_index()
 
     id_type = summary.schema[CUSTOMER_ID].dataType.simpleString()

@@ -12,7 +12,7 @@ from crm_analytics.datasets import make_transactions
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.scale import scan_parquet
 from crm_analytics.scale.batch import clv_batch
-from crm_analytics.scale.models import fit_collapsed, score_customers
+from crm_analytics.scale.models import clv_scores, fit_collapsed
 from crm_analytics.summary import calibration_holdout_split, rfm_summary
 
 
@@ -86,9 +86,9 @@ def test_batch_job_writes_the_pandas_scores(
 ) -> None:
     output = tmp_path / "scores.parquet"
     models = clv_batch(dataset, output, engine=engine, horizon=6, chunk_size=150)
-    written = pd.read_parquet(output).set_index("customer_id")
+    written = pd.read_parquet(output).set_index("customer_id").sort_index()
     summary = rfm_summary(log)
     expected_models = fit_collapsed(summary)
     pd.testing.assert_series_equal(models[0].params_, expected_models[0].params_)
-    expected = summary.join(score_customers(summary, *expected_models, horizon=6))
+    expected = summary.join(clv_scores(summary, *expected_models, horizon=6))
     pd.testing.assert_frame_equal(written, expected, check_dtype=False, check_names=False)

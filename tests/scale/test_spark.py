@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from crm_analytics.datasets import make_transactions
-from crm_analytics.scale.models import fit_collapsed, score_customers
+from crm_analytics.scale.models import clv_scores, fit_collapsed
 from crm_analytics.summary import calibration_holdout_split, rfm_summary
 
 pyspark_sql = pytest.importorskip(
@@ -82,7 +82,7 @@ def test_distributed_scoring_equals_pandas_scoring(log: pd.DataFrame, spark_log)
     expected_models = fit_collapsed(rfm_summary(log))
     pd.testing.assert_series_equal(transaction_model.params_, expected_models[0].params_, rtol=1e-6)
     scores = score_spark(summary, transaction_model, spend_model, horizon=6).toPandas()
-    expected = score_customers(rfm_summary(log), *expected_models, horizon=6)
+    expected = clv_scores(rfm_summary(log), *expected_models, horizon=6)
     pd.testing.assert_frame_equal(
         scores.set_index("customer_id").sort_index(), expected, check_names=False, rtol=1e-6
     )
@@ -99,7 +99,7 @@ def test_batch_job_on_spark_writes_the_pandas_scores(
     clv_batch(tmp_path / "log.parquet", tmp_path / "scores", engine="spark", horizon=6, spark=spark)
     written = pd.read_parquet(tmp_path / "scores").set_index("customer_id").sort_index()
     summary = rfm_summary(log)
-    expected = summary.join(score_customers(summary, *fit_collapsed(summary), horizon=6))
+    expected = summary.join(clv_scores(summary, *fit_collapsed(summary), horizon=6))
     pd.testing.assert_frame_equal(
         written[expected.columns], expected, check_dtype=False, check_names=False, rtol=1e-6
     )
