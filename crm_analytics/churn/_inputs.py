@@ -101,8 +101,9 @@ def transaction_log(transactions: object) -> TransactionLog:
     """Check a canonical transaction log and keep it lazy in its engine.
 
     ``transactions`` may be a pandas, Polars (eager or lazy) or PyArrow frame, a DuckDB relation,
-    a PySpark DataFrame or the path of a Parquet file or dataset. In-memory frames (pandas,
-    PyArrow, eager Polars) become a Polars LazyFrame; the other inputs stay where they are. The
+    a PySpark DataFrame or a Parquet file, folder or glob (opened lazily in DuckDB by
+    :func:`crm_analytics.scale.scan_parquet`). In-memory frames (pandas, PyArrow, eager Polars)
+    become a Polars LazyFrame; the other inputs stay where they are. The
     checks read the schema and make one pass over the log (row and missing-value counts, first
     and last day).
     """
