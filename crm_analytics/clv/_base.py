@@ -521,13 +521,7 @@ class BaseFitter(BaseEstimator):
         self._set_fit(params, sample, hessian)
 
     def _set_fit(self, params: np.ndarray, sample: Sample, hessian: np.ndarray) -> None:
-        names = list(self._param_names)
-        self.params_ = pd.Series(params, index=names, dtype=np.float64)
-        self.log_likelihood_ = float(self._log_likelihood(params, sample, False)[0])
-        n_params, n_customers = len(names), float(sample.weights.sum())
-        self.n_customers_ = n_customers
-        self.AIC_ = 2 * n_params - 2 * self.log_likelihood_
-        self.BIC_ = n_params * np.log(n_customers) - 2 * self.log_likelihood_
+        log_likelihood = self._log_likelihood(params, sample, False)[0]
         try:
             log_covariance = np.linalg.inv(hessian)
         except np.linalg.LinAlgError:
@@ -540,6 +534,26 @@ class BaseFitter(BaseEstimator):
                 stacklevel=3,
             )
             log_covariance = np.full_like(hessian, np.nan)
+        self._set_fitted_attributes(params, log_likelihood, sample.weights.sum(), log_covariance)
+
+    def _set_fitted_attributes(
+        self,
+        params: np.ndarray,
+        log_likelihood: float,
+        n_customers: float,
+        log_covariance: np.ndarray,
+    ) -> None:
+        """Set ``params_``, the fit statistics and the inference from the log-scale covariance.
+
+        Shared by a fit and by `load`, which restores a saved model from the same four values.
+        """
+        names = list(self._param_names)
+        self.params_ = pd.Series(params, index=names, dtype=np.float64)
+        self.log_likelihood_ = float(log_likelihood)
+        self.n_customers_ = float(n_customers)
+        n_params = len(names)
+        self.AIC_ = 2 * n_params - 2 * self.log_likelihood_
+        self.BIC_ = n_params * np.log(self.n_customers_) - 2 * self.log_likelihood_
         self._log_variance = pd.DataFrame(log_covariance, index=names, columns=names)
         self.variance_matrix_ = self._log_variance * np.outer(params, params)
         self.standard_errors_ = pd.Series(
@@ -609,26 +623,12 @@ class BaseFitter(BaseEstimator):
                 f"{path} holds a {model_name}, not a {cls.__name__}; load it with {model_name}.load"
             )
         model = cls(**state["init"])
-        names = list(cls._param_names)
-        values = np.array([params[name] for name in names], dtype=np.float64)
-        log_variance = np.array(state["log_variance"], dtype=np.float64)
-        model.params_ = pd.Series(values, index=names, dtype=np.float64)
-        model.log_likelihood_ = float(state["log_likelihood"])
-        model.n_customers_ = float(state["n_customers"])
-        model.AIC_ = 2 * len(names) - 2 * model.log_likelihood_
-        model.BIC_ = len(names) * np.log(model.n_customers_) - 2 * model.log_likelihood_
-        model._log_variance = pd.DataFrame(log_variance, index=names, columns=names)
-        model.variance_matrix_ = model._log_variance * np.outer(values, values)
-        model.standard_errors_ = pd.Series(
-            np.sqrt(np.diag(model.variance_matrix_.to_numpy())), index=names, name="se(coef)"
-        )
-        log_se = np.sqrt(np.diag(log_variance))
-        model.confidence_intervals_ = pd.DataFrame(
-            {
-                "lower 95% bound": values * np.exp(-_Z95 * log_se),
-                "upper 95% bound": values * np.exp(_Z95 * log_se),
-            },
-            index=names,
+        values = np.array([params[name] for name in cls._param_names], dtype=np.float64)
+        model._set_fitted_attributes(
+            values,
+            state["log_likelihood"],
+            state["n_customers"],
+            np.array(state["log_variance"], dtype=np.float64),
         )
         return model
 
