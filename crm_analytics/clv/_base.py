@@ -405,6 +405,7 @@ class BaseFitter(BaseEstimator):
         arrays, given_index = resolve_inputs(values, names, remedy=remedy)
         columns = {name: np.atleast_1d(array) for name, array in zip(names, arrays, strict=True)}
         check_histories(columns, given_index, remedy=remedy, **checks)
+        self._check_model_inputs(columns, given_index)
         row_weights = check_weights(weights, len(columns[names[0]]))
         sample = Sample.collapse(columns, row_weights)
         self._check_identifiable(sample)
@@ -415,6 +416,9 @@ class BaseFitter(BaseEstimator):
             {**columns, "weights": row_weights},
             index=given_index if index is None else pd.Index(index),
         )
+
+    def _check_model_inputs(self, columns: dict[str, np.ndarray], index: pd.Index | None) -> None:
+        """Checks a model adds to `check_histories` on the columns it is fitted on (none here)."""
 
     def _penalizer_scale(self, n_rows: int) -> float:
         """Factor of ``penalizer_coef`` against the mean log-likelihood of ``n_rows`` rows given.
