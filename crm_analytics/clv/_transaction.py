@@ -12,14 +12,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from crm_analytics.clv._base import (
+from crm_analytics.clv._base import BaseFitter, Sample
+from crm_analytics.clv._checks import (
     SUMMARY_REMEDY,
-    BaseFitter,
-    Sample,
+    check_fitted,
     check_histories,
     resolve_inputs,
 )
-from crm_analytics.clv._checks import check_fitted
 from crm_analytics.exceptions import DataValidationError
 
 HISTORY = ("frequency", "recency", "T")

@@ -12,14 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from crm_analytics.clv._base import (
-    BaseFitter,
-    Sample,
-    check_histories,
-    dot,
-    resolve_inputs,
-)
-from crm_analytics.clv._checks import check_fitted
+from crm_analytics.clv._base import BaseFitter, Sample, dot
+from crm_analytics.clv._checks import check_fitted, check_histories, resolve_inputs
 from crm_analytics.clv._transaction import shaped
 from crm_analytics.clv.value import customer_lifetime_value as _customer_lifetime_value
 from crm_analytics.exceptions import DataValidationError
