@@ -95,13 +95,7 @@ def resolve_inputs(
                 f"pass either one summary DataFrame or the columns {', '.join(names)} separately, "
                 f"not both (got a DataFrame and {', '.join(given)})"
             )
-        missing = [name for name in names if name not in first.columns]
-        if missing:
-            present = ", ".join(map(str, first.columns[:12]))
-            raise DataValidationError(
-                f"the summary lacks column(s) {', '.join(map(repr, missing))}; columns present: "
-                f"{present}; {remedy}"
-            )
+        _require_present(first, names, name="the summary", remedy=remedy)
         return [to_float(first[name], repr(name), remedy) for name in names], first.index
     missing = [name for name, value in zip(names, values, strict=True) if value is None]
     if missing:
@@ -145,15 +139,13 @@ def check_histories(
     if lengths == {0}:
         raise DataValidationError(f"no customers given ({', '.join(columns)} are empty); {remedy}")
     for name, values in columns.items():
-        for problem, bad in (
-            ("NaN or infinite values", ~np.isfinite(values)),
-            ("negative values", values < 0),
-        ):
-            if bad.any():
-                raise DataValidationError(
-                    f"column {name!r} has {int(bad.sum())} row(s) with {problem} "
-                    f"({_examples(index, bad)}); drop or repair those customers first"
-                )
+        unusable = _unusable_rows(values)
+        if unusable is not None:
+            problem, bad = unusable
+            raise DataValidationError(
+                f"column {name!r} has {int(bad.sum())} row(s) with {problem} "
+                f"({_examples(index, bad)}); drop or repair those customers first"
+            )
     for name in integer:
         values = columns[name]
         bad = values != np.round(values)
@@ -241,6 +233,26 @@ def require_columns(
         raise DataValidationError(
             f"{name} must be a pandas DataFrame, got {type(frame).__name__}; {remedy}"
         )
+    _require_present(frame, columns, name=name, remedy=remedy)
+    if frame.empty:
+        raise DataValidationError(f"{name} has no rows; {remedy}")
+    for column in columns:
+        array = to_float(frame[column], f"column {column!r} of {name}", remedy)
+        unusable = _unusable_rows(array)
+        if unusable is not None:
+            problem, bad = unusable
+            examples = ", ".join(map(str, frame.index[bad][:_EXAMPLES]))
+            raise DataValidationError(
+                f"column {column!r} of {name} has {int(bad.sum())} row(s) with {problem} "
+                f"(e.g. index {examples}); drop or repair those customers first. {remedy}"
+            )
+    return frame
+
+
+def _require_present(
+    frame: pd.DataFrame, columns: Sequence[str], *, name: str, remedy: str
+) -> None:
+    """Raise unless ``frame`` has every one of ``columns``, listing those it has."""
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         present = ", ".join(map(str, frame.columns[:12]))
@@ -248,23 +260,18 @@ def require_columns(
             f"{name} lacks column(s) {', '.join(map(repr, missing))}; "
             f"columns present: {present}; {remedy}"
         )
-    if frame.empty:
-        raise DataValidationError(f"{name} has no rows; {remedy}")
-    for column in columns:
-        values = frame[column]
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            raise DataValidationError(
-                f"column {column!r} of {name} must be numeric, got dtype {values.dtype}; {remedy}"
-            )
-        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
-        for problem, bad in (
-            ("NaN or infinite values", ~np.isfinite(array)),
-            ("negative values", array < 0),
-        ):
-            if bad.any():
-                examples = ", ".join(map(str, frame.index[bad][:_EXAMPLES]))
-                raise DataValidationError(
-                    f"column {column!r} of {name} has {int(bad.sum())} row(s) with {problem} "
-                    f"(e.g. index {examples}); drop or repair those customers first. {remedy}"
-                )
-    return frame
+
+
+def _unusable_rows(values: np.ndarray) -> tuple[str, np.ndarray] | None:
+    """The first reason some ``values`` are unusable as counts or times, and those rows.
+
+    ``"NaN or infinite values"``, else ``"negative values"``, with the mask of the rows
+    concerned; None when every value is usable.
+    """
+    for problem, bad in (
+        ("NaN or infinite values", ~np.isfinite(values)),
+        ("negative values", values < 0),
+    ):
+        if bad.any():
+            return problem, bad
+    return None
