@@ -95,7 +95,7 @@ def resolve_inputs(
                 f"pass either one summary DataFrame or the columns {', '.join(names)} separately, "
                 f"not both (got a DataFrame and {', '.join(given)})"
             )
-        _require_present(first, names, name="the summary", remedy=remedy)
+        require_present(first, names, name="the summary", remedy=remedy)
         return [to_float(first[name], repr(name), remedy) for name in names], first.index
     missing = [name for name, value in zip(names, values, strict=True) if value is None]
     if missing:
@@ -233,7 +233,7 @@ def require_columns(
         raise DataValidationError(
             f"{name} must be a pandas DataFrame, got {type(frame).__name__}; {remedy}"
         )
-    _require_present(frame, columns, name=name, remedy=remedy)
+    require_present(frame, columns, name=name, remedy=remedy)
     if frame.empty:
         raise DataValidationError(f"{name} has no rows; {remedy}")
     for column in columns:
@@ -249,10 +249,16 @@ def require_columns(
     return frame
 
 
-def _require_present(
-    frame: pd.DataFrame, columns: Sequence[str], *, name: str, remedy: str
-) -> None:
-    """Raise unless ``frame`` has every one of ``columns``, listing those it has."""
+def require_present(frame: pd.DataFrame, columns: Sequence[str], *, name: str, remedy: str) -> None:
+    """Raise unless ``frame`` has every one of ``columns``, listing those it has.
+
+    Examples
+    --------
+    >>> require_present(pd.DataFrame({"x": [1]}), ["T"], name="summary", remedy="add it")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: summary lacks column(s) 'T'; columns present: x; add it
+    """
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         present = ", ".join(map(str, frame.columns[:12]))
