@@ -56,20 +56,20 @@ def measure(method: str, path: Path, queue: multiprocessing.Queue) -> None:
     log = pd.read_parquet(path)
     summarise = METHODS[method]
     summarise(log.head(1_000))  # warm-up: imports, thread pools
-    start_rss = _reset_peak_memory()
+    start_rss = reset_peak_memory()
     start = time.perf_counter()
     summarise(log)
     seconds = time.perf_counter() - start
-    queue.put((seconds, (_memory_kib("VmHWM") - start_rss) / 1024))
+    queue.put((seconds, (memory_kib("VmHWM") - start_rss) / 1024))
 
 
-def _reset_peak_memory() -> int:
+def reset_peak_memory() -> int:
     """Reset the process' peak resident set size (Linux) and return the current one in KiB."""
     Path("/proc/self/clear_refs").write_text("5")
-    return _memory_kib("VmRSS")
+    return memory_kib("VmRSS")
 
 
-def _memory_kib(field: str) -> int:
+def memory_kib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(f"{field}:"):
             return int(line.split()[1])

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import matplotlib
+import pandas as pd
 
 from crm_analytics.datasets import make_transactions
 from crm_analytics.exceptions import ConvergenceError, DataValidationError
@@ -43,6 +44,7 @@ from crm_analytics.scoring._atomic import write_files
 from crm_analytics.scoring.config import load_config, section_fields
 from crm_analytics.scoring.models import library_versions, resolve_as_of
 from crm_analytics.scoring.outputs import file_sha256, read_scores, write_report, write_scores
+from crm_analytics.scoring.score import customer_attributes
 
 __all__ = ["main"]
 
@@ -59,6 +61,7 @@ _COMMAND_SECTIONS = {
     "score": ("transactions", "customers", "model", "output"),
 }
 _STEP = "step: "
+_METAVARS = {"path": "PATH", "as_of": "DATE"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -128,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", type=Path, default=Path("out"), help="folder for everything")
     demo.add_argument("--customers", type=int, default=3_000, help="customers to simulate")
     demo.add_argument("--seed", type=int, default=0, help="seed of the simulation")
+    _add_config_options(demo, ("model", "output"))
     return parser
 
 
@@ -151,9 +155,13 @@ def _add_config_options(parser: argparse.ArgumentParser, sections: Sequence[str]
             options: dict[str, Any] = {
                 "dest": f"{section}.{item.name}",
                 "default": argparse.SUPPRESS,
-                "help": f"{item.metadata['help']} (default: {shown})",
+                "help": item.metadata["help"]
+                if "default" in item.metadata["help"]
+                else f"{item.metadata['help']} (default: {shown})",
             }
             options.update(_parsing(item.type))
+            if item.name in _METAVARS:
+                options["metavar"] = _METAVARS[item.name]
             group.add_argument(flag, **options)
 
 
@@ -176,7 +184,7 @@ def _parsing(annotation: Any) -> dict[str, Any]:
     base = arguments[0] if arguments else annotation
     if base is bool:
         return {"action": argparse.BooleanOptionalAction}
-    return {"type": base, "metavar": base.__name__.upper() if base is not str else "TEXT"}
+    return {"type": base, "metavar": base.__name__.upper() if base is not str else "NAME"}
 
 
 def _shown(value: Any) -> str:
@@ -222,6 +230,13 @@ def build_config(args: argparse.Namespace) -> ScoringConfig:
         for section in ("transactions", "customers"):
             if data[section].get("path") is not None:
                 data[section]["path"] = str((folder / data[section]["path"]).resolve())
+    _apply_options(data, args)
+    source = "configuration" if args.config is None else f"configuration ({args.config} + options)"
+    return ScoringConfig.from_dict(data, source=source)
+
+
+def _apply_options(data: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
+    """Put the configuration options given on the command line into ``data``."""
     for key, value in vars(args).items():
         if "." not in key:
             continue
@@ -229,8 +244,6 @@ def build_config(args: argparse.Namespace) -> ScoringConfig:
         if name == "path":
             value = str(Path(value).resolve())
         data.setdefault(section, {})[name] = value
-    source = "configuration" if args.config is None else f"configuration ({args.config} + options)"
-    return ScoringConfig.from_dict(data, source=source)
 
 
 class _Inputs:
@@ -275,14 +288,8 @@ def _validate(args: argparse.Namespace) -> None:
         print(report)
         print()
     if inputs.customers is not None:
-        unknown = ~inputs.transactions[CUSTOMER_ID].isin(inputs.customers[CUSTOMER_ID])
-        if unknown.any():
-            logger.warning(
-                "%s transaction lines (%s customers) have a customer id missing from the "
-                "customer table; they are scored without attributes",
-                f"{int(unknown.sum()):,}",
-                f"{inputs.transactions.loc[unknown, CUSTOMER_ID].nunique():,}",
-            )
+        buyers = pd.Index(inputs.transactions[CUSTOMER_ID].unique()).sort_values()
+        customer_attributes(inputs.customers, buyers)
     print(f"inputs are valid for {PROG} fit/score")
 
 
@@ -293,25 +300,34 @@ def _fit(args: argparse.Namespace) -> None:
     logger.info(_STEP + "fitting models as of %s", config.model.as_of)
     models = fit_models(inputs.transactions, inputs.customers, config=config)
     logger.info(_STEP + "saving models")
-    models.save(args.model_dir)
+    models.save(args.model_dir, config=config, inputs=inputs.describe())
     print(f"models fitted as of {config.model.as_of} saved to {args.model_dir}")
 
 
 def _score(args: argparse.Namespace) -> None:
     config = build_config(args)
-    inputs = _Inputs(config)
-    config = _with_as_of(config, inputs)
     start = time.perf_counter()
-    if args.model_dir is not None:
-        models = FittedModels.load(args.model_dir)
-        source = str(args.model_dir)
-    else:
+    # Saved models are loaded first: a wrong folder fails before the inputs are read.
+    models = None if args.model_dir is None else FittedModels.load(args.model_dir)
+    model_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    inputs = _Inputs(config)
+    read_seconds = round(time.perf_counter() - start, 3)
+    config = _with_as_of(config, inputs)
+    source = str(args.model_dir)
+    if models is None:
+        start = time.perf_counter()
         logger.info(_STEP + "fitting models as of %s", config.model.as_of)
         models = fit_models(inputs.transactions, inputs.customers, config=config)
         source = "fitted by this run"
-    model_seconds = round(time.perf_counter() - start, 3)
+        model_seconds = time.perf_counter() - start
+    model_seconds = round(model_seconds, 3)
     scored = score_customers(inputs.transactions, inputs.customers, config=config, models=models)
-    scored.attrs["timings"] = {"models": model_seconds, **scored.attrs["timings"]}
+    scored.attrs["timings"] = {
+        "read inputs": read_seconds,
+        "models": model_seconds,
+        **scored.attrs["timings"],
+    }
     logger.info(_STEP + "writing outputs")
     files = write_scores(
         args.output_dir,
@@ -360,18 +376,20 @@ def _demo(args: argparse.Namespace) -> None:
             "customers.csv": lambda path: customers.to_csv(path, index=False),
         },
     )
-    config = ScoringConfig.from_dict(
-        {
-            "transactions": {"path": "data/transactions.csv", "order_id": "order_id"},
-            "customers": {
-                "path": "data/customers.csv",
-                "signup_date": "signup_date",
-                "attributes": ["region", "channel"],
-            },
-            "output": {"report_by": ["region", "channel"]},
-        }
+    settings: dict[str, dict[str, Any]] = {
+        "transactions": {"path": "data/transactions.csv", "order_id": "order_id"},
+        "customers": {
+            "path": "data/customers.csv",
+            "signup_date": "signup_date",
+            "attributes": ["region", "channel"],
+        },
+        "output": {"report_by": ["region", "channel"]},
+    }
+    _apply_options(settings, args)
+    config = ScoringConfig.from_dict(settings, source="demo configuration")
+    write_files(
+        output, {"config.toml": lambda path: path.write_text(config.to_toml(), encoding="utf-8")}
     )
-    write_files(output, {"config.toml": lambda path: path.write_text(config.to_toml())})
     config_path = output / "config.toml"
     steps = [
         ["validate", "--config", str(config_path)],

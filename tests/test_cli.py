@@ -139,7 +139,9 @@ def test_good_run(shop_dir, model_dir, first_run):
     assert metadata["models"]["source"] == str(model_dir)
     saved = json.loads((model_dir / "metadata.json").read_text())
     assert metadata["models"]["params"] == saved["params"]
-    assert set(metadata["timings"]) >= {"models", "rfm", "clv", "churn"}
+    assert saved["inputs"]["transactions"]["sha256"] == digest
+    assert load_config(model_dir / "config.toml").transactions.customer_id == "Customer ID"
+    assert set(metadata["timings"]) >= {"read inputs", "models", "rfm", "clv", "churn"}
     used = load_config(first_run / "config.toml")
     assert used.model.as_of == metadata["as_of"]
     assert used.transactions.customer_id == "Customer ID"
@@ -337,8 +339,8 @@ def test_report_writes_figures_and_tables(first_run, capsys):
 
 
 def test_report_by_an_unknown_attribute_exits_2(first_run, capsys):
-    code, _, err = run(capsys, "report", "--output-dir", first_run, "--report-by", "cohort")
-    assert code == 2 and "'cohort' not in the scores" in err
+    code, _, err = run(capsys, "report", "--output-dir", first_run, "--report-by", "loyalty_card")
+    assert code == 2 and "'loyalty_card' not in the scores" in err
 
 
 def test_logs_go_to_stderr_without_progress_off_a_terminal(shop_dir, capsys):
@@ -392,3 +394,113 @@ def test_a_run_in_one_format_removes_the_other_formats_older_table(
     assert sorted(path.name for path in tmp_path.iterdir()) == [
         name for name in SCORE_FILES if name != "scores.parquet"
     ]
+
+
+def test_online_retail_export(shared_data, capsys, tmp_path):
+    """The UCI Online Retail export, mapped on the command line: its well-known counts."""
+    mapping = [
+        "--transactions",
+        shared_data / "online_retail.parquet",
+        "--transactions-customer-id",
+        "CustomerID",
+        "--transactions-date",
+        "InvoiceDate",
+        "--transactions-quantity",
+        "Quantity",
+        "--transactions-unit-price",
+        "UnitPrice",
+        "--transactions-order-id",
+        "InvoiceNo",
+        "--transactions-cancellation-prefix",
+        "C",
+    ]
+    code, out, _ = run(capsys, "validate", *mapping)
+    assert code == 0
+    for line in (
+        "rows read: 541,909",
+        "missing customer id: 135,080",
+        "customers: 4,339",
+        "orders: 18,536",
+        "8,911,407.90 kept",
+    ):
+        assert line in out
+    code, _, _ = run(
+        capsys,
+        "score",
+        *mapping,
+        "--models",
+        "rfm,clv,lifecycle",
+        "--formats",
+        "csv",
+        "--output-dir",
+        tmp_path,
+    )
+    assert code == 0
+    scores = pd.read_csv(tmp_path / "scores.csv", index_col=0)
+    assert len(scores) == 4_339
+    assert scores["total_amount"].sum() == pytest.approx(8_911_407.90)
+    metadata = json.loads((tmp_path / "run_metadata.json").read_text())
+    assert metadata["as_of"] == "2011-12-09"
+    assert metadata["inputs"]["transactions"]["rows_kept"] == 397_924
+
+
+def test_demo_runs_the_whole_job(capsys, tmp_path):
+    code, out, _ = run(
+        capsys,
+        "-q",
+        "demo",
+        "--output",
+        tmp_path,
+        "--customers",
+        "600",
+        "--n-clusters",
+        "3",
+        "--churn-estimator",
+        "logistic",
+        "--n-reasons",
+        "1",
+    )
+    assert code == 0
+    assert f"scores in {tmp_path / 'scores'}" in out
+    for name in (
+        "config.toml",
+        "data/transactions.csv",
+        "models/metadata.json",
+        "scores/scores.parquet",
+        "scores/report/rfm_segments.png",
+        "scores/report/segments_value_tier_by_channel.csv",
+    ):
+        assert (tmp_path / name).is_file(), name
+    scores = pd.read_parquet(tmp_path / "scores" / "scores.parquet")
+    assert len(scores) == 600 and "reason_1" in scores.columns and "reason_2" not in scores.columns
+    assert load_config(tmp_path / "config.toml").model.churn_estimator == "logistic"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["score", "--model-dir", "nowhere", "--output-dir", "out"],
+        ["validate", "--config", "absent.toml"],
+    ],
+)
+def test_missing_models_or_config_exit_2(shop_dir, capsys, tmp_path, monkeypatch, arguments):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *arguments)
+    assert code == 2 and "Traceback" not in err
+    assert "no saved models in nowhere" in err or "absent.toml not found" in err
+
+
+def test_validate_finds_a_customer_table_with_other_ids(shop_dir, capsys, tmp_path):
+    table = pd.read_csv(shop_dir / "customers.csv")
+    table["Customer ID"] = table["Customer ID"].str.lower()
+    table.to_csv(tmp_path / "customers.csv", index=False)
+    code, _, err = run(
+        capsys,
+        "validate",
+        "--config",
+        shop_dir / "scoring.toml",
+        "--customers",
+        tmp_path / "customers.csv",
+    )
+    assert code == 2
+    assert "none of the 2,000 customers in the transactions is in the customer table" in err

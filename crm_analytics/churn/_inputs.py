@@ -1,23 +1,25 @@
 """Checks and conversions for the inputs of the churn modules.
 
-Transactions are reduced once to integer arrays (customer codes, calendar days, order codes),
-so labels and features at any number of cutoffs are bincounts and sorts over those arrays,
-never Python loops over customers.
+A transaction log is checked once and kept as a narwhals LazyFrame in the engine it came in
+(pandas, PyArrow and eager Polars frames go through Polars; Polars LazyFrames, DuckDB relations,
+PySpark DataFrames and Parquet datasets stay where they are), so labels and features at any
+cutoff are aggregations that run in that engine and only per-customer results reach pandas.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
+import polars as pl
+import pyarrow as pa
 
-from crm_analytics._checks import (
-    require_columns,
-    require_datetime,
-    require_frame,
-    require_no_missing,
-)
+from crm_analytics._checks import require_datetime, require_frame
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import (
     AMOUNT,
@@ -33,6 +35,8 @@ from crm_analytics.schema import (
 
 _EXAMPLES = 3
 _EPOCH = np.datetime64("1970-01-01", "D")
+# Leap days in the years 1 to 1969 (1969 // 4 - 1969 // 100 + 1969 // 400).
+_LEAP_DAYS_BEFORE_1970 = 477
 
 
 def examples(values: object) -> str:
@@ -94,26 +98,72 @@ def to_day_array(dates: pd.Series) -> np.ndarray:
     return (dates.to_numpy().astype("datetime64[D]") - _EPOCH).astype(np.int64)
 
 
-def check_transactions(transactions: object) -> pd.DataFrame:
-    """Check the canonical transaction columns and return the frame."""
-    frame = require_frame(transactions, name="transactions")
-    require_columns(
-        frame,
-        TRANSACTION_REQUIRED,
-        name="transactions",
-        fix="load the log with crm_analytics.io.read_transactions(..., customer_id=..., "
-        "date=..., amount=...)",
-    )
-    require_datetime(frame, DATE, name="transactions")
-    if not pd.api.types.is_numeric_dtype(frame[AMOUNT]) or pd.api.types.is_bool_dtype(
-        frame[AMOUNT]
-    ):
+def transaction_log(transactions: object) -> TransactionLog:
+    """Check a canonical transaction log and keep it lazy in its engine.
+
+    ``transactions`` may be a pandas, Polars (eager or lazy) or PyArrow frame, a DuckDB relation,
+    a PySpark DataFrame or the path of a Parquet file or dataset. In-memory frames (pandas,
+    PyArrow, eager Polars) become a Polars LazyFrame; the other inputs stay where they are. The
+    checks read the schema and make one pass over the log (row and missing-value counts, first
+    and last day).
+    """
+    frame, in_memory = _lazy_frame(transactions)
+    schema = frame.collect_schema()
+    missing = [column for column in TRANSACTION_REQUIRED if column not in schema]
+    if missing:
+        listed = ", ".join(repr(column) for column in missing)
         raise DataValidationError(
-            f"transactions: column 'amount' has dtype {frame[AMOUNT].dtype}, not numeric; "
-            "convert it with pandas.to_numeric or load with crm_analytics.io.read_transactions"
+            f"transactions: column{'s' if len(missing) > 1 else ''} {listed} not found; columns "
+            f"present: {', '.join(map(str, schema))}; load the log with "
+            "crm_analytics.io.read_transactions(..., customer_id=..., date=..., amount=...)"
         )
-    require_no_missing(frame, TRANSACTION_REQUIRED, name="transactions")
-    return frame
+    date_type, amount_type = schema[DATE], schema[AMOUNT]
+    if date_type not in (nw.Datetime, nw.Date):
+        raise DataValidationError(
+            f"transactions: column 'date' has dtype {date_type}, not datetime64; load the table "
+            "with crm_analytics.io.read_transactions or convert it with pandas.to_datetime"
+        )
+    if not amount_type.is_numeric():
+        raise DataValidationError(
+            f"transactions: column 'amount' has dtype {amount_type}, not numeric; convert it "
+            "with pandas.to_numeric or load with crm_analytics.io.read_transactions"
+        )
+    columns = [column for column in (*TRANSACTION_REQUIRED, ORDER_ID, PRODUCT) if column in schema]
+    date = nw.col(DATE)
+    if date_type == nw.Date:
+        date = date.cast(nw.Datetime("us"))
+    elif date_type.time_zone is not None:
+        # Local calendar days, as pandas' tz_localize(None) gives them.
+        date = date.dt.replace_time_zone(None)
+    frame = frame.select(*columns).with_columns(date.alias(DATE)).with_columns(day_number(DATE))
+    if in_memory:
+        # The log is in memory already: its days are worked out once, not at every pass.
+        frame = frame.collect().lazy()
+    nan = nw.col(AMOUNT).is_nan() if amount_type.is_float() else nw.lit(0)
+    counts = (
+        frame.select(
+            nw.len().alias("rows"),
+            *[nw.col(column).null_count().alias(column) for column in TRANSACTION_REQUIRED],
+            nan.cast(nw.Int64).sum().alias("nan"),
+            nw.col("day").min().alias("first"),
+            nw.col("day").max().alias("last"),
+        )
+        .collect(backend="polars")
+        .rows(named=True)[0]
+    )
+    if counts["rows"] == 0:
+        raise DataValidationError(
+            "transactions is empty (0 rows); pass a table with at least one row "
+            "(check the filters applied before this call)"
+        )
+    counts[AMOUNT] += counts["nan"] or 0
+    for column in TRANSACTION_REQUIRED:
+        if counts[column]:
+            raise DataValidationError(
+                f"transactions: column {column!r} has {counts[column]} missing value(s) out of "
+                f"{counts['rows']} rows; drop or fill those rows before this call"
+            )
+    return TransactionLog(frame, int(counts["first"]), int(counts["last"]))
 
 
 def check_customers(customers: object) -> pd.DataFrame:
@@ -163,90 +213,95 @@ def churn_flag(customers: pd.DataFrame) -> pd.Series:
     )
 
 
-@dataclass(frozen=True)
-class TransactionArrays:
-    """A transaction log as integer arrays, built once and reused at every cutoff.
+def day_number(column: str) -> nw.Expr:
+    """Calendar day of a tz-naive datetime column as days since 1970-01-01, named ``day``.
 
-    ``customer`` holds row codes into ``customer_ids``; ``order`` holds row codes into the
-    per-order arrays (each row is its own order when the log has no ``order_id``).
+    Counted from the year and the day of the year with integer arithmetic (365 days a year
+    plus the Gregorian leap days before it), which every engine runs: narwhals has no
+    duration arithmetic on Spark.
+    """
+    date = nw.col(column)
+    before = date.dt.year() - 1
+    leap_days = before // 4 - before // 100 + before // 400 - _LEAP_DAYS_BEFORE_1970
+    return (365 * (before - 1969) + leap_days + date.dt.ordinal_day() - 1).alias("day")
+
+
+@dataclass(frozen=True)
+class TransactionLog:
+    """A checked transaction log, lazy in its engine, reused at every cutoff.
+
+    ``frame`` holds the canonical columns present (``customer_id``, ``date`` tz-naive,
+    ``amount``, and ``order_id``, ``product`` when given) and ``day``, the calendar day of each
+    line as :func:`to_day` numbers them. ``first_day`` and ``last_day`` bound the log.
     """
 
-    customer_ids: pd.Index
-    customer: np.ndarray
-    day: np.ndarray
-    amount: np.ndarray
-    order: np.ndarray
-    order_customer: np.ndarray
-    order_day: np.ndarray
-    product: np.ndarray | None
+    frame: nw.LazyFrame
+    first_day: int
+    last_day: int
 
     @property
-    def n_customers(self) -> int:
-        return len(self.customer_ids)
+    def has_orders(self) -> bool:
+        return ORDER_ID in self.frame.collect_schema()
 
     @property
-    def first_day(self) -> int:
-        return int(self.day.min())
+    def has_products(self) -> bool:
+        return PRODUCT in self.frame.collect_schema()
 
-    @property
-    def last_day(self) -> int:
-        return int(self.day.max())
+    def native(self) -> Any:
+        """The log without ``day``, as the engine's own frame (what rfm_summary takes)."""
+        return nw.to_native(self.frame.drop("day"))
 
-
-def transaction_arrays(transactions: pd.DataFrame) -> TransactionArrays:
-    """Reduce a checked canonical transaction frame to :class:`TransactionArrays`."""
-    customer, customer_ids = pd.factorize(transactions[CUSTOMER_ID], sort=True)
-    customer = customer.astype(np.int64)
-    customer_ids = pd.Index(customer_ids, name=CUSTOMER_ID)
-    day = to_day_array(transactions[DATE])
-    if ORDER_ID in transactions.columns:
-        order_code, order_ids = pd.factorize(transactions[ORDER_ID], use_na_sentinel=False)
-        # An order id belongs to one customer in a clean log; pairing it with the customer
-        # keeps two customers' orders apart when a source reuses ids.
-        order, first_row = _codes_of_pairs(customer, order_code.astype(np.int64), len(order_ids))
-        order_customer = customer[first_row]
-        order_day = np.full(len(first_row), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(order_day, order, day)
-    else:
-        order = np.arange(len(transactions), dtype=np.int64)
-        order_customer = customer
-        order_day = day
-    product = None
-    if PRODUCT in transactions.columns:
-        product = pd.factorize(transactions[PRODUCT], use_na_sentinel=False)[0].astype(np.int64)
-    return TransactionArrays(
-        customer_ids=customer_ids,
-        customer=customer,
-        day=day,
-        amount=transactions[AMOUNT].to_numpy(dtype=np.float64),
-        order=order,
-        order_customer=order_customer,
-        order_day=order_day,
-        product=product,
-    )
+    def buyers(self, *, after: int | None, until: int) -> pd.Index:
+        """Sorted ids of the customers with a purchase on a day in ``(after, until]``."""
+        day = nw.col("day")
+        inside = day <= until if after is None else (day > after) & (day <= until)
+        ids = self.frame.filter(inside).select(CUSTOMER_ID).unique().sort(CUSTOMER_ID)
+        return to_pandas(ids).set_index(CUSTOMER_ID).sort_index().index
 
 
-def _codes_of_pairs(
-    left: np.ndarray, right: np.ndarray, n_right: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Code each (left, right) pair; return the row codes and one row index per code."""
-    key = left * max(n_right, 1) + right
-    order = np.argsort(key)
-    sorted_key = key[order]
-    starts = np.empty(len(key), dtype=bool)
-    starts[0] = True
-    np.not_equal(sorted_key[1:], sorted_key[:-1], out=starts[1:])
-    codes = np.empty(len(key), dtype=np.int64)
-    codes[order] = np.cumsum(starts) - 1
-    return codes, order[starts]
+def to_pandas(frame: nw.LazyFrame) -> pd.DataFrame:
+    """Collect a (small, per-customer) lazy result into pandas, the same way for every engine."""
+    if frame.implementation is nw.Implementation.POLARS:
+        # The streaming engine keeps memory bounded on a Parquet log larger than memory.
+        return frame.collect(engine="streaming").to_pandas()
+    return frame.collect(backend="polars").to_pandas()
 
 
-def count_distinct_pairs(left: np.ndarray, right: np.ndarray, *, n_left: int) -> np.ndarray:
-    """Number of distinct ``right`` values per ``left`` code (both int64 code arrays)."""
-    if len(left) == 0:
-        return np.zeros(n_left, dtype=np.int64)
-    key = np.sort(left * (int(right.max()) + 1) + right)
-    starts = np.empty(len(key), dtype=bool)
-    starts[0] = True
-    np.not_equal(key[1:], key[:-1], out=starts[1:])
-    return np.bincount(key[starts] // (int(right.max()) + 1), minlength=n_left)
+def _lazy_frame(transactions: object) -> tuple[nw.LazyFrame, bool]:
+    """The log as a narwhals LazyFrame (in-memory frames through Polars, the others in place)
+    and whether it is held in memory."""
+    if isinstance(transactions, (str, PathLike)):
+        path = Path(transactions)
+        if not path.exists():
+            raise DataValidationError(
+                f"transactions: no Parquet file or dataset at {str(path)!r}; pass an existing "
+                "path or a data frame"
+            )
+        source = pl.scan_parquet(path / "**/*.parquet" if path.is_dir() else path)
+        return nw.from_native(source), False
+    if isinstance(transactions, pd.DataFrame):
+        # Polars aggregates several times faster than pandas; the conversion costs little.
+        transactions = _polars_from_pandas(transactions)
+    try:
+        frame = nw.from_native(transactions)
+    except TypeError as error:
+        raise DataValidationError(
+            "transactions must be a data frame (pandas, Polars, PyArrow, DuckDB or PySpark) or "
+            f"the path of a Parquet dataset, got {type(transactions).__name__}; load it with "
+            "crm_analytics.io.read_transactions"
+        ) from error
+    if isinstance(frame, nw.DataFrame):
+        return frame.lazy(backend="polars"), True
+    return frame, False
+
+
+def _polars_from_pandas(frame: pd.DataFrame) -> pl.DataFrame:
+    """A pandas log as Polars, with a clear error for a column of mixed types."""
+    try:
+        return pl.from_pandas(frame)
+    except (pa.ArrowException, pl.exceptions.PolarsError) as error:
+        raise DataValidationError(
+            f"transactions: a column could not be converted ({error}); a column probably mixes "
+            "types, such as numbers and strings in customer_id: cast it to one type first, "
+            "e.g. transactions['customer_id'].astype(str)"
+        ) from error

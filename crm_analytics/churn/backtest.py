@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 def backtest(
-    transactions: pd.DataFrame,
+    transactions: Any,
     customers: pd.DataFrame | None = None,
     *,
     cutoffs: Sequence[object],

@@ -3,8 +3,21 @@
 Every feature is computed from the transactions dated on or before the cutoff day only, so a
 model trained on them sees exactly what it would have seen on that day. The per-customer RFM
 block comes from :func:`crm_analytics.summary.rfm_summary` "as of" the cutoff; the rest
-(activity windows, their trends, the rhythm of purchases, basket diversity) are bincounts over
-integer arrays built once per log, so any number of cutoffs costs a few passes over the log.
+(activity windows, their trends, the rhythm of purchases, basket diversity) is one narwhals
+query per cutoff, and the labels one more, that run in the engine of the log:
+
+- pandas, PyArrow and eager Polars logs go through Polars (its streaming engine);
+- Polars LazyFrames, DuckDB relations and PySpark DataFrames stay lazy where they are, and a
+  Parquet path is scanned lazily with Polars;
+- only the per-customer results (one row per customer) are collected, into pandas, where the
+  customer attributes are joined and means, spreads and ratios are taken.
+
+The engine adds up whole numbers only (order counts, days, and spend split into whole units and
+billionths), so the activity features are the same bits in every engine and at every run,
+whatever order a parallel engine adds its rows in; the RFM block is as exact as
+:func:`~crm_analytics.summary.rfm_summary`. Amounts count to the billionth. The gaps between
+purchase days use a window function (``diff`` over each customer's days in order), which all
+of narwhals' lazy engines run; the customer table stays a pandas DataFrame.
 
 Customer attributes (the free columns of the customer table) are taken as given: they must
 describe the customer as known at the cutoff (a plan, a region, an acquisition channel), not
@@ -17,34 +30,33 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
-import polars as pl
 
 from crm_analytics.churn._inputs import (
-    TransactionArrays,
+    TransactionLog,
     check_customers,
-    check_transactions,
-    count_distinct_pairs,
     day_text,
     day_to_timestamp,
     examples,
     to_day,
     to_day_array,
     to_days,
-    transaction_arrays,
+    to_pandas,
+    transaction_log,
 )
 from crm_analytics.churn.labels import (
     LABEL,
     LabelDefinition,
-    active_customers,
     contractual_from_table,
-    labels_from_arrays,
+    labels_from_log,
     table_members,
 )
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.schema import AMOUNT, CANCEL_DATE, CHURNED, CUSTOMER_ID, DATE, ORDER_ID
+from crm_analytics.schema import AMOUNT, CANCEL_DATE, CHURNED, CUSTOMER_ID, ORDER_ID, PRODUCT
 from crm_analytics.summary import rfm_summary
 
 __all__ = ["churn_features", "make_churn_dataset", "make_churn_panel"]
@@ -63,95 +75,140 @@ _RFM_COLUMNS = [
     "average_order_value",
     "days_since_last_purchase",
 ]
+_BILLION = 1_000_000_000
 # Columns that are zero, not unknown, for a customer without purchases before the cutoff.
 _ZERO_WITHOUT_HISTORY = ("frequency", "n_orders", "total_amount", "n_products")
 
 
-class _Log:
-    """A checked transaction log, reduced once for features at any number of cutoffs."""
+def _transaction_features(
+    log: TransactionLog, cutoff_day: int, windows: Sequence[int]
+) -> pd.DataFrame:
+    """Features of every customer with a purchase on or before the cutoff day."""
+    sums = to_pandas(_activity(log, cutoff_day, windows).sort(CUSTOMER_ID))
+    activity = _activity_features(sums.set_index(CUSTOMER_ID).sort_index(), windows)
+    rfm = rfm_summary(log.native(), observation_end=day_to_timestamp(cutoff_day))
+    features = pd.concat([rfm.reindex(activity.index)[_RFM_COLUMNS], activity], axis=1)
+    features["recency_to_rhythm"] = (
+        features["days_since_last_purchase"] / features["interpurchase_mean_days"]
+    )
+    if "n_products" in features:
+        features["products_per_order"] = features["n_products"] / features["n_orders"]
+    return features
 
-    def __init__(self, transactions: pd.DataFrame) -> None:
-        self.arrays = transaction_arrays(transactions)
-        columns = [CUSTOMER_ID, DATE, AMOUNT] + (
-            [ORDER_ID] if ORDER_ID in transactions.columns else []
+
+def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> nw.LazyFrame:
+    """Per-customer whole-number sums behind the activity windows, their trends, the purchase
+    rhythm and basket diversity (turned into features by :func:`_activity_features`).
+
+    The lines up to the cutoff day reduce to orders (with the day each starts) and to purchase
+    days (with their spend and the gap since the previous one); each reduces to one row per
+    customer, as do the distinct products, and the three are joined. Every aggregation is
+    elementary so that every engine runs it, and every sum is a sum of whole numbers (spend in
+    whole units and billionths, see :func:`_exact_parts`), so that every engine, at every run,
+    gets the same bits whatever order it adds its rows in.
+    """
+    day = nw.col("day")
+    lines = log.frame.filter(day <= cutoff_day)
+    whole, billionths = _exact_parts(nw.col(AMOUNT))
+    # Without order ids every line is an order.
+    orders = lines.group_by(CUSTOMER_ID, ORDER_ID).agg(day.min()) if log.has_orders else lines
+    order_spans = _spans(nw.lit(1), "orders", cutoff_day, windows)
+    per_customer = (
+        orders.with_columns(*order_spans.values())
+        .group_by(CUSTOMER_ID)
+        .agg(*[nw.col(name).sum() for name in order_spans])
+    )
+    spend_spans = {
+        **_spans(nw.col("whole"), "whole", cutoff_day, windows),
+        **_spans(nw.col("billionths"), "billionths", cutoff_day, windows),
+    }
+    gap = nw.col("gap")
+    purchase_days = (
+        lines.group_by(CUSTOMER_ID, "day")
+        .agg(whole.sum().alias("whole"), billionths.sum().alias("billionths"))
+        .with_columns(
+            *spend_spans.values(), day.diff().over(CUSTOMER_ID, order_by="day").alias("gap")
         )
-        # One conversion to Polars serves the RFM summary at every cutoff.
-        self.frame = pl.from_pandas(transactions[columns])
-
-    def features(self, cutoff_day: int, windows: Sequence[int]) -> pd.DataFrame:
-        """Features of every customer with a purchase on or before the cutoff day."""
-        arrays = self.arrays
-        history = arrays.day <= cutoff_day
-        codes = np.flatnonzero(np.bincount(arrays.customer[history], minlength=arrays.n_customers))
-        ids = arrays.customer_ids[codes]
-        rfm = rfm_summary(self.frame, observation_end=day_to_timestamp(cutoff_day))
-        features = rfm.reindex(ids)[_RFM_COLUMNS]
-        columns = _window_features(arrays, history, cutoff_day, windows)
-        columns.update(_rhythm_features(arrays, history))
-        if arrays.product is not None:
-            n_products = count_distinct_pairs(
-                arrays.customer[history], arrays.product[history], n_left=arrays.n_customers
-            )
-            columns["n_products"] = n_products.astype(np.float64)
-        extra = pd.DataFrame({name: values[codes] for name, values in columns.items()}, index=ids)
-        features = pd.concat([features, extra], axis=1)
-        features["recency_to_rhythm"] = (
-            features["days_since_last_purchase"] / features["interpurchase_mean_days"]
+        .group_by(CUSTOMER_ID)
+        .agg(
+            *[nw.col(name).sum() for name in spend_spans],
+            gap.count().alias("gaps"),
+            gap.sum().alias("gap_sum"),
+            (gap * gap).sum().alias("gap_squares"),
         )
-        if "n_products" in features:
-            features["products_per_order"] = features["n_products"] / features["n_orders"]
-        return features
+    )
+    per_customer = per_customer.join(purchase_days, on=CUSTOMER_ID)
+    if log.has_products:
+        products = lines.group_by(CUSTOMER_ID).agg(nw.col(PRODUCT).n_unique().alias("n_products"))
+        per_customer = per_customer.join(products, on=CUSTOMER_ID)
+    sums = [name for name in per_customer.collect_schema() if name != CUSTOMER_ID]
+    return per_customer.select(CUSTOMER_ID, *[nw.col(name).cast(nw.Int64) for name in sums])
 
 
-def _window_features(
-    arrays: TransactionArrays, history: np.ndarray, cutoff_day: int, windows: Sequence[int]
-) -> dict[str, np.ndarray]:
-    """Orders and spend in the last ``w`` days and their change from the ``w`` days before."""
-    n = arrays.n_customers
-    # An order's day is its first line's day, so an order is "before the cutoff" exactly when
-    # one of its lines is: lines after the cutoff cannot change these counts.
-    orders_before = arrays.order_day <= cutoff_day
-    columns: dict[str, np.ndarray] = {}
+def _exact_parts(amount: nw.Expr) -> tuple[nw.Expr, nw.Expr]:
+    """An amount as whole units and billionths (integers), whose sums are exact in any order.
+
+    Floating-point sums depend on the order of the terms, which parallel engines do not fix;
+    integer sums do not. Amounts are kept to the billionth.
+    """
+    whole = amount.floor()
+    return whole.cast(nw.Int64), ((amount - whole) * _BILLION).round(0).cast(nw.Int64)
+
+
+def _amount(whole: pd.Series, billionths: pd.Series) -> pd.Series:
+    """The amount that :func:`_exact_parts` split, from (sums of) its parts.
+
+    Worked out in numpy, whose division is the correctly rounded one (Polars multiplies by
+    the reciprocal of a constant divisor, which can differ in the last bit).
+    """
+    return whole.astype(np.float64) + billionths.astype(np.float64) / _BILLION
+
+
+def _activity_features(sums: pd.DataFrame, windows: Sequence[int]) -> pd.DataFrame:
+    """The activity features from the per-customer whole-number sums of :func:`_activity`."""
+    columns = {}
     for window in windows:
-        spans = {}
-        for name, (low, high) in {
+
+        def value(name: str, span: str, window: int = window) -> pd.Series:
+            return sums[f"{name}_{span}_{window}"]
+
+        columns[f"orders_{window}d"] = value("orders", "last").astype(np.float64)
+        columns[f"amount_{window}d"] = _amount(value("whole", "last"), value("billionths", "last"))
+        columns[f"orders_trend_{window}d"] = (
+            value("orders", "last") - value("orders", "previous")
+        ).astype(np.float64)
+        columns[f"amount_trend_{window}d"] = _amount(
+            value("whole", "last") - value("whole", "previous"),
+            value("billionths", "last") - value("billionths", "previous"),
+        )
+    gaps = sums["gaps"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(gaps > 0, sums["gap_sum"] / gaps, np.nan)
+        spread = np.sqrt(np.maximum(sums["gap_squares"] / gaps - mean**2, 0.0))
+    columns["interpurchase_mean_days"] = mean
+    # The spread of fewer than two gaps is unknown, not zero.
+    columns["interpurchase_std_days"] = np.where(gaps >= 2, spread, np.nan)
+    if "n_products" in sums:
+        columns["n_products"] = sums["n_products"].astype(np.float64)
+    return pd.DataFrame(columns, index=sums.index)
+
+
+def _spans(
+    value: nw.Expr, name: str, cutoff_day: int, windows: Sequence[int]
+) -> dict[str, nw.Expr]:
+    """``value`` where the row's day is in the last ``w`` days up to the cutoff, or the ``w``
+    days before those, else 0, as columns named ``{name}_last_{w}`` and ``_previous_{w}``."""
+    day = nw.col("day")
+    spans = {}
+    for window in windows:
+        for span, (low, high) in {
             "last": (cutoff_day - window, cutoff_day),
             "previous": (cutoff_day - 2 * window, cutoff_day - window),
         }.items():
-            lines = history & (arrays.day > low) & (arrays.day <= high)
-            orders = orders_before & (arrays.order_day > low) & (arrays.order_day <= high)
-            spans[name] = (
-                np.bincount(arrays.order_customer[orders], minlength=n).astype(np.float64),
-                np.bincount(arrays.customer[lines], weights=arrays.amount[lines], minlength=n),
-            )
-        (orders_last, amount_last), (orders_previous, amount_previous) = (
-            spans["last"],
-            spans["previous"],
-        )
-        columns[f"orders_{window}d"] = orders_last
-        columns[f"amount_{window}d"] = amount_last
-        columns[f"orders_trend_{window}d"] = orders_last - orders_previous
-        columns[f"amount_trend_{window}d"] = amount_last - amount_previous
-    return columns
-
-
-def _rhythm_features(arrays: TransactionArrays, history: np.ndarray) -> dict[str, np.ndarray]:
-    """Mean and spread of the days between distinct purchase days (NaN below two gaps)."""
-    n = arrays.n_customers
-    span = arrays.last_day - arrays.first_day + 1
-    key = np.unique(arrays.customer[history] * span + (arrays.day[history] - arrays.first_day))
-    customer, day = np.divmod(key, span)
-    same = customer[1:] == customer[:-1]
-    gaps = np.diff(day)[same].astype(np.float64)
-    owner = customer[1:][same]
-    count = np.bincount(owner, minlength=n)
-    total = np.bincount(owner, weights=gaps, minlength=n)
-    squares = np.bincount(owner, weights=gaps**2, minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(count > 0, total / count, np.nan)
-        spread = np.sqrt(np.maximum(squares / count - mean**2, 0.0))
-    spread[count < 2] = np.nan
-    return {"interpurchase_mean_days": mean, "interpurchase_std_days": spread}
+            column = f"{name}_{span}_{window}"
+            spans[column] = nw.when((day > low) & (day <= high)).then(value).otherwise(0)
+            spans[column] = spans[column].alias(column)
+    return spans
 
 
 def _attributes(table: pd.DataFrame, cutoff_day: int | None) -> pd.DataFrame:
@@ -199,7 +256,7 @@ def _join_attributes(features: pd.DataFrame, attributes: pd.DataFrame) -> pd.Dat
 
 
 def _features_for(
-    log: _Log | None,
+    log: TransactionLog | None,
     table: pd.DataFrame | None,
     ids: pd.Index,
     cutoff_day: int | None,
@@ -209,7 +266,7 @@ def _features_for(
     if log is None:
         features = pd.DataFrame(index=ids)
     else:
-        features = log.features(cutoff_day, windows).reindex(ids)
+        features = _transaction_features(log, cutoff_day, windows).reindex(ids)
         for column in features.columns:
             if column in _ZERO_WITHOUT_HISTORY or column.startswith(("orders_", "amount_")):
                 features[column] = features[column].fillna(0.0)
@@ -220,19 +277,20 @@ def _features_for(
 
 
 def _inputs(
-    transactions: pd.DataFrame | None,
+    transactions: Any,
     customers: pd.DataFrame | None,
     windows: Sequence[int],
-) -> tuple[_Log | None, pd.DataFrame | None, tuple[int, ...]]:
+) -> tuple[TransactionLog | None, pd.DataFrame | None, tuple[int, ...]]:
     if transactions is None and customers is None:
         raise DataValidationError("pass transactions, a customer table, or both")
-    log = None if transactions is None else _Log(check_transactions(transactions))
+    log = None if transactions is None else transaction_log(transactions)
     table = None if customers is None else check_customers(customers)
-    return log, table, tuple(to_days(window, name="windows") for window in windows)
+    windows = tuple(dict.fromkeys(to_days(window, name="windows") for window in windows))
+    return log, table, windows
 
 
 def churn_features(
-    transactions: pd.DataFrame | None = None,
+    transactions: Any = None,
     customers: pd.DataFrame | None = None,
     *,
     cutoff: object = None,
@@ -247,9 +305,11 @@ def churn_features(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame, optional
+    transactions : DataFrame or path, optional
         Canonical transaction log (``customer_id``, ``date``, ``amount``; ``order_id`` and
-        ``product`` used when present).
+        ``product`` used when present): pandas, Polars (eager or lazy), PyArrow, a DuckDB
+        relation, a PySpark DataFrame or the path of a Parquet file or folder. The per-customer
+        aggregates run in its engine (see the module notes).
     customers : pandas.DataFrame, optional
         Customer table (``customer_id`` column or index); its free columns become features.
     cutoff : date-like, optional
@@ -291,29 +351,28 @@ def churn_features(
     log, table, windows = _inputs(transactions, customers, windows)
     if log is not None:
         if cutoff is None:
-            cutoff_day = log.arrays.last_day
+            cutoff_day = log.last_day
         else:
             cutoff_day = to_day(cutoff, name="cutoff")
-            _check_history(log.arrays, cutoff_day)
-        lookback_days = None if lookback is None else to_days(lookback, name="lookback")
-        codes = active_customers(log.arrays, cutoff_day=cutoff_day, lookback_days=lookback_days)
-        ids = log.arrays.customer_ids[codes]
+            _check_history(log, cutoff_day)
+        after = None if lookback is None else cutoff_day - to_days(lookback, name="lookback")
+        ids = log.buyers(after=after, until=cutoff_day)
     else:
         cutoff_day = None if cutoff is None else to_day(cutoff, name="cutoff")
         ids = table.index[table_members(table, cutoff_day)]
     return _features_for(log, table, ids, cutoff_day, windows)
 
 
-def _check_history(arrays: TransactionArrays, cutoff_day: int) -> None:
-    if cutoff_day < arrays.first_day:
+def _check_history(log: TransactionLog, cutoff_day: int) -> None:
+    if cutoff_day < log.first_day:
         raise DataValidationError(
             f"cutoff {day_text(cutoff_day)} is outside the data range: it is before the first "
-            f"date in the transaction log ({day_text(arrays.first_day)}), so nobody has any "
+            f"date in the transaction log ({day_text(log.first_day)}), so nobody has any "
             "history; choose a later cutoff"
         )
 
 
-def _label_kind(label: str, table: pd.DataFrame | None, log: _Log | None) -> str:
+def _label_kind(label: str, table: pd.DataFrame | None, log: TransactionLog | None) -> str:
     kinds = ("auto", "non_contractual", "contractual")
     if label not in kinds:
         raise DataValidationError(f"label={label!r} is not one of {', '.join(map(repr, kinds))}")
@@ -334,7 +393,7 @@ def _label_kind(label: str, table: pd.DataFrame | None, log: _Log | None) -> str
 
 
 def _dataset_at(
-    log: _Log | None,
+    log: TransactionLog | None,
     table: pd.DataFrame | None,
     *,
     kind: str,
@@ -354,14 +413,13 @@ def _dataset_at(
                 "horizon=90: churned = no purchase in the 90 days after the cutoff)"
             )
         lookback_days = None if lookback is None else to_days(lookback, name="lookback")
-        codes, churned = labels_from_arrays(
-            log.arrays,
+        ids, churned = labels_from_log(
+            log,
             cutoff_day=cutoff_day,
             horizon_days=horizon_days,
             lookback_days=lookback_days,
-            end_day=log.arrays.last_day if end_day is None else end_day,
+            end_day=log.last_day if end_day is None else end_day,
         )
-        ids = log.arrays.customer_ids[codes]
         definition = LabelDefinition(
             kind, "transactions", (day_text(cutoff_day),), horizon_days, lookback_days
         )
@@ -375,14 +433,14 @@ def _dataset_at(
                 "contractual label is taken at)"
             )
         if log is not None:
-            _check_history(log.arrays, cutoff_day)
+            _check_history(log, cutoff_day)
     X = _features_for(log, table, pd.Index(ids), cutoff_day, windows)
     y = pd.Series(churned.astype(np.int8), index=X.index, name=LABEL)
     return X, y, definition
 
 
 def make_churn_dataset(
-    transactions: pd.DataFrame | None = None,
+    transactions: Any = None,
     customers: pd.DataFrame | None = None,
     *,
     cutoff: object = None,
@@ -396,8 +454,9 @@ def make_churn_dataset(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame, optional
-        Canonical transaction log; needed for non-contractual labels and purchase features.
+    transactions : DataFrame or path, optional
+        Canonical transaction log, in any engine :func:`churn_features` takes; needed for
+        non-contractual labels and purchase features.
     customers : pandas.DataFrame, optional
         Customer table: attributes become features; ``cancel_date`` / ``churned`` give
         contractual labels.
@@ -458,7 +517,7 @@ def make_churn_dataset(
 
 
 def make_churn_panel(
-    transactions: pd.DataFrame | None = None,
+    transactions: Any = None,
     customers: pd.DataFrame | None = None,
     *,
     cutoffs: Sequence[object],

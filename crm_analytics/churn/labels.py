@@ -15,19 +15,20 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 
 from crm_analytics.churn._inputs import (
-    TransactionArrays,
+    TransactionLog,
     check_customers,
-    check_transactions,
     churn_flag,
     day_text,
     to_day,
     to_day_array,
     to_days,
-    transaction_arrays,
+    to_pandas,
+    transaction_log,
 )
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import CANCEL_DATE, CHURNED, CUSTOMER_ID, SIGNUP_DATE
@@ -102,7 +103,7 @@ class LabelDefinition:
 
 
 def non_contractual_labels(
-    transactions: pd.DataFrame,
+    transactions: Any,
     *,
     cutoff: object,
     horizon: int | str | pd.Timedelta,
@@ -113,9 +114,11 @@ def non_contractual_labels(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
+    transactions : DataFrame or path
         Canonical transaction log (``customer_id``, ``date``, ``amount``), e.g. from
-        :func:`crm_analytics.io.read_transactions`. Every row counts as activity.
+        :func:`crm_analytics.io.read_transactions`: pandas, Polars (eager or lazy), PyArrow,
+        a DuckDB relation, a PySpark DataFrame or a Parquet path; the work runs in its engine.
+        Every row counts as activity.
     cutoff : date-like
         The day the prediction is made; its purchases belong to the history.
     horizon : int, str or pandas.Timedelta
@@ -144,17 +147,15 @@ def non_contractual_labels(
     >>> non_contractual_labels(log, cutoff="2024-01-31", horizon=60).to_dict()
     {'a': 0, 'b': 1}
     """
-    arrays = transaction_arrays(check_transactions(transactions))
+    log = transaction_log(transactions)
     cutoff_day = to_day(cutoff, name="cutoff")
     horizon_days = to_days(horizon, name="horizon")
     lookback_days = None if lookback is None else to_days(lookback, name="lookback")
     end_day = (
-        arrays.last_day
-        if observation_end is None
-        else to_day(observation_end, name="observation_end")
+        log.last_day if observation_end is None else to_day(observation_end, name="observation_end")
     )
-    population, churned = labels_from_arrays(
-        arrays,
+    population, churned = labels_from_log(
+        log,
         cutoff_day=cutoff_day,
         horizon_days=horizon_days,
         lookback_days=lookback_days,
@@ -163,7 +164,7 @@ def non_contractual_labels(
     definition = LabelDefinition(
         "non_contractual", "transactions", (day_text(cutoff_day),), horizon_days, lookback_days
     )
-    return label_series(churned, arrays.customer_ids[population], definition)
+    return label_series(churned, population, definition)
 
 
 def contractual_labels(
@@ -258,35 +259,37 @@ def check_window(
         )
 
 
-def active_customers(
-    arrays: TransactionArrays, *, cutoff_day: int, lookback_days: int | None
-) -> np.ndarray:
-    """Codes of the customers who bought in the lookback window up to the cutoff (sorted)."""
-    start = -np.inf if lookback_days is None else cutoff_day - lookback_days
-    window = (arrays.day <= cutoff_day) & (arrays.day > start)
-    return np.flatnonzero(np.bincount(arrays.customer[window], minlength=arrays.n_customers))
-
-
-def labels_from_arrays(
-    arrays: TransactionArrays,
+def labels_from_log(
+    log: TransactionLog,
     *,
     cutoff_day: int,
     horizon_days: int,
     lookback_days: int | None,
     end_day: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Population codes and their non-contractual labels (checked window)."""
+) -> tuple[pd.Index, np.ndarray]:
+    """Population ids (sorted) and their non-contractual labels (checked window)."""
     check_window(
         cutoff_day=cutoff_day,
         horizon_days=horizon_days,
-        first_day=arrays.first_day,
+        first_day=log.first_day,
         end_day=end_day,
         what="transaction log",
     )
-    population = active_customers(arrays, cutoff_day=cutoff_day, lookback_days=lookback_days)
-    future = (arrays.day > cutoff_day) & (arrays.day <= cutoff_day + horizon_days)
-    bought = np.bincount(arrays.customer[future], minlength=arrays.n_customers) > 0
-    return population, ~bought[population]
+    day = nw.col("day")
+    window = day <= cutoff_day + horizon_days
+    if lookback_days is not None:
+        window = window & (day > cutoff_day - lookback_days)
+    # Within the window, a customer bought up to the cutoff when their first day is on or
+    # before it, and bought in the horizon when their last day is after it.
+    customers = (
+        log.frame.filter(window)
+        .group_by(CUSTOMER_ID)
+        .agg(day.min().alias("first"), day.max().alias("last"))
+        .filter(nw.col("first") <= cutoff_day)
+        .sort(CUSTOMER_ID)
+    )
+    population = to_pandas(customers).set_index(CUSTOMER_ID).sort_index()
+    return population.index, (population["last"] <= cutoff_day).to_numpy()
 
 
 def contractual_from_table(

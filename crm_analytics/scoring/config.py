@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import json
 import sys
 import typing
 from collections.abc import Mapping
@@ -85,7 +86,7 @@ class TransactionsConfig:
     customer_id: str = _option("customer_id", "column with the customer id")
     date: str = _option("date", "column with the transaction date")
     amount: str | None = _option(
-        None, "column with the line value (default 'amount' unless unit_price is given)"
+        None, "column with the line value (default: 'amount', or quantity * unit_price)"
     )
     quantity: str | None = _option(None, "column with the units bought")
     unit_price: str | None = _option(None, "column with the price per unit")
@@ -158,6 +159,9 @@ class ModelConfig:
     new_days: int = _option(90, "lifecycle: first purchase within this many days is new")
     lost_days: int = _option(365, "lifecycle: no purchase for this many days is lost")
     p_alive_threshold: float = _option(0.5, "lifecycle: P(alive) below this is at risk")
+    include_prospects: bool = _option(
+        False, "add customers of the customer table who have not bought yet (stage prospect)"
+    )
     penalizer_coef: float = _option(0.0, "L2 penalty of the BG/NBD and Gamma-Gamma fits")
     random_state: int = _option(0, "seed of the clusterer and the churn model")
 
@@ -269,6 +273,11 @@ class ScoringConfig:
             raise DataValidationError(
                 "[transactions] gives both amount and unit_price; keep one of them"
             )
+        if transactions.cancellation_prefix is not None and transactions.order_id is None:
+            raise DataValidationError(
+                "[transactions] cancellation_prefix marks order ids, so it needs order_id = "
+                "'<column>' too"
+            )
         _check_choice("transactions", "returns", transactions.returns, ("drop", "net", "keep"))
         _check_choice(
             "transactions", "missing_customer_id", transactions.missing_customer_id,
@@ -325,6 +334,11 @@ class ScoringConfig:
             raise DataValidationError(
                 f"[model] risk_tiers must map tier names to shares or thresholds in (0, 1], "
                 f"got {model.risk_tiers}"
+            )
+        if model.include_prospects and "lifecycle" not in model.models:
+            raise DataValidationError(
+                "[model] include_prospects needs the lifecycle model, which finds them; add "
+                "'lifecycle' to models"
             )
         if not 0 < model.p_alive_threshold < 1:
             raise DataValidationError(
@@ -443,8 +457,8 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
+        # JSON's string escapes are TOML's basic-string escapes.
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     if isinstance(value, Mapping):

@@ -10,6 +10,7 @@ fitted parameters, library versions, and why a model was left out).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import platform
@@ -35,7 +36,14 @@ from crm_analytics.scoring._atomic import write_files
 from crm_analytics.scoring.config import ModelConfig, ScoringConfig, load_config
 from crm_analytics.summary import rfm_summary
 
-__all__ = ["FittedModels", "fit_models", "library_versions", "resolve_as_of", "summary_as_of"]
+__all__ = [
+    "FittedModels",
+    "fit_models",
+    "library_versions",
+    "resolve_as_of",
+    "summary_as_of",
+    "up_to",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -112,20 +120,39 @@ class FittedModels:
             "versions": library_versions(),
         }
 
-    def save(self, directory: str | Path) -> Path:
+    def save(
+        self,
+        directory: str | Path,
+        *,
+        config: ScoringConfig | None = None,
+        inputs: dict[str, Any] | None = None,
+    ) -> Path:
         """Write every fitted model, ``config.toml`` and ``metadata.json`` into ``directory``.
 
         The files are written to a temporary folder inside ``directory`` and moved into place
         only once all of them are complete, so a failure leaves the previous models intact.
+
+        Parameters
+        ----------
+        directory : str or pathlib.Path
+            The model folder, created when missing.
+        config : ScoringConfig, optional
+            The whole configuration of the fit (inputs and column mapping), saved as
+            ``config.toml`` with the models' own settings; default: those settings only.
+        inputs : dict, optional
+            A description of the data fitted on (files, checksums), kept in the metadata.
         """
-        writers = {
-            file: (lambda path, save=save: save(path)) for file, save in self._files_savers()
-        }
+        saved_config = ScoringConfig() if config is None else config
+        saved_config = dataclasses.replace(saved_config, model=self.model)
+        metadata = self.metadata()
+        if inputs is not None:
+            metadata["inputs"] = inputs
+        writers = dict(self._files_savers())
         writers["config.toml"] = lambda path: path.write_text(
-            ScoringConfig(model=self.model).to_toml(), encoding="utf-8"
+            saved_config.to_toml(), encoding="utf-8"
         )
         writers[_METADATA] = lambda path: path.write_text(
-            json.dumps(self.metadata(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
         directory = Path(directory)
         write_files(directory, writers)
@@ -150,13 +177,24 @@ class FittedModels:
                 f"no saved models in {directory} (no {_METADATA}); fit them first with "
                 "'crm-analytics fit --model-dir DIR' or scoring.fit_models(...).save(DIR)"
             ) from None
+        except json.JSONDecodeError as error:
+            raise DataValidationError(
+                f"{directory / _METADATA} is not valid JSON ({error}); refit the models"
+            ) from None
         config = load_config(directory / "config.toml")
-        loaded = cls(
-            as_of=pd.Timestamp(metadata["as_of"]),
-            model=config.model,
-            n_customers=int(metadata["n_customers"]),
-            skipped=dict(metadata["skipped"]),
-        )
+        try:
+            loaded = cls(
+                as_of=pd.Timestamp(metadata["as_of"]),
+                model=config.model,
+                n_customers=int(metadata["n_customers"]),
+                skipped=dict(metadata["skipped"]),
+            )
+            names, saved = list(metadata["models"]), dict(metadata["versions"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise DataValidationError(
+                f"{directory / _METADATA} was not written by FittedModels.save (bad or missing "
+                f"{error}); refit the models"
+            ) from None
         loaders = {
             "rfm": lambda path: joblib.load(path),
             "clusterer": lambda path: joblib.load(path),
@@ -164,9 +202,8 @@ class FittedModels:
             "spend_model": GammaGammaFitter.load,
             "churn_model": ChurnModel.load,
         }
-        for name in metadata["models"]:
+        for name in names:
             setattr(loaded, name, loaders[name](directory / _FILES[name]))
-        saved = metadata["versions"]
         changed = [
             f"{name} {saved.get(name)} -> {version}"
             for name, version in library_versions().items()
@@ -226,6 +263,11 @@ def resolve_as_of(transactions: pd.DataFrame, as_of: object = None) -> pd.Timest
     return day.normalize()
 
 
+def up_to(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The transactions dated on or before the as-of day (the whole day counts)."""
+    return transactions[transactions[DATE] < as_of + pd.Timedelta(days=1)]
+
+
 def summary_as_of(transactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """The per-customer RFM summary from the transactions up to (and on) ``as_of``."""
     return rfm_summary(transactions, observation_end=as_of)
@@ -267,7 +309,9 @@ def fit_models(
     """
     config = ScoringConfig() if config is None else config
     model = config.model
+    attributes = attributes_of(customers, config)
     as_of = resolve_as_of(transactions, model.as_of)
+    transactions = up_to(transactions, as_of)
     summary = summary_as_of(transactions, as_of)
     fitted = FittedModels(as_of=as_of, model=model, n_customers=len(summary))
     logger.info("fitting %s on %d customers as of %s", model.models, len(summary), as_of.date())
@@ -278,7 +322,7 @@ def fit_models(
     if "clv" in model.models:
         _fit_clv(fitted, summary)
     if "churn" in model.models:
-        _fit_churn(fitted, transactions, attributes_of(customers, config), as_of)
+        _fit_churn(fitted, transactions, attributes, as_of)
     for name, reason in fitted.skipped.items():
         warnings.warn(f"{name.replace('_', ' ')} not fitted: {reason}", stacklevel=2)
     return fitted

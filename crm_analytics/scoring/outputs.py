@@ -208,7 +208,12 @@ def _write_csv(scored: pd.DataFrame, path: Path) -> None:
 
 
 def _write_table(table: pd.DataFrame, path: Path) -> None:
-    table.to_csv(path, float_format="%.6g", lineterminator="\n")
+    # Shares and means of probabilities to 4 decimals, money and counts of churners to cents.
+    digits = {
+        column: 4 if column.endswith("_share") or column.startswith("mean_") else 2
+        for column in table.columns
+    }
+    table.round(digits).to_csv(path, lineterminator="\n")
 
 
 def _write_json(data: Any, path: Path) -> None:

@@ -23,9 +23,10 @@ from crm_analytics.scoring.models import (
     fit_models,
     resolve_as_of,
     summary_as_of,
+    up_to,
 )
 
-__all__ = ["SCORE_COLUMNS", "score_customers"]
+__all__ = ["SCORE_COLUMNS", "customer_attributes", "score_customers"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ SCORE_COLUMNS = {
         "total_amount",
         "average_order_value",
         "days_since_last_purchase",
+        "cohort",
     ],
     "rfm": ["r_score", "f_score", "m_score", "rfm_cell", "rfm_score", "rfm_segment"],
     "clv": ["p_alive", "expected_purchases", "predicted_clv"],
@@ -85,7 +87,7 @@ def score_customers(
 
         - the customer attributes, then ``first_purchase, last_purchase, n_orders,
           total_amount, average_order_value, days_since_last_purchase`` (from
-          ``rfm_summary``);
+          ``rfm_summary``) and ``cohort``, the month of the first purchase ("2024-01");
         - ``rfm``: ``r_score, f_score, m_score`` (1..rfm_bins, higher is better),
           ``rfm_cell`` ("545"), ``rfm_score`` (their sum) and ``rfm_segment`` (Champions,
           Loyal, ... At risk, Lost);
@@ -95,7 +97,11 @@ def score_customers(
         - ``value_tier``: high / medium / low, the Pareto tiers of ``predicted_clv`` (or of
           ``total_amount`` with ``value_tier_basis = "revenue"``);
         - ``lifecycle``: ``lifecycle_stage`` (new, active, at risk, reactivated, lost; at
-          risk from P(alive) when the CLV model runs);
+          risk from P(alive) when the CLV model runs). With ``include_prospects = true``
+          the customers of ``customers`` signed up by the as-of day who have not bought get
+          a row too: stage ``prospect``, ``n_orders`` 0, ``total_amount`` 0, their
+          attributes, and no purchase-based scores (whole-number columns then become
+          nullable integers);
         - ``clusters``: ``cluster`` and ``cluster_name``;
         - ``churn``: ``churn_probability`` (of no purchase in the next ``horizon_days``),
           ``risk_tier`` and ``reason_1`` ... ``reason_<n_reasons>`` (plain-word reasons the
@@ -126,6 +132,7 @@ def score_customers(
     )
     require_datetime(transactions, DATE, name="transactions")
     timings: dict[str, float] = {}
+    attributes = attributes_of(customers, config)
     as_of = resolve_as_of(transactions, config.model.as_of)
     if models is not None and models.as_of > as_of:
         warnings.warn(
@@ -134,7 +141,7 @@ def score_customers(
             f"{as_of.date()} to reproduce a run of that day",
             stacklevel=2,
         )
-    transactions = transactions[transactions[DATE] < as_of + pd.Timedelta(days=1)]
+    transactions = up_to(transactions, as_of)
     given = models is not None
     if not given:
         with _step("fit models", timings):
@@ -146,10 +153,11 @@ def score_customers(
     with _step("summary", timings):
         summary = summary_as_of(transactions, as_of)
     parts = []
-    attributes = attributes_of(customers, config)
     if attributes is not None:
-        parts.append(_customer_attributes(attributes, summary.index))
-    parts.append(summary[SCORE_COLUMNS["summary"]])
+        parts.append(customer_attributes(attributes, summary.index))
+    # The acquisition cohort, so that segments can be sliced by it like any attribute.
+    cohort = summary["first_purchase"].dt.to_period("M").astype(str).rename("cohort")
+    parts.append(summary[SCORE_COLUMNS["summary"][:-1]].join(cohort))
     if "rfm" in wanted:
         with _step("rfm", timings):
             parts.append(steps.rfm_columns(models.rfm, summary))
@@ -164,6 +172,7 @@ def score_customers(
         if config.model.value_tier_basis == "clv" and models.spend_model is not None:
             values = clv["predicted_clv"]
         parts.append(steps.value_tier_column(values, model=config.model).to_frame())
+    prospects = pd.Index([], name=CUSTOMER_ID)
     if "lifecycle" in wanted:
         with _step("lifecycle", timings):
             stage = steps.lifecycle_column(
@@ -172,15 +181,20 @@ def score_customers(
                 transactions=transactions,
                 p_alive=p_alive,
                 model=config.model,
+                customers=customers if config.model.include_prospects else None,
             )
-            parts.append(stage.to_frame())
+            prospects = stage.index.difference(summary.index)
+            parts.append(stage.reindex(summary.index).to_frame())
     if "clusters" in wanted:
         with _step("clusters", timings):
             parts.append(steps.cluster_columns(models.clusterer, summary))
     if "churn" in wanted:
         with _step("churn", timings):
             parts.append(_churn_columns(models, transactions, attributes, summary, config, as_of))
-    scored = pd.concat(parts, axis=1).sort_index()
+    scored = pd.concat(parts, axis=1)
+    if len(prospects):
+        scored = _with_prospects(scored, prospects, attributes)
+    scored = scored.sort_index()
     scored.index.name = CUSTOMER_ID
     # fit_models has warned already when it ran here.
     for name, reason in models.skipped.items() if given else ():
@@ -194,8 +208,12 @@ def score_customers(
     return scored
 
 
-def _customer_attributes(attributes: pd.DataFrame, buyers: pd.Index) -> pd.DataFrame:
-    """The attributes of each buyer, empty (with a warning) for buyers not in the table."""
+def customer_attributes(attributes: pd.DataFrame, buyers: pd.Index) -> pd.DataFrame:
+    """The attributes of each buyer, empty (with a warning) for buyers not in the table.
+
+    Raises a DataValidationError when the table repeats a customer id or shares no id with
+    the buyers (ids written differently in the two files).
+    """
     repeated = attributes[CUSTOMER_ID].duplicated()
     if repeated.any():
         raise DataValidationError(
@@ -219,6 +237,24 @@ def _customer_attributes(attributes: pd.DataFrame, buyers: pd.Index) -> pd.DataF
             stacklevel=3,
         )
     return attributes.set_index(CUSTOMER_ID).reindex(buyers)
+
+
+def _with_prospects(
+    scored: pd.DataFrame, prospects: pd.Index, attributes: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Buyers and prospects: prospects have no orders and no purchase-based scores."""
+    rows = pd.DataFrame(index=prospects)
+    if attributes is not None:
+        rows = rows.join(attributes.set_index(CUSTOMER_ID))
+    rows = rows.assign(n_orders=0, total_amount=0.0, lifecycle_stage="prospect")
+    # Whole-number columns become nullable integers, so that prospects' missing scores
+    # leave the buyers' scores whole numbers.
+    dtypes = {
+        column: "Int64" if pd.api.types.is_integer_dtype(dtype) else dtype
+        for column, dtype in scored.dtypes.items()
+    }
+    rows = rows.reindex(columns=scored.columns).astype(dtypes)
+    return pd.concat([scored.astype(dtypes), rows])
 
 
 def _clv_columns(

@@ -55,11 +55,14 @@ def lifecycle_column(
     transactions: pd.DataFrame,
     p_alive: pd.Series | None,
     model: ModelConfig,
+    customers: pd.DataFrame | None = None,
 ) -> pd.Series:
-    """Lifecycle stage of each customer of ``summary`` (at risk from P(alive) when given)."""
+    """Lifecycle stage of each customer of ``summary`` (at risk from P(alive) when given),
+    and of each prospect of ``customers`` (signed up by ``as_of``, no purchase)."""
     # The whole as-of day is observed: its purchases count, so the stages are taken at its end.
     stages = lifecycle_stages(
         summary,
+        customers,
         as_of=as_of + pd.Timedelta(days=1),
         transactions=transactions,
         p_alive=p_alive,
@@ -67,7 +70,7 @@ def lifecycle_column(
         lost_days=model.lost_days,
         p_alive_threshold=model.p_alive_threshold,
     )
-    return stages["stage"].reindex(summary.index).rename("lifecycle_stage")
+    return stages["stage"].rename("lifecycle_stage")
 
 
 def fit_clusterer(summary: pd.DataFrame, *, model: ModelConfig) -> CustomerClusterer:

@@ -69,6 +69,7 @@ def test_toml_date_becomes_iso_text():
         ({"transactions": {"returns": "ignore"}}, r"returns = 'ignore' is not one of"),
         ({"transactions": {"unit_price": "Price"}}, r"unit_price but no quantity"),
         ({"output": {"formats": ["xlsx"]}}, r"formats = 'xlsx' is not one of"),
+        ({"transactions": {"cancellation_prefix": "C"}}, r"cancellation_prefix .* needs order_id"),
         ({"customers": {"attributes": "region"}}, r"attributes must be a list"),
     ],
 )
@@ -92,3 +93,13 @@ def test_replace_validates():
     assert config.model.horizon_days == 90
     with pytest.raises(DataValidationError, match="horizon_days must be at least 1"):
         config.replace("model", horizon_days=-1)
+
+
+def test_toml_round_trip_of_awkward_names():
+    config = ScoringConfig.from_dict(
+        {
+            "transactions": {"customer_id": 'Cust "ID"\\x\n\té', "date": "Date (UTC)"},
+            "model": {"risk_tiers": {"very high": 0.05, "high": 0.2}},
+        }
+    )
+    assert ScoringConfig.from_dict(tomllib.loads(config.to_toml())) == config

@@ -104,3 +104,13 @@ def test_too_few_churners_skips_the_churn_model(shop):
     ):
         fitted = fit_models(few, config=config)
     assert fitted.churn_model is None
+
+
+def test_a_damaged_model_folder_is_reported(models, tmp_path):
+    folder = models.save(tmp_path / "models")
+    (folder / "metadata.json").write_text('{"as_of": "2025-06-28"}')
+    with pytest.raises(DataValidationError, match="not written by FittedModels.save"):
+        FittedModels.load(folder)
+    (folder / "metadata.json").write_text("{")
+    with pytest.raises(DataValidationError, match="is not valid JSON"):
+        FittedModels.load(folder)

@@ -53,7 +53,10 @@ def test_values_in_range(scored):
 def test_summary_columns_match_the_log(scored, shop):
     transactions, customers = shop
     by_customer = transactions.groupby("customer_id")
-    np.testing.assert_allclose(scored["total_amount"], by_customer["amount"].sum().sort_index())
+    # Exactly the float nearest the sum in cents: no 66.25999999999999 for 66.26.
+    cents = (transactions["amount"] * 100).round().astype("int64")
+    exact = cents.groupby(transactions["customer_id"]).sum().sort_index() / 100
+    assert (scored["total_amount"] == exact).all()
     assert (scored["n_orders"] == by_customer["order_id"].nunique().sort_index()).all()
     assert (scored["last_purchase"] == by_customer["date"].max().sort_index()).all()
     regions = customers.set_index("customer_id")["region"]
@@ -191,3 +194,28 @@ def test_buyers_missing_from_the_customer_table(shop, config, models):
     doubled = pd.concat([customers, customers.head(2)])
     with pytest.raises(DataValidationError, match="2 customer id.* appear more than once"):
         score_customers(transactions, doubled, config=fast, models=models)
+
+
+def test_prospects_get_a_row_when_asked(shop, config, models):
+    transactions, customers = shop
+    with_prospects = config.replace("model", include_prospects=True)
+    scored = score_customers(transactions, customers, config=with_prospects, models=models)
+    buyers = transactions["customer_id"].unique()
+    prospects = customers[~customers["customer_id"].isin(buyers)]
+    assert len(prospects) == 100  # make_transactions adds 5% prospects
+    assert len(scored) == len(buyers) + len(prospects) == len(customers)
+    rows = scored.loc[prospects["customer_id"]]
+    assert (rows["lifecycle_stage"] == "prospect").all()
+    assert (rows["n_orders"] == 0).all() and (rows["total_amount"] == 0).all()
+    assert rows[["r_score", "p_alive", "churn_probability", "value_tier"]].isna().all().all()
+    assert (rows["region"] == prospects.set_index("customer_id")["region"]).all()
+    assert str(scored["r_score"].dtype) == "Int64" and scored["r_score"].notna().sum() == 2000
+    buyers_only = score_customers(transactions, customers, config=config, models=models)
+    pd.testing.assert_frame_equal(
+        scored.drop(index=prospects["customer_id"]).astype(buyers_only.dtypes), buyers_only
+    )
+
+
+def test_prospects_need_the_lifecycle_model():
+    with pytest.raises(DataValidationError, match="include_prospects needs the lifecycle"):
+        ScoringConfig.from_dict({"model": {"include_prospects": True, "models": ["rfm", "clv"]}})

@@ -46,5 +46,14 @@ def test_missing_attribute_values_form_a_group():
 
 
 def test_unknown_column_is_named(scored):
-    with pytest.raises(DataValidationError, match="column 'cohort' not found"):
-        segment_summary(scored, by=["rfm_segment", "cohort"])
+    with pytest.raises(DataValidationError, match="column 'loyalty_card' not found"):
+        segment_summary(scored, by=["rfm_segment", "loyalty_card"])
+
+
+def test_segment_by_acquisition_cohort(scored, shop):
+    transactions, _ = shop
+    first = transactions.groupby("customer_id")["date"].min()
+    assert (scored["cohort"] == first.dt.strftime("%Y-%m").reindex(scored.index)).all()
+    table = segment_summary(scored, by=["cohort", "lifecycle_stage"])
+    january = scored[scored["cohort"] == "2024-01"]
+    assert table.loc["2024-01", "customers"].sum() == len(january)

@@ -1,0 +1,210 @@
+"""The benchmark suite: summary per engine and size, fit and scoring, the 1e8-line batch job.
+
+Every measurement runs in its own process, which loads its input first, warms up, then
+resets the process' peak resident set size (Linux) so that the peak is the growth during the
+measured call alone. Ratios are against lifetimes (and a plain pandas groupby) measured in
+the same run. CPU seconds are printed next to wall seconds because on a shared machine wall
+time also measures the neighbours.
+
+    python benchmarks/run_all.py                          # 1e5, 1e6, 1e7 lines
+    python benchmarks/run_all.py --integer-ids            # integer customer ids
+    python benchmarks/run_all.py --big 1e8                # and the batch job on 1e8 lines
+    python benchmarks/run_all.py --big-dataset /tmp/log   # on an existing Parquet dataset
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from bench_summary import lifetimes_summary, memory_kib, pandas_groupby, reset_peak_memory
+from parquet_log import write_parquet_log
+
+from crm_analytics.summary import rfm_summary
+
+# DuckDB's memory limit for the Parquet datasets on disk.
+MEMORY_LIMIT = "1500MB"
+
+
+def _summary_task(method: str, path: Path) -> Callable[[], object]:
+    """Load the input of ``method`` (outside the measurement) and return the measured call."""
+    if method == "parquet, duckdb":
+        from crm_analytics.scale import scan_parquet
+
+        return lambda: rfm_summary(scan_parquet(path, engine="duckdb", memory_limit=MEMORY_LIMIT))
+    if method == "parquet, polars":
+        from crm_analytics.scale import scan_parquet
+
+        return lambda: rfm_summary(scan_parquet(path, engine="polars"))
+    if method == "polars":
+        import polars as pl
+
+        frame = pl.read_parquet(path)
+        return lambda: rfm_summary(frame)
+    if method == "duckdb":
+        import duckdb
+        import pyarrow.parquet as pq
+
+        relation = duckdb.connect().from_arrow(pq.read_table(path))
+        return lambda: rfm_summary(relation)
+    log = pd.read_parquet(path)
+    call = {
+        "pandas": rfm_summary,
+        "lifetimes": lifetimes_summary,
+        "pandas groupby": pandas_groupby,
+    }[method]
+    return lambda: call(log)
+
+
+def _fit_task(method: str, path: Path) -> Callable[[], object]:
+    """Fit BG/NBD and Gamma-Gamma, then P(alive) and 12-month CLV of every customer."""
+    summary = rfm_summary(pd.read_parquet(path))
+    if method == "fit+score":
+        from crm_analytics.scale.models import clv_scores, fit_collapsed
+
+        return lambda: clv_scores(summary, *fit_collapsed(summary), horizon=12)
+
+    def lifetimes_fit_and_score() -> object:
+        from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+        bgf = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
+        buyers = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+        ggf = GammaGammaFitter().fit(buyers["frequency"], buyers["monetary_value"])
+        bgf.conditional_probability_alive(summary["frequency"], summary["recency"], summary["T"])
+        return ggf.customer_lifetime_value(
+            bgf, summary["frequency"], summary["recency"], summary["T"],
+            summary["monetary_value"], time=12, discount_rate=0.01, freq="D",
+        )  # fmt: skip
+
+    return lifetimes_fit_and_score
+
+
+def _measure(task: str, method: str, path: Path, queue: multiprocessing.Queue) -> None:
+    import warnings
+
+    warnings.simplefilter("ignore")  # lifetimes under pandas 3
+    call = (_summary_task if task == "summary" else _fit_task)(method, path)
+    if method not in ("lifetimes",) and task == "summary":
+        call()  # warm-up: imports, thread pools, the file cache
+    start_rss = reset_peak_memory()
+    start, cpu = time.perf_counter(), time.process_time()
+    call()
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    queue.put((seconds, cpu, (memory_kib("VmHWM") - start_rss) / 1024))
+
+
+def _batch(path: Path, output: Path, queue: multiprocessing.Queue) -> None:
+    """The whole job, ``clv_batch``, timed by stage from the times of its log messages."""
+    import logging
+
+    from crm_analytics.scale.batch import clv_batch
+
+    class Laps(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.INFO)
+            self.laps: list[tuple[str, float]] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.laps.append((record.getMessage().split(" ")[0], time.perf_counter()))
+
+    laps = Laps()
+    batch_logger = logging.getLogger("crm_analytics.scale.batch")
+    batch_logger.addHandler(laps)
+    batch_logger.setLevel(logging.INFO)
+    start_rss = reset_peak_memory()
+    start = time.perf_counter()
+    clv_batch(path, output, engine="duckdb", memory_limit=MEMORY_LIMIT)
+    names = {
+        "summary": "summary, written out of core",
+        "fitted": "fit (BG/NBD + Gamma-Gamma)",
+        "scores": "scoring, writing",
+    }
+    stages, previous = {}, start
+    for message, moment in laps.laps:
+        stages[names[message]] = moment - previous
+        previous = moment
+    stages["whole job"] = time.perf_counter() - start
+    queue.put((stages, (memory_kib("VmHWM") - start_rss) / 1024))
+
+
+def _run(target: Callable, *args: object) -> tuple:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=target, args=(*args, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+SUMMARY_METHODS = [
+    "pandas",
+    "polars",
+    "duckdb",
+    "parquet, duckdb",
+    "parquet, polars",
+    "lifetimes",
+    "pandas groupby",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=float, nargs="+", default=[1e5, 1e6, 1e7])
+    parser.add_argument("--lifetimes-max", type=float, default=1e7, help="largest summary size")
+    parser.add_argument("--fit-max", type=float, default=1e6, help="largest fit/score size")
+    parser.add_argument(
+        "--integer-ids", action="store_true", help="integer customer ids (default: strings)"
+    )
+    parser.add_argument("--big", type=float, default=0, help="lines of the batch-job dataset")
+    parser.add_argument("--big-dataset", type=Path, help="an existing Parquet dataset to use")
+    arguments = parser.parse_args()
+    print(f"{'lines':>12} {'method':>20} {'seconds':>8} {'cpu s':>7} {'peak MiB':>9} {'ratio':>7}")
+    growth = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for size in arguments.sizes:
+            path = write_parquet_log(
+                Path(folder) / f"log_{size:.0e}",
+                n_lines=int(size),
+                integer_ids=arguments.integer_ids,
+            )
+            methods = [
+                m for m in SUMMARY_METHODS if m != "lifetimes" or size <= arguments.lifetimes_max
+            ]
+            results = {method: _run(_measure, "summary", method, path) for method in methods}
+            baseline = "lifetimes" if "lifetimes" in results else "pandas groupby"
+            for method, (seconds, cpu, peak) in results.items():
+                ratio = results[baseline][0] / seconds
+                print(f"{size:>12,.0f} {method:>20} {seconds:>8.2f} {cpu:>7.1f} {peak:>9.0f} "
+                      f"{ratio:>6.1f}x")  # fmt: skip
+            growth[size] = results["pandas"][0]
+            if size <= arguments.fit_max:
+                ours = _run(_measure, "fit", "fit+score", path)
+                theirs = _run(_measure, "fit", "lifetimes", path)
+                for method, (seconds, cpu, peak) in {
+                    "fit+score": ours,
+                    "lifetimes fit+score": theirs,
+                }.items():
+                    print(f"{size:>12,.0f} {method:>20} {seconds:>8.2f} {cpu:>7.1f} {peak:>9.0f} "
+                          f"{theirs[0] / seconds:>6.1f}x")  # fmt: skip
+        print("\nsummary time per million lines (pandas input): linear growth keeps it flat")
+        for size, seconds in growth.items():
+            print(f"{size:>12,.0f} {seconds / size * 1e6:>8.3f} s")
+        if arguments.big or arguments.big_dataset:
+            path = arguments.big_dataset or write_parquet_log(
+                Path(folder) / "big", n_lines=int(arguments.big)
+            )
+            stages, peak = _run(_batch, path, Path(folder) / "scores.parquet")
+            print(f"\nbatch job on {path} (DuckDB, memory limit {MEMORY_LIMIT})")
+            for stage, seconds in stages.items():
+                print(f"{stage:>30} {seconds:>8.1f} s")
+            print(f"{'peak memory':>30} {peak:>8.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Open a Parquet transaction log lazily in Polars, DuckDB or Spark, without loading it."""
+
+from __future__ import annotations
+
+import glob
+import tempfile
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from crm_analytics.exceptions import DataValidationError
+
+__all__ = ["ENGINES", "scan_parquet"]
+
+ENGINES = ("duckdb", "polars", "spark")
+
+
+def scan_parquet(
+    source: str | PathLike[str],
+    *,
+    engine: str = "duckdb",
+    memory_limit: str | None = None,
+    spark: Any = None,
+) -> Any:
+    """A lazy frame over a Parquet file, a folder of Parquet files or a glob.
+
+    Nothing is read until a summary runs on it, and the summaries in
+    :mod:`crm_analytics.summary` then run inside the engine: DuckDB within ``memory_limit``,
+    spilling to a temporary folder beyond it (the one engine here whose memory stays bounded
+    however many customers the log holds), Polars in its streaming engine (fast, but its
+    group-by state grows with the number of customers), Spark on its cluster.
+
+    Parameters
+    ----------
+    source : str or path
+        A ``.parquet`` file, a folder holding ``.parquet`` files (at any depth; partition
+        folders' values are not read as columns) or a glob such as ``"logs/2024-*.parquet"``.
+        Spark reads timestamps in micro- or milliseconds only: write them with
+        ``DataFrame.to_parquet(..., coerce_timestamps="us")``.
+    engine : {"duckdb", "polars", "spark"}, default "duckdb"
+        The engine that will run the queries.
+    memory_limit : str, optional
+        DuckDB only: the most memory the queries may use, such as ``"2GB"``; beyond it DuckDB
+        spills to disk. Defaults to DuckDB's own limit (80% of the machine's memory).
+    spark : pyspark.sql.SparkSession, optional
+        Spark only: the session to read with; defaults to the active one (or a new local one).
+
+    Returns
+    -------
+    polars.LazyFrame, duckdb.DuckDBPyRelation or pyspark.sql.DataFrame
+        The engine's own lazy frame, which :func:`crm_analytics.summary.rfm_summary` and
+        :func:`crm_analytics.summary.calibration_holdout_split` accept.
+
+    Raises
+    ------
+    DataValidationError
+        When no Parquet file matches ``source``.
+    ValueError
+        When ``engine`` is not one of :data:`ENGINES`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({
+    ...     "customer_id": [1, 1, 2],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-03"]),
+    ...     "amount": [10.0, 20.0, 5.0],
+    ... }).to_parquet(folder / "part-0.parquet")
+    >>> log = scan_parquet(folder, engine="duckdb", memory_limit="1GB")
+    >>> from crm_analytics.summary import rfm_summary
+    >>> rfm_summary(log)[["frequency", "recency", "T", "monetary_value"]]
+                 frequency  recency    T  monetary_value
+    customer_id
+    1                  1.0      4.0  4.0            20.0
+    2                  0.0      0.0  2.0             0.0
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine={engine!r} is not supported; choose one of {', '.join(ENGINES)}")
+    files = _parquet_files(source)
+    if engine == "polars":
+        import polars as pl
+
+        return pl.scan_parquet(files)
+    if engine == "duckdb":
+        try:
+            import duckdb
+        except ImportError as error:
+            raise ImportError(
+                "engine='duckdb' needs DuckDB: pip install 'crm-analytics[duckdb]', or pass "
+                "engine='polars'"
+            ) from error
+
+        config = {
+            "temp_directory": str(Path(tempfile.gettempdir()) / "crm_analytics_duckdb"),
+            # The summary is sorted at the end: no operator needs to keep the input order.
+            "preserve_insertion_order": False,
+        }
+        if memory_limit is not None:
+            config["memory_limit"] = memory_limit
+        return duckdb.connect(config=config).read_parquet(files)
+    if spark is None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as error:
+            raise ImportError(
+                "engine='spark' needs PySpark: pip install 'crm-analytics[spark]'"
+            ) from error
+
+        spark = SparkSession.builder.getOrCreate()
+    return spark.read.parquet(*files)
+
+
+def _parquet_files(source: str | PathLike[str]) -> list[str]:
+    """The Parquet files that ``source`` names, sorted; a clear error when there is none."""
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(str(file) for file in path.rglob("*.parquet"))
+    elif path.is_file():
+        files = [str(path)]
+    else:
+        files = sorted(glob.glob(str(source), recursive=True))
+    if not files:
+        raise DataValidationError(
+            f"no Parquet file at {str(source)!r}; pass a .parquet file, a folder of .parquet "
+            "files or a glob such as 'logs/*.parquet'"
+        )
+    return files
