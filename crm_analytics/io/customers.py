@@ -211,7 +211,6 @@ def _parse(
     dayfirst: bool,
 ) -> tuple[pd.DataFrame, Tally, Parsed]:
     """Convert the mapped columns; raise on, or drop, rows whose values cannot be used."""
-
     ids = parse_ids(raw[mapping[CUSTOMER_ID]])
     frame = pd.DataFrame({CUSTOMER_ID: ids.values})
     dates: dict[str, Parsed] = {}

@@ -312,7 +312,6 @@ def _parse(
     dayfirst: bool,
 ) -> tuple[pd.DataFrame, Tally, Parsed]:
     """Convert the raw columns; raise on, or drop, rows whose values cannot be used."""
-
     ids = parse_ids(raw[mapping[CUSTOMER_ID]])
     dates = parse_dates(
         raw[mapping[DATE]],
