@@ -27,9 +27,10 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format --check .
 
 # Two test workers on two cores: one OpenMP thread each (scikit-learn's boosting would
-# otherwise start a thread per core in each worker and oversubscribe the machine).
+# otherwise start a thread per core in each worker and oversubscribe the machine); the Spark
+# tests share one worker (xdist_group "spark"), so one Spark session starts, not two.
 test: lint
-	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --nbmake
+	OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadgroup --nbmake
 
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .

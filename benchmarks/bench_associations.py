@@ -15,10 +15,10 @@ Times, in this process, on the invoices of ``../shared/data/online_retail.parque
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import pandas as pd
+from _common import timed
 from mlxtend.frequent_patterns import association_rules as mlxtend_rules
 from mlxtend.frequent_patterns import fpgrowth
 
@@ -46,12 +46,6 @@ def mlxtend_pipeline(log: pd.DataFrame, min_support: float) -> pd.DataFrame:
     onehot = pd.crosstab(sales["order_id"], sales["product"]).astype(bool)
     itemsets = fpgrowth(onehot, min_support=min_support, use_colnames=True)
     return mlxtend_rules(itemsets, num_itemsets=len(onehot), metric="confidence", min_threshold=0.0)
-
-
-def timed(function, *args, **kwargs):
-    start = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - start
 
 
 def main() -> None:

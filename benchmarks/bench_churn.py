@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import duckdb
@@ -27,6 +26,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
+from _common import timed
 
 from crm_analytics.churn import ChurnModel, make_churn_dataset
 
@@ -97,12 +97,6 @@ def _engines(log: pd.DataFrame) -> dict[str, object]:
         "DuckDB": duckdb.connect().from_arrow(table),
         "Parquet": path,
     }
-
-
-def timed(function, *args, **kwargs):
-    start = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - start
 
 
 def main() -> None:

@@ -16,21 +16,15 @@ Times, in this process, on ``make_transactions(customers, seed=0)``:
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 import numpy as np
+from _common import timed
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 from lifetimes.utils import summary_data_from_transaction_data
 
 from crm_analytics.datasets import make_transactions
 from crm_analytics.scoring import ScoringConfig, fit_models, score_customers
-
-
-def timed(function, *args, **kwargs):
-    start = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - start
 
 
 def lifetimes_clv(log):

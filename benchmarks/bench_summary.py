@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
+from _common import peak_memory_growth_mib, reset_peak_memory, run_in_process, timed
 
 from crm_analytics.datasets import make_transactions
 from crm_analytics.summary import rfm_summary
@@ -57,33 +57,8 @@ def measure(method: str, path: Path, queue: multiprocessing.Queue) -> None:
     summarise = METHODS[method]
     summarise(log.head(1_000))  # warm-up: imports, thread pools
     start_rss = reset_peak_memory()
-    start = time.perf_counter()
-    summarise(log)
-    seconds = time.perf_counter() - start
-    queue.put((seconds, (memory_kib("VmHWM") - start_rss) / 1024))
-
-
-def reset_peak_memory() -> int:
-    """Reset the process' peak resident set size (Linux) and return the current one in KiB."""
-    Path("/proc/self/clear_refs").write_text("5")
-    return memory_kib("VmRSS")
-
-
-def memory_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status (the benchmark needs Linux)")
-
-
-def run(method: str, path: Path) -> tuple[float, float]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=measure, args=(method, path, queue))
-    process.start()
-    result = queue.get()
-    process.join()
-    return result
+    _, seconds = timed(summarise, log)
+    queue.put((seconds, peak_memory_growth_mib(start_rss)))
 
 
 def main() -> None:
@@ -96,7 +71,7 @@ def main() -> None:
             log, _ = make_transactions(int(size) // LINES_PER_CUSTOMER, seed=0)
             path = Path(folder) / "log.parquet"
             log.to_parquet(path)
-            results = {method: run(method, path) for method in METHODS}
+            results = {method: run_in_process(measure, method, path) for method in METHODS}
             for method, (seconds, peak) in results.items():
                 ratio = results["lifetimes"][0] / seconds
                 print(f"{len(log):>10,} {method:>15} {seconds:>8.2f} {peak:>9.0f} {ratio:>8.1f}x")

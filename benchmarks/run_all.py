@@ -22,7 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-from bench_summary import lifetimes_summary, memory_kib, pandas_groupby, reset_peak_memory
+from _common import peak_memory_growth_mib, reset_peak_memory, run_in_process
+from bench_summary import lifetimes_summary, pandas_groupby
 from parquet_log import write_parquet_log
 
 from crm_analytics.summary import rfm_summary
@@ -95,7 +96,7 @@ def _measure(task: str, method: str, path: Path, queue: multiprocessing.Queue) -
     start, cpu = time.perf_counter(), time.process_time()
     call()
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    queue.put((seconds, cpu, (memory_kib("VmHWM") - start_rss) / 1024))
+    queue.put((seconds, cpu, peak_memory_growth_mib(start_rss)))
 
 
 def _batch(path: Path, output: Path, queue: multiprocessing.Queue) -> None:
@@ -129,17 +130,7 @@ def _batch(path: Path, output: Path, queue: multiprocessing.Queue) -> None:
         stages[names[message]] = moment - previous
         previous = moment
     stages["whole job"] = time.perf_counter() - start
-    queue.put((stages, (memory_kib("VmHWM") - start_rss) / 1024))
-
-
-def _run(target: Callable, *args: object) -> tuple:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=target, args=(*args, queue))
-    process.start()
-    result = queue.get()
-    process.join()
-    return result
+    queue.put((stages, peak_memory_growth_mib(start_rss)))
 
 
 SUMMARY_METHODS = [
@@ -176,7 +167,9 @@ def main() -> None:
             methods = [
                 m for m in SUMMARY_METHODS if m != "lifetimes" or size <= arguments.lifetimes_max
             ]
-            results = {method: _run(_measure, "summary", method, path) for method in methods}
+            results = {
+                method: run_in_process(_measure, "summary", method, path) for method in methods
+            }
             baseline = "lifetimes" if "lifetimes" in results else "pandas groupby"
             for method, (seconds, cpu, peak) in results.items():
                 ratio = results[baseline][0] / seconds
@@ -184,8 +177,8 @@ def main() -> None:
                       f"{ratio:>6.1f}x")  # fmt: skip
             growth[size] = results["pandas"][0]
             if size <= arguments.fit_max:
-                ours = _run(_measure, "fit", "fit+score", path)
-                theirs = _run(_measure, "fit", "lifetimes", path)
+                ours = run_in_process(_measure, "fit", "fit+score", path)
+                theirs = run_in_process(_measure, "fit", "lifetimes", path)
                 for method, (seconds, cpu, peak) in {
                     "fit+score": ours,
                     "lifetimes fit+score": theirs,
@@ -199,7 +192,7 @@ def main() -> None:
             path = arguments.big_dataset or write_parquet_log(
                 Path(folder) / "big", n_lines=int(arguments.big)
             )
-            stages, peak = _run(_batch, path, Path(folder) / "scores.parquet")
+            stages, peak = run_in_process(_batch, path, Path(folder) / "scores.parquet")
             print(f"\nbatch job on {path} (DuckDB, memory limit {MEMORY_LIMIT})")
             for stage, seconds in stages.items():
                 print(f"{stage:>30} {seconds:>8.1f} s")

@@ -124,16 +124,13 @@ def recommend_products(
     customer, product, rule = customer[first], product[first], rule[first]
     order = np.lexsort((product, -lift[rule], -score[rule], customer))
     customer, product, rule = customer[order], product[order], rule[order]
-    rank = position_in_run(customer) + 1
-    top = rank <= k
-    return pd.DataFrame(
-        {
-            "rank": rank[top],
-            "product": vocabulary[product[top]],
-            "score": score[rule[top]],
-            "antecedents": rules["antecedents"].to_numpy()[rule[top]],
-        },
-        index=pd.Index(customers[customer[top]], name=CUSTOMER_ID),
+    return _top_k_per_customer(
+        customer,
+        customers,
+        k,
+        product=vocabulary[product],
+        score=score[rule],
+        antecedents=rules["antecedents"].to_numpy()[rule],
     )
 
 
@@ -178,15 +175,8 @@ def recommend_popular(customer_history: pd.DataFrame, *, k: int = 5) -> pd.DataF
     product = ranking[position_in_run(customer)]
     fresh = ~_contains(_entry_keys(bought), bought.shape[1], customer, product)
     customer, product = customer[fresh], product[fresh]
-    rank = position_in_run(customer) + 1
-    top = rank <= k
-    return pd.DataFrame(
-        {
-            "rank": rank[top],
-            "product": products[product[top]],
-            "score": popularity[product[top]],
-        },
-        index=pd.Index(customers[customer[top]], name=CUSTOMER_ID),
+    return _top_k_per_customer(
+        customer, customers, k, product=products[product], score=popularity[product]
     )
 
 
@@ -299,6 +289,23 @@ def evaluate_recommendations(
     result = pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
     result.attrs["n_rules"] = len(rules)
     return result
+
+
+def _top_k_per_customer(
+    customer: np.ndarray, customers: pd.Index, k: int, **columns: object
+) -> pd.DataFrame:
+    """The first ``k`` candidates of each customer, ranked from 1, indexed by customer_id.
+
+    ``customer`` holds the customer code (a position in ``customers``) of each candidate,
+    the candidates grouped by customer and best first; ``columns`` are the candidates'
+    values to show, one array each.
+    """
+    rank = position_in_run(customer) + 1
+    top = rank <= k
+    return pd.DataFrame(
+        {"rank": rank[top], **{name: values[top] for name, values in columns.items()}},
+        index=pd.Index(customers[customer[top]], name=CUSTOMER_ID),
+    )
 
 
 def _check_k(k: object) -> None:

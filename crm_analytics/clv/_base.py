@@ -1,7 +1,7 @@
-"""What every CLV fitter shares: inputs, validation, weighted maximum likelihood and inference.
+"""What every CLV fitter shares: weighted maximum likelihood and inference.
 
 A fitter reads per-customer histories given either as arrays / Series (the lifetimes way) or as
-the ``rfm_summary`` DataFrame, checks them, collapses identical histories into weighted rows
+the ``rfm_summary`` DataFrame, checks them (with `crm_analytics.clv._checks`), collapses identical histories into weighted rows
 (a million customers share a few tens of thousands of distinct histories), maximises the
 weighted log-likelihood over the logarithms of its parameters, and derives standard errors
 from the Hessian of the negative log-likelihood at the optimum.
@@ -26,15 +26,19 @@ import pandas as pd
 from scipy import optimize
 from sklearn.base import BaseEstimator
 
-from crm_analytics.clv._checks import check_fitted
+from crm_analytics.clv._checks import (
+    SUMMARY_REMEDY,
+    check_fitted,
+    check_histories,
+    check_weights,
+    resolve_inputs,
+    to_float,
+)
 from crm_analytics.clv._collapse import unique_rows
 from crm_analytics.exceptions import ConvergenceError, DataValidationError
 
 logger = logging.getLogger(__name__)
 
-_EXAMPLES = 3
-SUMMARY_REMEDY = "build the summary with crm_analytics.summary.rfm_summary(transactions)"
-_SAME_UNIT = "both must be measured in the same time unit from the first purchase"
 # Two-sided 95% normal quantile.
 _Z95 = 1.959963984540054
 # Step (on the log-parameter scale) of the finite differences used for gradients and Hessians.
@@ -69,182 +73,6 @@ def log_add_exp(finite: np.ndarray, other: np.ndarray) -> np.ndarray:
     [0.6931471805599453, 2.0]
     """
     return np.maximum(finite, other) + np.log1p(np.exp(-np.abs(finite - other)))
-
-
-def _examples(index: pd.Index | None, bad: np.ndarray) -> str:
-    positions = np.flatnonzero(bad)[:_EXAMPLES]
-    if index is None:
-        return "rows " + ", ".join(map(str, positions))
-    name = index.name or "index"
-    return f"{name} " + ", ".join(map(str, index[positions]))
-
-
-def _to_float(values: object, name: str, remedy: str = SUMMARY_REMEDY) -> np.ndarray:
-    if isinstance(values, pd.Series | pd.Index):
-        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            raise DataValidationError(f"{name} must be numeric, got dtype {values.dtype}; {remedy}")
-        return values.to_numpy(dtype=np.float64, na_value=np.nan)
-    try:
-        return np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise DataValidationError(
-            f"{name} must be numeric (a number, array or Series); got {type(values).__name__}: "
-            f"{error}"
-        ) from None
-
-
-def resolve_inputs(
-    values: Sequence[object], names: Sequence[str], *, remedy: str = SUMMARY_REMEDY
-) -> tuple[list[np.ndarray], pd.Index | None]:
-    """The user's columns as float arrays, and the customer index if they came with one.
-
-    Parameters
-    ----------
-    values : sequence
-        The arguments as passed, in the order of ``names``. The first may be a DataFrame
-        holding every column of ``names`` (the ``rfm_summary`` output), the others then None.
-    names : sequence of str
-        Column names, used to read a DataFrame and in error messages.
-    remedy : str, optional
-        How to build valid inputs, appended to error messages.
-
-    Returns
-    -------
-    arrays : list of numpy.ndarray
-        One float64 array per name (scalars stay 0-d).
-    index : pandas.Index or None
-        The DataFrame's or the first Series' index.
-
-    Examples
-    --------
-    >>> frame = pd.DataFrame({"frequency": [1, 0], "recency": [2.0, 0.0]},
-    ...                      index=pd.Index(["a", "b"], name="customer_id"))
-    >>> arrays, index = resolve_inputs([frame, None], ["frequency", "recency"])
-    >>> [a.tolist() for a in arrays], index.tolist()
-    ([[1.0, 0.0], [2.0, 0.0]], ['a', 'b'])
-    """
-    first = values[0]
-    if isinstance(first, pd.DataFrame):
-        given = [
-            name for name, value in zip(names[1:], values[1:], strict=True) if value is not None
-        ]
-        if given:
-            raise DataValidationError(
-                f"pass either one summary DataFrame or the columns {', '.join(names)} separately, "
-                f"not both (got a DataFrame and {', '.join(given)})"
-            )
-        missing = [name for name in names if name not in first.columns]
-        if missing:
-            present = ", ".join(map(str, first.columns[:12]))
-            raise DataValidationError(
-                f"the summary lacks column(s) {', '.join(map(repr, missing))}; columns present: "
-                f"{present}; {remedy}"
-            )
-        return [_to_float(first[name], repr(name), remedy) for name in names], first.index
-    missing = [name for name, value in zip(names, values, strict=True) if value is None]
-    if missing:
-        raise DataValidationError(
-            f"{', '.join(missing)} not given; pass {', '.join(names)} (arrays or Series) or the "
-            "rfm_summary DataFrame as the first argument"
-        )
-    index = next((value.index for value in values if isinstance(value, pd.Series)), None)
-    arrays = [_to_float(value, name, remedy) for name, value in zip(names, values, strict=True)]
-    return arrays, index
-
-
-def check_histories(
-    columns: dict[str, np.ndarray],
-    index: pd.Index | None,
-    *,
-    integer: Sequence[str] = (),
-    ordered: Sequence[tuple[str, str] | tuple[str, str, str]] = (),
-    zero_when_no_repeat: str | None = "recency",
-    remedy: str = SUMMARY_REMEDY,
-) -> None:
-    """Raise `DataValidationError` unless the histories can be used by a model.
-
-    Checks each column is finite and non-negative, the ``integer`` columns hold whole numbers,
-    ``small <= large`` for each pair in ``ordered`` (an optional third item says why, in the
-    message), and ``zero_when_no_repeat`` is 0 when ``frequency`` is 0. Messages name the
-    column, the number of rows and a few customers, and end with ``remedy``.
-
-    Examples
-    --------
-    >>> check_histories({"frequency": np.array([1.0, 2.0]), "recency": np.array([5.0, 9.0]),
-    ...                  "T": np.array([6.0, 8.0])}, None, ordered=[("recency", "T")])
-    Traceback (most recent call last):
-    ...
-    crm_analytics.exceptions.DataValidationError: 1 row(s) have recency > T (rows 1); ...
-    """
-    lengths = {len(values) for values in columns.values()}
-    if len(lengths) > 1:
-        sizes = ", ".join(f"{name}: {len(values)}" for name, values in columns.items())
-        raise DataValidationError(f"the columns have different lengths ({sizes}); align them first")
-    if lengths == {0}:
-        raise DataValidationError(f"no customers given ({', '.join(columns)} are empty); {remedy}")
-    for name, values in columns.items():
-        for problem, bad in (
-            ("NaN or infinite values", ~np.isfinite(values)),
-            ("negative values", values < 0),
-        ):
-            if bad.any():
-                raise DataValidationError(
-                    f"column {name!r} has {int(bad.sum())} row(s) with {problem} "
-                    f"({_examples(index, bad)}); drop or repair those customers first"
-                )
-    for name in integer:
-        values = columns[name]
-        bad = values != np.round(values)
-        if bad.any():
-            raise DataValidationError(
-                f"column {name!r} must count whole periods or purchases but has "
-                f"{int(bad.sum())} non-integer row(s) ({_examples(index, bad)}); {remedy}"
-            )
-    for small, large, *why in ordered:
-        bad = columns[small] > columns[large]
-        if bad.any():
-            reason = why[0] if why else _SAME_UNIT
-            raise DataValidationError(
-                f"{int(bad.sum())} row(s) have {small} > {large} ({_examples(index, bad)}); "
-                f"{small} cannot exceed {large}: {reason} ({remedy})"
-            )
-    if zero_when_no_repeat is not None:
-        bad = (columns["frequency"] == 0) & (columns[zero_when_no_repeat] != 0)
-        if bad.any():
-            raise DataValidationError(
-                f"{int(bad.sum())} row(s) have frequency 0 but {zero_when_no_repeat} != 0 "
-                f"({_examples(index, bad)}); a customer without repeat purchases has "
-                f"{zero_when_no_repeat} 0 ({remedy})"
-            )
-
-
-def check_weights(weights: object, n_rows: int) -> np.ndarray:
-    """The weights as a float array of ones when None, after checking them.
-
-    Examples
-    --------
-    >>> check_weights(None, 2)
-    array([1., 1.])
-    >>> check_weights([1, -2], 2)
-    Traceback (most recent call last):
-    ...
-    crm_analytics.exceptions.DataValidationError: weights must be finite and >= 0; ...
-    """
-    if weights is None:
-        return np.ones(n_rows)
-    values = _to_float(weights, "weights").reshape(-1)
-    if len(values) != n_rows:
-        raise DataValidationError(
-            f"weights has {len(values)} values for {n_rows} customers; give one count per row"
-        )
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        raise DataValidationError(
-            f"weights must be finite and >= 0; {int(bad.sum())} are not ({_examples(None, bad)})"
-        )
-    if values.sum() <= 0:
-        raise DataValidationError("weights sum to 0; at least one customer must count")
-    return values
 
 
 @dataclass(frozen=True)
@@ -405,6 +233,7 @@ class BaseFitter(BaseEstimator):
         arrays, given_index = resolve_inputs(values, names, remedy=remedy)
         columns = {name: np.atleast_1d(array) for name, array in zip(names, arrays, strict=True)}
         check_histories(columns, given_index, remedy=remedy, **checks)
+        self._check_model_inputs(columns, given_index)
         row_weights = check_weights(weights, len(columns[names[0]]))
         sample = Sample.collapse(columns, row_weights)
         self._check_identifiable(sample)
@@ -415,6 +244,9 @@ class BaseFitter(BaseEstimator):
             {**columns, "weights": row_weights},
             index=given_index if index is None else pd.Index(index),
         )
+
+    def _check_model_inputs(self, columns: dict[str, np.ndarray], index: pd.Index | None) -> None:
+        """Checks a model adds to `check_histories` on the columns it is fitted on (none here)."""
 
     def _penalizer_scale(self, n_rows: int) -> float:
         """Factor of ``penalizer_coef`` against the mean log-likelihood of ``n_rows`` rows given.
@@ -455,7 +287,7 @@ class BaseFitter(BaseEstimator):
         if initial_params is None:
             start = self._initial_params(scaled)
         else:
-            start = _to_float(initial_params, "initial_params").reshape(-1)
+            start = to_float(initial_params, "initial_params").reshape(-1)
             if (
                 len(start) != len(self._param_names)
                 or np.any(start <= 0)
@@ -521,13 +353,7 @@ class BaseFitter(BaseEstimator):
         self._set_fit(params, sample, hessian)
 
     def _set_fit(self, params: np.ndarray, sample: Sample, hessian: np.ndarray) -> None:
-        names = list(self._param_names)
-        self.params_ = pd.Series(params, index=names, dtype=np.float64)
-        self.log_likelihood_ = float(self._log_likelihood(params, sample, False)[0])
-        n_params, n_customers = len(names), float(sample.weights.sum())
-        self.n_customers_ = n_customers
-        self.AIC_ = 2 * n_params - 2 * self.log_likelihood_
-        self.BIC_ = n_params * np.log(n_customers) - 2 * self.log_likelihood_
+        log_likelihood = self._log_likelihood(params, sample, False)[0]
         try:
             log_covariance = np.linalg.inv(hessian)
         except np.linalg.LinAlgError:
@@ -540,6 +366,26 @@ class BaseFitter(BaseEstimator):
                 stacklevel=3,
             )
             log_covariance = np.full_like(hessian, np.nan)
+        self._set_fitted_attributes(params, log_likelihood, sample.weights.sum(), log_covariance)
+
+    def _set_fitted_attributes(
+        self,
+        params: np.ndarray,
+        log_likelihood: float,
+        n_customers: float,
+        log_covariance: np.ndarray,
+    ) -> None:
+        """Set ``params_``, the fit statistics and the inference from the log-scale covariance.
+
+        Shared by a fit and by `load`, which restores a saved model from the same four values.
+        """
+        names = list(self._param_names)
+        self.params_ = pd.Series(params, index=names, dtype=np.float64)
+        self.log_likelihood_ = float(log_likelihood)
+        self.n_customers_ = float(n_customers)
+        n_params = len(names)
+        self.AIC_ = 2 * n_params - 2 * self.log_likelihood_
+        self.BIC_ = n_params * np.log(self.n_customers_) - 2 * self.log_likelihood_
         self._log_variance = pd.DataFrame(log_covariance, index=names, columns=names)
         self.variance_matrix_ = self._log_variance * np.outer(params, params)
         self.standard_errors_ = pd.Series(
@@ -609,26 +455,12 @@ class BaseFitter(BaseEstimator):
                 f"{path} holds a {model_name}, not a {cls.__name__}; load it with {model_name}.load"
             )
         model = cls(**state["init"])
-        names = list(cls._param_names)
-        values = np.array([params[name] for name in names], dtype=np.float64)
-        log_variance = np.array(state["log_variance"], dtype=np.float64)
-        model.params_ = pd.Series(values, index=names, dtype=np.float64)
-        model.log_likelihood_ = float(state["log_likelihood"])
-        model.n_customers_ = float(state["n_customers"])
-        model.AIC_ = 2 * len(names) - 2 * model.log_likelihood_
-        model.BIC_ = len(names) * np.log(model.n_customers_) - 2 * model.log_likelihood_
-        model._log_variance = pd.DataFrame(log_variance, index=names, columns=names)
-        model.variance_matrix_ = model._log_variance * np.outer(values, values)
-        model.standard_errors_ = pd.Series(
-            np.sqrt(np.diag(model.variance_matrix_.to_numpy())), index=names, name="se(coef)"
-        )
-        log_se = np.sqrt(np.diag(log_variance))
-        model.confidence_intervals_ = pd.DataFrame(
-            {
-                "lower 95% bound": values * np.exp(-_Z95 * log_se),
-                "upper 95% bound": values * np.exp(_Z95 * log_se),
-            },
-            index=names,
+        values = np.array([params[name] for name in cls._param_names], dtype=np.float64)
+        model._set_fitted_attributes(
+            values,
+            state["log_likelihood"],
+            state["n_customers"],
+            np.array(state["log_variance"], dtype=np.float64),
         )
         return model
 

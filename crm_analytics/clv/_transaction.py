@@ -12,13 +12,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from crm_analytics.clv._base import (
+from crm_analytics.clv._base import BaseFitter, Sample
+from crm_analytics.clv._checks import (
     SUMMARY_REMEDY,
-    BaseFitter,
+    check_fitted,
     check_histories,
     resolve_inputs,
 )
-from crm_analytics.clv._checks import check_fitted
 from crm_analytics.exceptions import DataValidationError
 
 HISTORY = ("frequency", "recency", "T")
@@ -149,6 +149,17 @@ class TransactionFitter(BaseFitter):
             verbose=verbose,
         )
         return self
+
+    def _initial_params(self, sample: Sample) -> np.ndarray:
+        """``(1, alpha, 1, 1)``, with the Poisson rate ``r / alpha`` near the observed rate.
+
+        The parameters of every transaction model start with ``r, alpha`` (BG/NBD, MBG/NBD:
+        ``a, b``; Pareto/NBD: ``s, beta``).
+        """
+        weights = sample.weights
+        mean_frequency = np.average(sample.columns["frequency"], weights=weights)
+        mean_age = np.average(sample.columns["T"], weights=weights)
+        return np.array([1.0, mean_age / max(mean_frequency, 1e-3), 1.0, 1.0])
 
     def predict(self, t: object, frequency: object, recency: object = None, T: object = None):
         """Alias of `conditional_expected_number_of_purchases_up_to_time` (as in lifetimes)."""

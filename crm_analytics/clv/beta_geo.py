@@ -63,13 +63,6 @@ class BetaGeoFitter(TransactionFitter):
     # Shift of the dropout counts: MBG/NBD lets customers drop out at their first purchase.
     _shift = 0.0
 
-    def _initial_params(self, sample: Sample) -> np.ndarray:
-        weights = sample.weights
-        mean_frequency = np.average(sample.columns["frequency"], weights=weights)
-        mean_age = np.average(sample.columns["T"], weights=weights)
-        # Poisson rate r / alpha near the observed repeat-purchase rate.
-        return np.array([1.0, mean_age / max(mean_frequency, 1e-3), 1.0, 1.0])
-
     def _log_likelihood(
         self, params: np.ndarray, sample: Sample, gradient: bool
     ) -> tuple[float, np.ndarray | None]:

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from crm_analytics.clv._checks import check_fitted, require_columns
+from crm_analytics.clv._checks import check_fitted, require_columns, require_present
 from crm_analytics.clv._collapse import evaluate_on_unique_rows
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import CUSTOMER_ID, DATE
@@ -353,13 +353,13 @@ def _transaction_periods(
         raise DataValidationError(
             f"transactions must be a pandas DataFrame, got {type(transactions).__name__}"
         )
-    missing = [c for c in (customer_id_col, datetime_col) if c not in transactions.columns]
-    if missing:
-        raise DataValidationError(
-            f"transactions lacks column(s) {', '.join(map(repr, missing))}; columns present: "
-            f"{', '.join(map(str, transactions.columns[:12]))}; pass customer_id_col= / "
-            "datetime_col= or read the log with crm_analytics.io.read_transactions"
-        )
+    require_present(
+        transactions,
+        (customer_id_col, datetime_col),
+        name="transactions",
+        remedy="pass customer_id_col= / datetime_col= or read the log with "
+        "crm_analytics.io.read_transactions",
+    )
     if transactions.empty:
         raise DataValidationError("transactions has no rows")
     dates = transactions[datetime_col]

@@ -12,15 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from crm_analytics.clv._base import (
-    BaseFitter,
-    Sample,
-    check_histories,
-    check_weights,
-    dot,
-    resolve_inputs,
-)
-from crm_analytics.clv._checks import check_fitted
+from crm_analytics.clv._base import BaseFitter, Sample, dot
+from crm_analytics.clv._checks import check_fitted, check_histories, resolve_inputs
 from crm_analytics.clv._transaction import shaped
 from crm_analytics.clv.value import customer_lifetime_value as _customer_lifetime_value
 from crm_analytics.exceptions import DataValidationError
@@ -111,39 +104,33 @@ class GammaGammaFitter(BaseFitter):
             If a frequency is 0 or a mean spend is not positive: say which rows, and how to
             filter them.
         """
-        (frequency, monetary_value), given_index = resolve_inputs(
-            [frequency, monetary_value], _SPEND
-        )
-        columns = {
-            "frequency": np.atleast_1d(frequency),
-            "monetary_value": np.atleast_1d(monetary_value),
-        }
-        check_histories(columns, given_index, integer=["frequency"], zero_when_no_repeat=None)
-        for name, what in (
-            ("frequency", "no repeat transaction"),
-            ("monetary_value", "zero spend"),
-        ):
-            bad = columns[name] <= 0
-            if bad.any():
-                labels = np.flatnonzero(bad)[:3] if given_index is None else given_index[bad][:3]
-                raise DataValidationError(
-                    f"{int(bad.sum())} customer(s) have {what} ({name} <= 0, e.g. "
-                    f"{', '.join(map(str, labels))}); {_FILTER}"
-                )
-        row_weights = check_weights(weights, len(columns["frequency"]))
-        self._fit_sample(
-            Sample.collapse(columns, row_weights),
+        self._fit_histories(
+            [frequency, monetary_value],
+            _SPEND,
+            weights,
+            index=index,
+            checks={"integer": ["frequency"], "zero_when_no_repeat": None},
             initial_params=initial_params,
             tol=tol,
             options=kwargs,
             verbose=verbose,
             lower_bounds=[None, 0.0, None] if q_constraint else None,
         )
-        self.data = pd.DataFrame(
-            {**columns, "weights": row_weights},
-            index=given_index if index is None else pd.Index(index),
-        )
         return self
+
+    def _check_model_inputs(self, columns: dict[str, np.ndarray], index: pd.Index | None) -> None:
+        """Every customer fitted on needs a repeat transaction and a positive mean spend."""
+        for name, what in (
+            ("frequency", "no repeat transaction"),
+            ("monetary_value", "zero spend"),
+        ):
+            bad = columns[name] <= 0
+            if bad.any():
+                labels = np.flatnonzero(bad)[:3] if index is None else index[bad][:3]
+                raise DataValidationError(
+                    f"{int(bad.sum())} customer(s) have {what} ({name} <= 0, e.g. "
+                    f"{', '.join(map(str, labels))}); {_FILTER}"
+                )
 
     def _initial_params(self, sample: Sample) -> np.ndarray:
         mean_spend = np.average(sample.columns["monetary_value"], weights=sample.weights)

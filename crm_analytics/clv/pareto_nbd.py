@@ -183,13 +183,6 @@ class ParetoNBDFitter(TransactionFitter):
         # mean weight), that is to n_rows times the mean: the same objective up to a factor.
         return 1.0 / n_rows
 
-    def _initial_params(self, sample: Sample) -> np.ndarray:
-        weights = sample.weights
-        mean_frequency = np.average(sample.columns["frequency"], weights=weights)
-        mean_age = np.average(sample.columns["T"], weights=weights)
-        # Poisson rate r / alpha near the observed repeat-purchase rate.
-        return np.array([1.0, mean_age / max(mean_frequency, 1e-3), 1.0, 1.0])
-
     def _log_likelihood(
         self, params: np.ndarray, sample: Sample, gradient: bool
     ) -> tuple[float, np.ndarray | None]:

@@ -8,6 +8,7 @@ whether those rows raise or are dropped, and can quote examples in its message.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from crm_analytics.exceptions import DataValidationError
 
 __all__ = [
     "Parsed",
+    "column_label",
     "examples",
     "finish_ids",
     "parse_dates",
@@ -83,6 +85,17 @@ def examples(values: object) -> str:
     "'x', 2.5, 'y'"
     """
     return ", ".join(repr(_plain(value)) for value in list(values)[:_N_EXAMPLES])
+
+
+def column_label(mapping: Mapping[str, Hashable], key: str) -> str:
+    """How messages name a mapped column: its source name and the argument that mapped it.
+
+    Examples
+    --------
+    >>> column_label({"date": "When"}, "date")
+    "column 'When' (date=)"
+    """
+    return f"column {mapping[key]!r} ({key}=)"
 
 
 def _plain(value: object) -> object:

@@ -8,10 +8,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crm_analytics.exceptions import DataValidationError
+from crm_analytics.io._parse import Parsed
 from crm_analytics.io.report import DataQualityReport
 from crm_analytics.schema import AMOUNT, CUSTOMER_ID, ORDER_ID
 
-__all__ = ["Tally", "check_choice"]
+__all__ = ["Tally", "check_choice", "drop_missing_customer_ids"]
 
 
 def check_choice(name: str, value: Any, allowed: Sequence[str]) -> None:
@@ -50,6 +52,15 @@ class Tally:
             self.flagged[reason] = self.flagged.get(reason, 0) + int(count)
             self.warnings.append(warning)
 
+    def require_rows_left(self, frame: pd.DataFrame, description: str, advice: str = "") -> None:
+        """Raise when every row read has been dropped, listing the reasons (and ``advice``)."""
+        if frame.empty:
+            reasons = ", ".join(f"{key}: {n:,}" for key, n in self.rows_dropped.items())
+            raise DataValidationError(
+                f"no rows left to load: all {self.rows_read:,} rows of {description} were "
+                f"dropped ({reasons}){advice}"
+            )
+
     def report(
         self,
         frame: pd.DataFrame,
@@ -82,3 +93,28 @@ class Tally:
             policies={key: value for key, value in policies.items() if value is not None},
             warnings=list(self.warnings),
         )
+
+
+def drop_missing_customer_ids(
+    frame: pd.DataFrame,
+    tally: Tally,
+    ids: Parsed,
+    *,
+    column: object,
+    policy: str,
+    counted: str,
+) -> pd.DataFrame:
+    """Apply the ``missing_customer_id=`` policy: raise on, or drop, rows without an id.
+
+    ``ids`` is the parsed id column of the raw rows; ``counted`` ends the error message,
+    saying that dropped rows are counted in the quality report.
+    """
+    missing = ids.missing[frame.index.to_numpy()]
+    if missing.any() and policy == "raise":
+        rows = ", ".join(str(row) for row in frame.index[missing][:3])
+        raise DataValidationError(
+            f"{missing.sum():,} rows have no customer id in column {column!r} (customer_id=), "
+            f"e.g. rows {rows} (counting from 0); fill them in the source, or pass "
+            f"missing_customer_id='drop' to leave them out {counted}"
+        )
+    return tally.drop(frame, missing, "missing_customer_id")

@@ -12,6 +12,7 @@ import pandas as pd
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.io._parse import (
     Parsed,
+    column_label,
     examples,
     finish_ids,
     parse_dates,
@@ -19,7 +20,7 @@ from crm_analytics.io._parse import (
     parse_ids,
 )
 from crm_analytics.io._sources import read_source, roles_for
-from crm_analytics.io._tally import Tally, check_choice
+from crm_analytics.io._tally import Tally, check_choice, drop_missing_customer_ids
 from crm_analytics.io.report import ATTRS_KEY
 from crm_analytics.schema import CANCEL_DATE, CHURNED, CUSTOMER_ID, SIGNUP_DATE
 
@@ -152,22 +153,16 @@ def read_customers(
         raise DataValidationError(f"{description} has no rows: there is nothing to load")
 
     frame, tally, ids = _parse(raw, mapping, invalid_rows, date_format, dayfirst)
-    missing = ids.missing[frame.index.to_numpy()]
-    if missing.any() and missing_customer_id == "raise":
-        rows = ", ".join(str(row) for row in frame.index[missing][:3])
-        raise DataValidationError(
-            f"{missing.sum():,} rows have no customer id in column {customer_id!r} "
-            f"(customer_id=), e.g. rows {rows} (counting from 0); fill them in the source, or "
-            "pass missing_customer_id='drop' to leave them out (counted in the quality report)"
-        )
-    frame = tally.drop(frame, missing, "missing_customer_id")
+    frame = drop_missing_customer_ids(
+        frame,
+        tally,
+        ids,
+        column=customer_id,
+        policy=missing_customer_id,
+        counted="(counted in the quality report)",
+    )
     frame = _drop_duplicate_ids(frame, tally, customer_id, duplicates)
-    if frame.empty:
-        reasons = ", ".join(f"{key}: {n:,}" for key, n in tally.rows_dropped.items())
-        raise DataValidationError(
-            f"no rows left to load: all {tally.rows_read:,} rows of {description} were "
-            f"dropped ({reasons})"
-        )
+    tally.require_rows_left(frame, description)
 
     frame[CUSTOMER_ID] = finish_ids(frame[CUSTOMER_ID])
     for source_name, new_name in extra.items():
@@ -216,17 +211,16 @@ def _parse(
     dayfirst: bool,
 ) -> tuple[pd.DataFrame, Tally, Parsed]:
     """Convert the mapped columns; raise on, or drop, rows whose values cannot be used."""
-
-    def label(key: str) -> str:
-        return f"column {mapping[key]!r} ({key}=)"
-
     ids = parse_ids(raw[mapping[CUSTOMER_ID]])
     frame = pd.DataFrame({CUSTOMER_ID: ids.values})
     dates: dict[str, Parsed] = {}
     for key in (SIGNUP_DATE, CANCEL_DATE):
         if key in mapping:
             dates[key] = parse_dates(
-                raw[mapping[key]], label=label(key), date_format=date_format, dayfirst=dayfirst
+                raw[mapping[key]],
+                label=column_label(mapping, key),
+                date_format=date_format,
+                dayfirst=dayfirst,
             )
             frame[key] = dates[key].values
     flags = parse_flags(raw[mapping[CHURNED]]) if CHURNED in mapping else None
@@ -241,9 +235,15 @@ def _parse(
     for key, parsed in dates.items():
         optional = key == CANCEL_DATE
         bad_dates |= parsed.invalid if optional else parsed.bad
-        problems.append(parsed.problem(raw[mapping[key]], label(key), "dates", missing_ok=optional))
+        problems.append(
+            parsed.problem(
+                raw[mapping[key]], column_label(mapping, key), "dates", missing_ok=optional
+            )
+        )
     if flags is not None:
-        problems.append(flags.problem(raw[mapping[CHURNED]], label(CHURNED), "yes/no flags"))
+        problems.append(
+            flags.problem(raw[mapping[CHURNED]], column_label(mapping, CHURNED), "yes/no flags")
+        )
     reversed_dates = np.zeros(len(frame), dtype=bool)
     if len(dates) == 2:
         reversed_dates = (frame[CANCEL_DATE] < frame[SIGNUP_DATE]).to_numpy()

@@ -13,6 +13,7 @@ from crm_analytics.dedupe.merge import apply_customer_mapping
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.io._parse import (
     Parsed,
+    column_label,
     examples,
     finish_ids,
     parse_dates,
@@ -20,7 +21,7 @@ from crm_analytics.io._parse import (
     parse_numbers,
 )
 from crm_analytics.io._sources import read_source, roles_for
-from crm_analytics.io._tally import Tally, check_choice
+from crm_analytics.io._tally import Tally, check_choice, drop_missing_customer_ids
 from crm_analytics.io.report import ATTRS_KEY
 from crm_analytics.schema import AMOUNT, CUSTOMER_ID, DATE, ORDER_ID, PRODUCT, QUANTITY
 
@@ -221,7 +222,15 @@ def read_transactions(
         raise DataValidationError(f"{description} has no rows: there is nothing to load")
 
     frame, tally, ids = _parse(raw, mapping, invalid_rows, date_format, dayfirst)
-    frame = _drop_missing_ids(frame, tally, ids, mapping[CUSTOMER_ID], missing_customer_id)
+    frame = drop_missing_customer_ids(
+        frame,
+        tally,
+        ids,
+        column=mapping[CUSTOMER_ID],
+        policy=missing_customer_id,
+        counted=_HOW_TO_DROP,
+    )
+    frame = frame.assign(**{CUSTOMER_ID: finish_ids(frame[CUSTOMER_ID])})
     if end is not None:
         frame = _drop_after_end(frame, tally, end, after_observation_end)
     frame = _handle_duplicates(frame, tally, duplicates)
@@ -231,13 +240,12 @@ def read_transactions(
         frame = tally.drop(frame, zero, "zero_amount")
     else:
         tally.flag("zero_amount", zero.sum(), f"{zero.sum():,} lines with amount 0 were kept")
-    if frame.empty:
-        reasons = ", ".join(f"{key}: {n:,}" for key, n in tally.rows_dropped.items())
-        raise DataValidationError(
-            f"no rows left to load: all {tally.rows_read:,} rows of {description} were dropped "
-            f"({reasons}); check the column mapping and the policies (missing_customer_id=, "
-            "returns=, zero_amounts=, ...)"
-        )
+    tally.require_rows_left(
+        frame,
+        description,
+        "; check the column mapping and the policies (missing_customer_id=, returns=, "
+        "zero_amounts=, ...)",
+    )
 
     if customer_mapping is not None:
         frame = apply_customer_mapping(frame, customer_mapping)
@@ -304,13 +312,12 @@ def _parse(
     dayfirst: bool,
 ) -> tuple[pd.DataFrame, Tally, Parsed]:
     """Convert the raw columns; raise on, or drop, rows whose values cannot be used."""
-
-    def label(key: str) -> str:
-        return f"column {mapping[key]!r} ({key}=)"
-
     ids = parse_ids(raw[mapping[CUSTOMER_ID]])
     dates = parse_dates(
-        raw[mapping[DATE]], label=label(DATE), date_format=date_format, dayfirst=dayfirst
+        raw[mapping[DATE]],
+        label=column_label(mapping, DATE),
+        date_format=date_format,
+        dayfirst=dayfirst,
     )
     numbers = {
         key: parse_numbers(raw[mapping[key]])
@@ -329,9 +336,10 @@ def _parse(
     if QUANTITY in numbers:
         frame[QUANTITY] = numbers[QUANTITY].values
 
-    problems = [dates.problem(raw[mapping[DATE]], label(DATE), "dates")]
+    problems = [dates.problem(raw[mapping[DATE]], column_label(mapping, DATE), "dates")]
     problems += [
-        parsed.problem(raw[mapping[key]], label(key), "numbers") for key, parsed in numbers.items()
+        parsed.problem(raw[mapping[key]], column_label(mapping, key), "numbers")
+        for key, parsed in numbers.items()
     ]
     problems = [problem for problem in problems if problem]
     if problems and invalid_rows == "raise":
@@ -347,21 +355,6 @@ def _parse(
     frame = tally.drop(frame, dates.bad, "invalid_date")
     frame = tally.drop(frame, bad_numbers[frame.index.to_numpy()], "invalid_amount")
     return frame, tally, ids
-
-
-def _drop_missing_ids(
-    frame: pd.DataFrame, tally: Tally, ids: Parsed, column: Hashable, policy: str
-) -> pd.DataFrame:
-    missing = ids.missing[frame.index.to_numpy()]
-    if missing.any() and policy == "raise":
-        rows = ", ".join(str(row) for row in frame.index[missing][:3])
-        raise DataValidationError(
-            f"{missing.sum():,} rows have no customer id in column {column!r} (customer_id=), "
-            f"e.g. rows {rows} (counting from 0); fill them in the source, or pass "
-            f"missing_customer_id='drop' to leave them out {_HOW_TO_DROP}"
-        )
-    frame = tally.drop(frame, missing, "missing_customer_id")
-    return frame.assign(**{CUSTOMER_ID: finish_ids(frame[CUSTOMER_ID])})
 
 
 def _drop_after_end(
