@@ -2,7 +2,8 @@
 
 Each measurement runs in its own process, which reads the log from a Parquet file, warms up on
 its first 1,000 rows, then resets the process' peak resident set size (Linux) so that peak memory
-is the growth during the call alone.
+is the growth during the call alone. CPU seconds (the process' own, all threads) are printed
+beside wall-clock ones: on a shared, loaded machine they are the steadier comparison.
 
     python benchmarks/bench_summary.py [--sizes 1e6 1e7]
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -57,24 +59,32 @@ def measure(method: str, path: Path, queue: multiprocessing.Queue) -> None:
     summarise = METHODS[method]
     summarise(log.head(1_000))  # warm-up: imports, thread pools
     start_rss = reset_peak_memory()
+    start_cpu = time.process_time()
     _, seconds = timed(summarise, log)
-    queue.put((seconds, peak_memory_growth_mib(start_rss)))
+    cpu = time.process_time() - start_cpu
+    queue.put((seconds, cpu, peak_memory_growth_mib(start_rss)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=float, nargs="+", default=[1e6, 1e7])
     arguments = parser.parse_args()
-    print(f"{'lines':>10} {'method':>15} {'seconds':>8} {'peak MiB':>9} {'speed-up':>9}")
+    print(
+        f"{'lines':>10} {'method':>15} {'seconds':>8} {'CPU s':>7} {'peak MiB':>9} "
+        f"{'speed-up':>9} {'CPU speed-up':>13}"
+    )
     with tempfile.TemporaryDirectory() as folder:
         for size in arguments.sizes:
             log, _ = make_transactions(int(size) // LINES_PER_CUSTOMER, seed=0)
             path = Path(folder) / "log.parquet"
             log.to_parquet(path)
             results = {method: run_in_process(measure, method, path) for method in METHODS}
-            for method, (seconds, peak) in results.items():
-                ratio = results["lifetimes"][0] / seconds
-                print(f"{len(log):>10,} {method:>15} {seconds:>8.2f} {peak:>9.0f} {ratio:>8.1f}x")
+            baseline_seconds, baseline_cpu, _ = results["lifetimes"]
+            for method, (seconds, cpu, peak) in results.items():
+                print(
+                    f"{len(log):>10,} {method:>15} {seconds:>8.2f} {cpu:>7.2f} {peak:>9.0f} "
+                    f"{baseline_seconds / seconds:>8.1f}x {baseline_cpu / cpu:>12.1f}x"
+                )
 
 
 if __name__ == "__main__":
