@@ -130,7 +130,7 @@ def main() -> None:
     print(f"{'ChurnModel.fit (sample)':<42} {len(sample):>10,} {fit_seconds:>8.2f}")
     bare = model.model_.calibrated_classifiers_[0].estimator
     prepared = model._cast(X[model.feature_names_])
-    scores, ours = timed(model.score_customers, X, reasons=False)
+    scores, ours = timed(model.score_customers, X, n_reasons=0)
     _, theirs = timed(bare.predict_proba, prepared)
     print(
         f"{'score_customers, no reasons (vs bare HGB)':<42} {len(X):>10,} {ours:>8.2f} "
