@@ -16,6 +16,9 @@ file are relative to the file's folder.
 
 Exit codes: 0 done; 2 bad input (unreadable or inconsistent data or configuration: a
 one-paragraph message on stderr, no traceback); 1 unexpected error (the traceback is logged).
+``score`` also writes the customer-knowledge files ``[output] extras`` asks for (cohorts,
+loyalty metrics, association rules, recommendations) and, with ``[customers] dedupe_on``,
+the audit of the duplicate customer records it merged before fitting and scoring.
 Outputs are written all together or not at all, and the same inputs and configuration give
 byte-identical files (except the timings in ``run_metadata.json``). Logs go to stderr; on a
 terminal, a progress line shows the current step instead of the INFO log lines.
@@ -42,6 +45,7 @@ from crm_analytics.schema import CUSTOMER_ID
 from crm_analytics.scoring import FittedModels, ScoringConfig, fit_models, score_customers
 from crm_analytics.scoring._atomic import write_files
 from crm_analytics.scoring.config import load_config, section_fields
+from crm_analytics.scoring.knowledge import knowledge_tables, merge_duplicate_customers
 from crm_analytics.scoring.models import library_versions, resolve_as_of
 from crm_analytics.scoring.outputs import file_sha256, read_scores, write_report, write_scores
 from crm_analytics.scoring.score import customer_attributes
@@ -255,22 +259,38 @@ class _Inputs:
                 "no transaction file given: pass --transactions PATH or set path in the "
                 "[transactions] table of the --config file"
             )
-        as_of = config.model.as_of
-        logger.info(_STEP + "reading %s", config.transactions.path)
-        self.transactions = read_transactions(
-            config.transactions.path,
-            **config.transactions.reader_arguments(),
-            observation_end=as_of,
-            after_observation_end="drop",
-        )
-        self.reports = {"transactions": quality_report(self.transactions)}
-        self.files = {"transactions": config.transactions.path}
+        if config.customers.dedupe_on and config.customers.path is None:
+            raise DataValidationError(
+                "[customers] dedupe_on merges duplicate records of the customer table, but no "
+                "customer table is given: set path in [customers] (--customers PATH) or "
+                "remove dedupe_on"
+            )
+        # The customer table comes first, so that the lines of merged duplicate records move
+        # to the surviving ids as the transactions are read (and the report counts them).
         self.customers = None
+        self.dedupe_audit = None
+        mapping = None
         if config.customers.path is not None:
             logger.info(_STEP + "reading %s", config.customers.path)
             self.customers = read_customers(
                 config.customers.path, **config.customers.reader_arguments()
             )
+        if self.customers is not None and config.customers.dedupe_on:
+            logger.info(_STEP + "merging duplicate customers")
+            self.customers, mapping, self.dedupe_audit = merge_duplicate_customers(
+                self.customers, config=config
+            )
+        logger.info(_STEP + "reading %s", config.transactions.path)
+        self.transactions = read_transactions(
+            config.transactions.path,
+            **config.transactions.reader_arguments(),
+            observation_end=config.model.as_of,
+            after_observation_end="drop",
+            customer_mapping=mapping,
+        )
+        self.reports = {"transactions": quality_report(self.transactions)}
+        self.files = {"transactions": config.transactions.path}
+        if self.customers is not None:
             self.reports["customers"] = quality_report(self.customers)
             self.files["customers"] = config.customers.path
 
@@ -287,6 +307,12 @@ def _validate(args: argparse.Namespace) -> None:
     for report in inputs.reports.values():
         print(report)
         print()
+    if inputs.dedupe_audit is not None:
+        audit = inputs.dedupe_audit
+        print(
+            f"duplicate customers: {int((~audit['survivor']).sum()):,} records merged into "
+            f"{int(audit['survivor'].sum()):,} customers"
+        )
     if inputs.customers is not None:
         buyers = pd.Index(inputs.transactions[CUSTOMER_ID].unique()).sort_values()
         customer_attributes(inputs.customers, buyers)
@@ -323,10 +349,13 @@ def _score(args: argparse.Namespace) -> None:
         model_seconds = time.perf_counter() - start
     model_seconds = round(model_seconds, 3)
     scored = score_customers(inputs.transactions, inputs.customers, config=config, models=models)
+    start = time.perf_counter()
+    knowledge = knowledge_tables(inputs.transactions, config=config)
     scored.attrs["timings"] = {
         "read inputs": read_seconds,
         "models": model_seconds,
         **scored.attrs["timings"],
+        **({"knowledge": round(time.perf_counter() - start, 3)} if knowledge else {}),
     }
     logger.info(_STEP + "writing outputs")
     files = write_scores(
@@ -342,6 +371,8 @@ def _score(args: argparse.Namespace) -> None:
             "params": models.params(),
             "versions": library_versions(),
         },
+        knowledge=knowledge,
+        dedupe_audit=inputs.dedupe_audit,
     )
     print(f"scored {len(scored):,} customers as of {config.model.as_of}:")
     for path in files:
@@ -377,7 +408,11 @@ def _demo(args: argparse.Namespace) -> None:
         },
     )
     settings: dict[str, dict[str, Any]] = {
-        "transactions": {"path": "data/transactions.csv", "order_id": "order_id"},
+        "transactions": {
+            "path": "data/transactions.csv",
+            "order_id": "order_id",
+            "product": "product",
+        },
         "customers": {
             "path": "data/customers.csv",
             "signup_date": "signup_date",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from os import PathLike
-from pathlib import Path
 from typing import Any
 
 import narwhals as nw
@@ -21,6 +20,7 @@ import pyarrow as pa
 
 from crm_analytics._checks import require_datetime, require_frame
 from crm_analytics.exceptions import DataValidationError
+from crm_analytics.scale.engines import scan_parquet
 from crm_analytics.schema import (
     AMOUNT,
     CANCEL_DATE,
@@ -32,11 +32,10 @@ from crm_analytics.schema import (
     SIGNUP_DATE,
     TRANSACTION_REQUIRED,
 )
+from crm_analytics.summary import _period
 
 _EXAMPLES = 3
 _EPOCH = np.datetime64("1970-01-01", "D")
-# Leap days in the years 1 to 1969 (1969 // 4 - 1969 // 100 + 1969 // 400).
-_LEAP_DAYS_BEFORE_1970 = 477
 
 
 def examples(values: object) -> str:
@@ -102,8 +101,9 @@ def transaction_log(transactions: object) -> TransactionLog:
     """Check a canonical transaction log and keep it lazy in its engine.
 
     ``transactions`` may be a pandas, Polars (eager or lazy) or PyArrow frame, a DuckDB relation,
-    a PySpark DataFrame or the path of a Parquet file or dataset. In-memory frames (pandas,
-    PyArrow, eager Polars) become a Polars LazyFrame; the other inputs stay where they are. The
+    a PySpark DataFrame or a Parquet file, folder or glob (opened lazily in DuckDB by
+    :func:`crm_analytics.scale.scan_parquet`). In-memory frames (pandas, PyArrow, eager Polars)
+    become a Polars LazyFrame; the other inputs stay where they are. The
     checks read the schema and make one pass over the log (row and missing-value counts, first
     and last day).
     """
@@ -135,7 +135,11 @@ def transaction_log(transactions: object) -> TransactionLog:
     elif date_type.time_zone is not None:
         # Local calendar days, as pandas' tz_localize(None) gives them.
         date = date.dt.replace_time_zone(None)
-    frame = frame.select(*columns).with_columns(date.alias(DATE)).with_columns(day_number(DATE))
+    frame = (
+        frame.select(*columns)
+        .with_columns(date.alias(DATE))
+        .with_columns(_period(nw.col(DATE), "D").alias("day"))
+    )
     if in_memory:
         # The log is in memory already: its days are worked out once, not at every pass.
         frame = frame.collect().lazy()
@@ -213,26 +217,14 @@ def churn_flag(customers: pd.DataFrame) -> pd.Series:
     )
 
 
-def day_number(column: str) -> nw.Expr:
-    """Calendar day of a tz-naive datetime column as days since 1970-01-01, named ``day``.
-
-    Counted from the year and the day of the year with integer arithmetic (365 days a year
-    plus the Gregorian leap days before it), which every engine runs: narwhals has no
-    duration arithmetic on Spark.
-    """
-    date = nw.col(column)
-    before = date.dt.year() - 1
-    leap_days = before // 4 - before // 100 + before // 400 - _LEAP_DAYS_BEFORE_1970
-    return (365 * (before - 1969) + leap_days + date.dt.ordinal_day() - 1).alias("day")
-
-
 @dataclass(frozen=True)
 class TransactionLog:
     """A checked transaction log, lazy in its engine, reused at every cutoff.
 
     ``frame`` holds the canonical columns present (``customer_id``, ``date`` tz-naive,
     ``amount``, and ``order_id``, ``product`` when given) and ``day``, the calendar day of each
-    line as :func:`to_day` numbers them. ``first_day`` and ``last_day`` bound the log.
+    line as :func:`to_day` numbers them (days since 1970-01-01, from
+    :func:`crm_analytics.summary._period`). ``first_day`` and ``last_day`` bound the log.
     """
 
     frame: nw.LazyFrame
@@ -271,14 +263,8 @@ def _lazy_frame(transactions: object) -> tuple[nw.LazyFrame, bool]:
     """The log as a narwhals LazyFrame (in-memory frames through Polars, the others in place)
     and whether it is held in memory."""
     if isinstance(transactions, (str, PathLike)):
-        path = Path(transactions)
-        if not path.exists():
-            raise DataValidationError(
-                f"transactions: no Parquet file or dataset at {str(path)!r}; pass an existing "
-                "path or a data frame"
-            )
-        source = pl.scan_parquet(path / "**/*.parquet" if path.is_dir() else path)
-        return nw.from_native(source), False
+        # Opened as rfm_summary opens a path (DuckDB, memory bounded); see scan_parquet.
+        return nw.from_native(scan_parquet(transactions)), False
     if isinstance(transactions, pd.DataFrame):
         # Polars aggregates several times faster than pandas; the conversion costs little.
         transactions = _polars_from_pandas(transactions)

@@ -6,18 +6,19 @@ block comes from :func:`crm_analytics.summary.rfm_summary` "as of" the cutoff; t
 (activity windows, their trends, the rhythm of purchases, basket diversity) is one narwhals
 query per cutoff, and the labels one more, that run in the engine of the log:
 
-- pandas, PyArrow and eager Polars logs go through Polars (its streaming engine);
+- pandas, PyArrow and eager Polars logs go through Polars (in memory);
 - Polars LazyFrames, DuckDB relations and PySpark DataFrames stay lazy where they are, and a
-  Parquet path is scanned lazily with Polars;
+  Parquet path is opened lazily as :func:`~crm_analytics.summary.rfm_summary` opens one
+  (:func:`crm_analytics.scale.scan_parquet`, DuckDB);
 - only the per-customer results (one row per customer) are collected, into pandas, where the
   customer attributes are joined and means, spreads and ratios are taken.
 
-The engine adds up whole numbers only (order counts, days, and spend split into whole units and
-billionths), so the activity features are the same bits in every engine and at every run,
-whatever order a parallel engine adds its rows in; the RFM block is as exact as
-:func:`~crm_analytics.summary.rfm_summary`. Amounts count to the billionth. The gaps between
-purchase days use a window function (``diff`` over each customer's days in order), which all
-of narwhals' lazy engines run; the customer table stays a pandas DataFrame.
+The engine adds up whole numbers only (order counts, days, and spend in millionths of the
+currency unit, as :func:`~crm_analytics.summary.rfm_summary` adds it), so the activity features
+are the same bits in every engine and at every run, whatever order a parallel engine adds its
+rows in. The gaps between purchase days use a window function (``diff`` over each customer's
+days in order), which all of narwhals' lazy engines run; the customer table stays a pandas
+DataFrame.
 
 Customer attributes (the free columns of the customer table) are taken as given: they must
 describe the customer as known at the cutoff (a plan, a region, an acquisition channel), not
@@ -57,7 +58,7 @@ from crm_analytics.churn.labels import (
 )
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import AMOUNT, CANCEL_DATE, CHURNED, CUSTOMER_ID, ORDER_ID, PRODUCT
-from crm_analytics.summary import rfm_summary
+from crm_analytics.summary import _MONEY_UNITS, _money, rfm_summary
 
 __all__ = ["churn_features", "make_churn_dataset", "make_churn_panel"]
 
@@ -75,7 +76,6 @@ _RFM_COLUMNS = [
     "average_order_value",
     "days_since_last_purchase",
 ]
-_BILLION = 1_000_000_000
 # Columns that are zero, not unknown, for a customer without purchases before the cutoff.
 _ZERO_WITHOUT_HISTORY = ("frequency", "n_orders", "total_amount", "n_products")
 
@@ -104,12 +104,11 @@ def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> n
     days (with their spend and the gap since the previous one); each reduces to one row per
     customer, as do the distinct products, and the three are joined. Every aggregation is
     elementary so that every engine runs it, and every sum is a sum of whole numbers (spend in
-    whole units and billionths, see :func:`_exact_parts`), so that every engine, at every run,
-    gets the same bits whatever order it adds its rows in.
+    millionths, as :func:`crm_analytics.summary.rfm_summary` sums it), so that every engine, at
+    every run, gets the same bits whatever order it adds its rows in.
     """
     day = nw.col("day")
     lines = log.frame.filter(day <= cutoff_day)
-    whole, billionths = _exact_parts(nw.col(AMOUNT))
     # Without order ids every line is an order.
     orders = lines.group_by(CUSTOMER_ID, ORDER_ID).agg(day.min()) if log.has_orders else lines
     order_spans = _spans(nw.lit(1), "orders", cutoff_day, windows)
@@ -118,14 +117,11 @@ def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> n
         .group_by(CUSTOMER_ID)
         .agg(*[nw.col(name).sum() for name in order_spans])
     )
-    spend_spans = {
-        **_spans(nw.col("whole"), "whole", cutoff_day, windows),
-        **_spans(nw.col("billionths"), "billionths", cutoff_day, windows),
-    }
+    spend_spans = _spans(nw.col("spend"), "spend", cutoff_day, windows)
     gap = nw.col("gap")
     purchase_days = (
         lines.group_by(CUSTOMER_ID, "day")
-        .agg(whole.sum().alias("whole"), billionths.sum().alias("billionths"))
+        .agg(_money(nw.col(AMOUNT)).sum().alias("spend"))
         .with_columns(
             *spend_spans.values(), day.diff().over(CUSTOMER_ID, order_by="day").alias("gap")
         )
@@ -145,23 +141,11 @@ def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> n
     return per_customer.select(CUSTOMER_ID, *[nw.col(name).cast(nw.Int64) for name in sums])
 
 
-def _exact_parts(amount: nw.Expr) -> tuple[nw.Expr, nw.Expr]:
-    """An amount as whole units and billionths (integers), whose sums are exact in any order.
-
-    Floating-point sums depend on the order of the terms, which parallel engines do not fix;
-    integer sums do not. Amounts are kept to the billionth.
-    """
-    whole = amount.floor()
-    return whole.cast(nw.Int64), ((amount - whole) * _BILLION).round(0).cast(nw.Int64)
-
-
-def _amount(whole: pd.Series, billionths: pd.Series) -> pd.Series:
-    """The amount that :func:`_exact_parts` split, from (sums of) its parts.
-
-    Worked out in numpy, whose division is the correctly rounded one (Polars multiplies by
-    the reciprocal of a constant divisor, which can differ in the last bit).
-    """
-    return whole.astype(np.float64) + billionths.astype(np.float64) / _BILLION
+def _amount(millionths: pd.Series) -> pd.Series:
+    """Spend summed in whole millionths (see :func:`crm_analytics.summary._money`) back in
+    currency units, in numpy, whose division is correctly rounded: the same float from every
+    engine (an engine may divide by a constant through its inexact reciprocal)."""
+    return millionths.astype(np.float64) / _MONEY_UNITS
 
 
 def _activity_features(sums: pd.DataFrame, windows: Sequence[int]) -> pd.DataFrame:
@@ -173,13 +157,12 @@ def _activity_features(sums: pd.DataFrame, windows: Sequence[int]) -> pd.DataFra
             return sums[f"{name}_{span}_{window}"]
 
         columns[f"orders_{window}d"] = value("orders", "last").astype(np.float64)
-        columns[f"amount_{window}d"] = _amount(value("whole", "last"), value("billionths", "last"))
+        columns[f"amount_{window}d"] = _amount(value("spend", "last"))
         columns[f"orders_trend_{window}d"] = (
             value("orders", "last") - value("orders", "previous")
         ).astype(np.float64)
         columns[f"amount_trend_{window}d"] = _amount(
-            value("whole", "last") - value("whole", "previous"),
-            value("billionths", "last") - value("billionths", "previous"),
+            value("spend", "last") - value("spend", "previous")
         )
     gaps = sums["gaps"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):

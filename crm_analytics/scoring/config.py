@@ -17,6 +17,8 @@ A :class:`ScoringConfig` is read from a TOML file with four tables, every key op
     path = "exports/customers.csv"
     customer_id = "CustomerID"
     attributes = ["region", "channel"]
+    dedupe_on = ["name", "email", "phone"]   # merge duplicate records before scoring
+    dedupe_threshold = 0.9
 
     [model]
     as_of = 2011-12-09           # default: the last transaction date
@@ -29,6 +31,18 @@ A :class:`ScoringConfig` is read from a TOML file with four tables, every key op
     [output]
     formats = ["parquet", "csv"]
     report_by = ["region"]
+    extras = ["cohorts", "loyalty", "rules", "recommendations"]   # default: none
+    cohort_period = "M"
+    min_support = 0.01
+    min_confidence = 0.1
+    n_recommendations = 5
+
+The customer-knowledge ``extras`` are written by ``crm-analytics score`` beside the scores
+(see :mod:`crm_analytics.scoring.knowledge`); "rules" and "recommendations" mine the products
+bought together in each order, so they need ``order_id`` and ``product`` mapped in
+``[transactions]``. With ``dedupe_on``, the customer table's duplicate records (scored at least
+``dedupe_threshold`` by ``dedupe.find_duplicate_customers``) are merged before fitting and
+scoring, and their transactions move to the surviving customer id.
 
 Unknown tables or keys raise a :class:`~crm_analytics.exceptions.DataValidationError` naming
 them (with the closest known key), so a typo never silently falls back to a default.
@@ -57,6 +71,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 __all__ = [
+    "EXTRAS",
     "MODELS",
     "CustomersConfig",
     "ModelConfig",
@@ -69,6 +84,9 @@ __all__ = [
 #: The models ``fit_models`` can fit and ``score_customers`` can apply.
 MODELS = ("rfm", "clusters", "clv", "churn", "lifecycle")
 _FORMATS = ("parquet", "csv")
+#: The customer-knowledge outputs ``[output] extras`` can ask for.
+EXTRAS = ("cohorts", "loyalty", "rules", "recommendations")
+_PERIODS = ("D", "W", "M", "Q", "Y")
 
 
 def _option(default: Any, help: str) -> Any:
@@ -121,10 +139,22 @@ class CustomersConfig:
     )
     date_format: str | None = _option(None, "strftime pattern of text dates")
     delimiter: str | None = _option(None, "field separator of a text file (default sniffed)")
+    dedupe_on: list[str] = _option(
+        [], "columns (name, email, phone, address, postcode...) to find and merge duplicate records"
+    )
+    dedupe_threshold: float = _option(0.9, "duplicate pairs scoring at least this are merged")
 
     def reader_arguments(self) -> dict[str, Any]:
-        """Keyword arguments of ``io.read_customers``, all but the source."""
-        return {key: value for key, value in dataclasses.asdict(self).items() if key != "path"}
+        """Keyword arguments of ``io.read_customers``, all but the source (the ``dedupe_on``
+        columns are read as attributes too)."""
+        arguments = {
+            key: value
+            for key, value in dataclasses.asdict(self).items()
+            if key not in ("path", "dedupe_on", "dedupe_threshold")
+        }
+        extra = [name for name in self.dedupe_on if name not in self.attributes]
+        arguments["attributes"] = [*self.attributes, *extra]
+        return arguments
 
 
 @dataclass
@@ -172,6 +202,13 @@ class OutputConfig:
 
     formats: list[str] = _option(["parquet", "csv"], "score table formats: parquet, csv")
     report_by: list[str] = _option([], "customer attributes the report slices segments by")
+    extras: list[str] = _option(
+        [], f"customer-knowledge files score writes too, among {', '.join(EXTRAS)}"
+    )
+    cohort_period: str = _option("M", "period of the cohorts and loyalty metrics: D, W, M, Q, Y")
+    min_support: float = _option(0.01, "rules: smallest share of orders with all the products")
+    min_confidence: float = _option(0.1, "rules: smallest confidence kept")
+    n_recommendations: int = _option(5, "recommendations: products per customer, at most")
 
 
 _SECTIONS = {
@@ -263,7 +300,9 @@ class ScoringConfig:
 
     def validate(self) -> None:
         """Check values and ranges; raise DataValidationError naming the key and the fix."""
-        transactions, model, output = self.transactions, self.model, self.output
+        transactions, customers, model, output = (
+            self.transactions, self.customers, self.model, self.output
+        )  # fmt: skip
         if transactions.unit_price is not None and transactions.quantity is None:
             raise DataValidationError(
                 "[transactions] gives unit_price but no quantity; map quantity too, so that "
@@ -348,6 +387,44 @@ class ScoringConfig:
             raise DataValidationError("[output] formats is empty; use ['parquet'], ['csv'] or both")
         for name in output.formats:
             _check_choice("output", "formats", name, _FORMATS)
+        if not 0 <= customers.dedupe_threshold <= 1:
+            raise DataValidationError(
+                f"[customers] dedupe_threshold is a match score in [0, 1], got "
+                f"{customers.dedupe_threshold}"
+            )
+        self._validate_extras()
+
+    def _validate_extras(self) -> None:
+        output = self.output
+        for name in output.extras:
+            _check_choice("output", "extras", name, EXTRAS)
+        _check_choice("output", "cohort_period", output.cohort_period, _PERIODS)
+        if not 0 < output.min_support <= 1:
+            raise DataValidationError(
+                f"[output] min_support is a share of orders in (0, 1], got {output.min_support}; "
+                "e.g. 0.01 for products bought together in 1% of the orders"
+            )
+        if not 0 <= output.min_confidence <= 1:
+            raise DataValidationError(
+                f"[output] min_confidence must be in [0, 1], got {output.min_confidence}"
+            )
+        if output.n_recommendations < 1:
+            raise DataValidationError(
+                f"[output] n_recommendations must be at least 1, got {output.n_recommendations}"
+            )
+        basket = [name for name in output.extras if name in ("rules", "recommendations")]
+        missing = [
+            key for key in ("order_id", "product") if getattr(self.transactions, key) is None
+        ]
+        if basket and missing:
+            mappings = " and ".join(f"{key} = '<column>'" for key in missing)
+            raise DataValidationError(
+                f"[output] extras {', '.join(map(repr, basket))} need the products of each "
+                f"order, but [transactions] maps no {' and no '.join(missing)}; "
+                f"add {mappings} to [transactions] (--transactions-"
+                f"{missing[0].replace('_', '-')}), or remove {' and '.join(map(repr, basket))} "
+                "from extras"
+            )
 
 
 def load_config(path: str | Path | None = None) -> ScoringConfig:

@@ -7,9 +7,22 @@
 - ``quality_report.json`` and ``quality_report.txt``: the data-quality reports of the inputs;
 - ``config.toml``: the configuration used, with the as-of date filled in (pass it back with
   ``--config`` to reproduce the run);
+- with ``[output] extras`` (the tables of ``knowledge.knowledge_tables``):
+  ``cohort_customers.csv`` and ``cohort_retention.csv`` (acquisition cohort × periods since
+  first purchase: customers who bought, and their share of the cohort; unobserved cells
+  empty) and the heatmap ``cohort_retention.png``; ``loyalty_metrics.csv`` (one row per
+  period); ``association_rules.csv`` (antecedents and consequents written "A + B");
+  ``recommendations.csv`` (``customer_id, rank, product, score, antecedents``);
+- with ``[customers] dedupe_on``: ``dedupe_audit.csv``, the merged records
+  (``dedupe.merge_customers``' audit);
 - ``run_metadata.json``: the inputs (path, sha256, rows read and kept), the as-of date, the
-  models (where from, as-of, parameters, versions), the sha256 of every file above, and the
-  time each step took.
+  models (where from, as-of, parameters, versions), the duplicate records merged, the sha256
+  of every file above, and the time each step took.
+
+The customer-knowledge files come with ``score``, not ``report``: they are computed from
+the transactions, which ``score`` has read and ``report`` (which reads only the scores) has
+not. Files of an earlier run that this run does not write (another format, an extra no longer
+asked for) are removed, so the folder always holds one consistent run.
 
 The same inputs and configuration give byte-identical files, except ``run_metadata.json``,
 whose ``timings`` differ from run to run (everything else in it is identical too).
@@ -29,6 +42,7 @@ import pandas as pd
 
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.io import DataQualityReport
+from crm_analytics.plotting.cohorts import plot_cohort_heatmap
 from crm_analytics.plotting.scoring import (
     plot_segment_matrix,
     plot_segment_metric,
@@ -42,6 +56,25 @@ __all__ = ["SEGMENTATIONS", "file_sha256", "read_scores", "write_report", "write
 
 SCORES = "scores"
 RUN_METADATA = "run_metadata.json"
+DEDUPE_AUDIT = "dedupe_audit.csv"
+#: The files of the customer-knowledge tables, by table name (see knowledge_tables).
+KNOWLEDGE_FILES = {
+    "cohort_customers": "cohort_customers.csv",
+    "cohort_retention": "cohort_retention.csv",
+    "loyalty_metrics": "loyalty_metrics.csv",
+    "association_rules": "association_rules.csv",
+    "recommendations": "recommendations.csv",
+}
+_HEATMAP = "cohort_retention.png"
+_OPTIONAL_FILES = (
+    f"{SCORES}.parquet",
+    f"{SCORES}.csv",
+    *KNOWLEDGE_FILES.values(),
+    _HEATMAP,
+    DEDUPE_AUDIT,
+)
+# Digits of the shares and rates in the knowledge tables.
+_DIGITS = 6
 #: Segment columns the report slices by, when the scored table has them.
 SEGMENTATIONS = ("rfm_segment", "value_tier", "lifecycle_stage", "cluster_name", "risk_tier")
 _CHUNK = 1 << 20
@@ -78,6 +111,8 @@ def write_scores(
     reports: Mapping[str, DataQualityReport],
     inputs: Mapping[str, dict[str, Any]],
     models: dict[str, Any],
+    knowledge: Mapping[str, pd.DataFrame] | None = None,
+    dedupe_audit: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Write a scoring run's files into ``directory`` (see the module docstring).
 
@@ -95,6 +130,10 @@ def write_scores(
         Table name to a description of the input (path, sha256, ...).
     models : dict
         Where the models came from and their parameters.
+    knowledge : mapping, optional
+        The tables of ``knowledge.knowledge_tables``.
+    dedupe_audit : pandas.DataFrame, optional
+        The audit of ``knowledge.merge_duplicate_customers``, when records were merged.
 
     Returns
     -------
@@ -113,6 +152,16 @@ def write_scores(
         "\n\n".join(str(report) for report in reports.values()) + "\n", encoding="utf-8"
     )
     writers["config.toml"] = lambda path: path.write_text(config.to_toml(), encoding="utf-8")
+    writers.update(_knowledge_writers(knowledge or {}))
+    dedupe = None
+    if dedupe_audit is not None:
+        writers[DEDUPE_AUDIT] = lambda path: _write_rounded(dedupe_audit, path)
+        dedupe = {
+            "on": list(config.customers.dedupe_on),
+            "threshold": config.customers.dedupe_threshold,
+            "records_merged": int((~dedupe_audit["survivor"]).sum()),
+            "groups": int(dedupe_audit["survivor"].sum()),
+        }
     data_files = list(writers)
 
     def write_metadata(path: Path) -> None:
@@ -129,6 +178,7 @@ def write_scores(
                 for name, report in reports.items()
             },
             "models": models,
+            "dedupe": dedupe,
             "skipped": scored.attrs.get("skipped", {}),
             "outputs": {name: file_sha256(path.parent / name) for name in data_files},
             "timings": scored.attrs.get("timings", {}),
@@ -137,10 +187,11 @@ def write_scores(
 
     writers[RUN_METADATA] = write_metadata
     written = write_files(directory, writers)
-    # A table in a format this run did not write is an older run's: remove it so that the
-    # folder holds one consistent set.
-    for name in {f"{SCORES}.parquet", f"{SCORES}.csv"} - set(writers):
-        (Path(directory) / name).unlink(missing_ok=True)
+    # A table in a format or an extra this run did not write is an older run's: remove it so
+    # that the folder holds one consistent set.
+    for name in _OPTIONAL_FILES:
+        if name not in writers:
+            (Path(directory) / name).unlink(missing_ok=True)
     return written
 
 
@@ -197,6 +248,45 @@ def write_report(
     return write_files(directory, writers)
 
 
+def _knowledge_writers(tables: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """File name → writer for each customer-knowledge table (and the retention heatmap)."""
+    readable = {
+        "cohort_customers": lambda table: table.astype("Int64"),
+        "association_rules": lambda table: _readable_sets(table).rename_axis("rule"),
+        "recommendations": _readable_sets,
+    }
+    writers: dict[str, Any] = {}
+    for name, table in tables.items():
+        table = readable.get(name, lambda frame: frame)(table)
+        writers[KNOWLEDGE_FILES[name]] = lambda path, table=table: _write_rounded(table, path)
+        if name == "cohort_retention":
+            writers[_HEATMAP] = lambda path, table=table: _write_heatmap(table, path)
+    return writers
+
+
+def _readable_sets(table: pd.DataFrame) -> pd.DataFrame:
+    """Sets of products (rules' antecedents and consequents) written "A + B", sorted."""
+    sets = [column for column in ("antecedents", "consequents") if column in table.columns]
+    return table.assign(
+        **{
+            column: [" + ".join(sorted(map(str, products))) for products in table[column]]
+            for column in sets
+        }
+    )
+
+
+def _write_rounded(table: pd.DataFrame, path: Path) -> None:
+    table.round(_DIGITS).to_csv(path, lineterminator="\n")
+
+
+def _write_heatmap(table: pd.DataFrame, path: Path) -> None:
+    # Larger triangles get a larger figure, and no numbers once cells get too small to read.
+    rows, columns = table.shape
+    figure, ax = plt.subplots(figsize=(max(6.0, 0.45 * columns + 2), max(4.0, 0.3 * rows + 1.5)))
+    plot_cohort_heatmap(table, ax=ax, annotate=rows <= 24 and columns <= 24)
+    _save(figure, path)
+
+
 def _write_parquet(scored: pd.DataFrame, path: Path) -> None:
     frame = scored.copy()
     frame.attrs = {}
@@ -223,8 +313,10 @@ def _write_json(data: Any, path: Path) -> None:
 
 
 def _figure(plot: Any, path: Path, *arguments: Any) -> None:
-    ax = plot(*arguments)
-    figure = ax.figure
+    _save(plot(*arguments).figure, path)
+
+
+def _save(figure: Any, path: Path) -> None:
     figure.tight_layout()
     # No creation date or software version in the file: the same run draws the same bytes.
     figure.savefig(path, dpi=100, metadata={"Software": None})

@@ -127,7 +127,7 @@ def test_tz_aware_and_date_columns_count_calendar_days():
 
 
 def test_bad_engine_inputs_name_the_problem(tmp_path):
-    with pytest.raises(DataValidationError, match="no Parquet file or dataset at"):
+    with pytest.raises(DataValidationError, match="no Parquet file at"):
         churn_features(tmp_path / "missing.parquet")
     with pytest.raises(DataValidationError, match="must be a data frame .* got list"):
         churn_features([1, 2, 3])

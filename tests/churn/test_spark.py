@@ -48,12 +48,6 @@ def test_labels_on_spark_equal_pandas(spark, log):
     pd.testing.assert_series_equal(labels, expected)
 
 
-@pytest.mark.xfail(
-    raises=(NotImplementedError, TypeError),
-    strict=False,
-    reason="rfm_summary (the RFM block of the features) does not run on Spark on main yet; "
-    "it does with the scale branch's summary.py",
-)
 def test_dataset_on_spark_equals_pandas(spark, log):
     expected_X, expected_y = make_churn_dataset(log, cutoff=CUTOFF, horizon=90)
     X, y = make_churn_dataset(spark.createDataFrame(log), cutoff=CUTOFF, horizon=90)
