@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import platform
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,8 @@ TIER = "risk_tier"
 _DEFAULT_TIERS = {"high": 0.1, "medium": 0.3}
 _FORMAT = 1
 _MAX_CATEGORIES = 255
+# Training rows over which the candidate reasons are ranked.
+_REASON_SAMPLE = 2_000
 
 
 def _log_odds(estimator: BaseEstimator, X: pd.DataFrame) -> np.ndarray:
@@ -94,6 +96,11 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     unknown_categories : {"error", "missing"}, default "error"
         A category not seen in training raises a DataValidationError, or (``"missing"``) is
         scored as a missing value with a warning.
+    n_reason_features : int or None, default 10
+        Reasons are chosen among this many features: the most important ones by
+        permutation importance on (a sample of) the training rows (``reason_features_``).
+        Each candidate costs one score of every customer explained; None considers every
+        feature.
     min_positives : int, default 20
         Fewer churned (or retained) customers than this in training raises an error.
     random_state : int or None, default 0
@@ -107,6 +114,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         Columns the model uses.
     categories_ : dict
         The categories seen in training, per categorical column.
+    reason_features_ : list of str
+        The candidate reasons (see ``n_reason_features``), most influential first.
     reference_ : pandas.Series
         Typical value per feature (median or most common category), the baseline of reasons.
     label_definition_ : LabelDefinition or None
@@ -138,6 +147,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         risk_tiers: Mapping[str, float] | None = None,
         tier_by: str = "share",
         unknown_categories: str = "error",
+        n_reason_features: int | None = 10,
         min_positives: int = 20,
         random_state: int | None = 0,
     ) -> None:
@@ -148,6 +158,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         self.risk_tiers = risk_tiers
         self.tier_by = tier_by
         self.unknown_categories = unknown_categories
+        self.n_reason_features = n_reason_features
         self.min_positives = min_positives
         self.random_state = random_state
 
@@ -200,6 +211,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             )
             model = CalibratedClassifierCV(model, method=self.calibration, cv=folds)
         self.model_ = model.fit(prepared, labels)
+        self.reason_features_ = self._rank_reason_features(prepared, labels)
         logger.info(
             "churn model fitted on %d rows, %d features, churn rate %.3f",
             len(labels),
@@ -353,24 +365,38 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             name=TIER,
         )
 
-    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+    def contributions(
+        self, X: pd.DataFrame, *, features: Sequence[str] | None = None
+    ) -> pd.DataFrame:
         """Per-customer contribution of each feature to the churn score, in log-odds.
 
         The drop in the classifier's score (its log-odds, before calibration) when the
         feature alone is set to its typical value (``reference_``); positive values raise the
         risk. With calibration the classifier of the first calibration fold explains the
         score: calibration is monotone, so it ranks the reasons as the calibrated ensemble
-        would, at a third of the cost.
+        would, at a third of the cost. ``features`` limits the columns (default: all).
         """
         prepared = self._prepare(X)
         explainer = self._explainer()
         score = _log_odds(explainer, prepared)
         result = {}
-        for column in self.feature_names_:
+        for column in self.feature_names_ if features is None else features:
             altered = prepared.copy(deep=False)
             altered[column] = self.reference_[column]
             result[column] = score - _log_odds(explainer, altered)
         return pd.DataFrame(result, index=X.index)
+
+    def _rank_reason_features(self, prepared: pd.DataFrame, labels: np.ndarray) -> list[str]:
+        """Features by permutation importance over a sample of the training rows."""
+        rows = np.random.default_rng(self.random_state).permutation(len(prepared))
+        rows = np.sort(rows[:_REASON_SAMPLE])
+        importance = self.permutation_importance(
+            prepared.iloc[rows],
+            pd.Series(labels[rows], index=prepared.index[rows]),
+            n_repeats=3,
+            random_state=self.random_state,
+        )
+        return importance.index[: self.n_reason_features].tolist()
 
     def _explainer(self) -> BaseEstimator:
         if isinstance(self.model_, CalibratedClassifierCV):
@@ -381,10 +407,10 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         """The top reasons each customer's score is high, in plain words.
 
         Columns ``reason_1`` ... ``reason_<n>``: the features that raise the probability most,
-        largest first, described with the customer's value and the typical one; missing where
-        fewer features raise it.
+        largest first, among the candidates ``reason_features_``, described with the
+        customer's value and the typical one; missing where fewer features raise it.
         """
-        contributions = self.contributions(X)
+        contributions = self.contributions(X, features=self.reason_features_)
         values = contributions.to_numpy()
         top = np.argsort(-values, axis=1, kind="stable")[:, :n_reasons]
         prepared = self._prepare(X)
@@ -398,7 +424,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             raises = values[np.arange(len(X)), chosen] > 0
             for feature_index in np.unique(chosen[raises]):
                 rows = np.flatnonzero(raises & (chosen == feature_index))
-                feature = self.feature_names_[feature_index]
+                feature = contributions.columns[feature_index]
                 text = describe(
                     feature,
                     prepared[feature].iloc[rows],
@@ -410,19 +436,21 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             {name: text.to_numpy() for name, text in reasons.items()}, index=X.index
         )
 
-    def score_customers(self, X: pd.DataFrame, *, reasons: bool = True) -> pd.DataFrame:
-        """Churn probability, risk tier and (optionally) the top 3 reasons per customer.
+    def score_customers(self, X: pd.DataFrame, *, n_reasons: int = 3) -> pd.DataFrame:
+        """Churn probability, risk tier and the top ``n_reasons`` reasons per customer.
 
         Reasons are written for the customers above the lowest risk tier, the ones a
         retention team acts on (missing for the rest; `reasons` gives them for anyone):
-        they cost a score per feature, so this keeps scoring a large base fast.
+        they cost a score per candidate feature, so this keeps scoring a large base fast.
+        ``n_reasons=0`` leaves the reason columns out.
         """
         probability = self.churn_probability(X)
         tier = self.risk_tier(probability)
         scores = pd.concat([probability, tier], axis=1)
-        if reasons:
+        if n_reasons:
             at_risk = (tier != tier.cat.categories[0]).to_numpy()
-            scores = scores.join(self.reasons(X[at_risk]).reindex(X.index))
+            reasons = self.reasons(X[at_risk], n_reasons=n_reasons)
+            scores = scores.join(reasons.reindex(X.index))
         return scores
 
     def evaluate(

@@ -9,6 +9,7 @@ from matplotlib.axes import Axes
 
 from crm_analytics._checks import require_frame
 from crm_analytics.exceptions import DataValidationError
+from crm_analytics.plotting._heatmap import annotate_cells
 
 __all__ = ["plot_cohort_heatmap", "plot_retention_curves"]
 
@@ -63,21 +64,9 @@ def plot_cohort_heatmap(
     if title is not None:
         ax.set_title(title)
     if annotate:
-        observed = np.argwhere(np.isfinite(values))
         finite = values[np.isfinite(values)]
         as_share = finite.size > 0 and finite.min() >= 0 and finite.max() <= 1
-        middle = (np.nanmax(values) + np.nanmin(values)) / 2
-        for row, column in observed:
-            value = values[row, column]
-            ax.text(
-                column,
-                row,
-                f"{value:.0%}" if as_share else f"{value:,.0f}",
-                ha="center",
-                va="center",
-                fontsize="x-small",
-                color="white" if value > middle else "black",
-            )
+        annotate_cells(ax, values, number_format=".0%" if as_share else ",.0f")
     return ax
 
 

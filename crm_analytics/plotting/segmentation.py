@@ -10,6 +10,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from crm_analytics.exceptions import DataValidationError
+from crm_analytics.plotting._heatmap import annotate_cells
 from crm_analytics.segmentation import Concentration, _checks, concentration, segment_shares
 from crm_analytics.segmentation.clustering import CustomerClusterer
 
@@ -89,19 +90,7 @@ def plot_rfm_heatmap(
     ax.set_ylabel("Recency score")
     ax.set_title(title if title is not None else f"{label} by R and F score")
     if annotate:
-        finite = matrix[np.isfinite(matrix)]
-        middle = (finite.max() + finite.min()) / 2 if finite.size else 0.0
-        for row, column in np.argwhere(np.isfinite(matrix)):
-            value = matrix[row, column]
-            ax.text(
-                column,
-                row,
-                f"{value:,.0f}",
-                ha="center",
-                va="center",
-                fontsize="x-small",
-                color="white" if value > middle else "black",
-            )
+        annotate_cells(ax, matrix, number_format=",.0f")
     return ax
 
 

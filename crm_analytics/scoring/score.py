@@ -298,11 +298,7 @@ def _churn_columns(
         empty = pd.DataFrame(index=summary.index, columns=SCORE_COLUMNS["churn"] + reasons)
         return empty.astype({"churn_probability": "float64"})
     features = churn_features(transactions, attributes, cutoff=as_of).reindex(summary.index)
-    probability = churn_model.churn_probability(features)
-    columns = pd.concat([probability, churn_model.risk_tier(probability)], axis=1)
-    if reasons:
-        columns = columns.join(churn_model.reasons(features, n_reasons=len(reasons)))
-    return columns
+    return churn_model.score_customers(features, n_reasons=len(reasons))
 
 
 # The fitted object each model of config.model.models needs (lifecycle needs none).

@@ -84,7 +84,7 @@ def test_permutation_importance_ranks_the_signal_first(fitted):
 
 def test_risk_tiers_by_share_and_by_probability(fitted):
     model, X, _, _ = fitted
-    scores = model.score_customers(X.head(1000), reasons=False)
+    scores = model.score_customers(X.head(1000), n_reasons=0)
     assert scores["risk_tier"].value_counts().to_dict() == {"high": 100, "medium": 200, "low": 700}
     high = scores.loc[scores["risk_tier"] == "high", "churn_probability"]
     assert high.min() >= scores.loc[scores["risk_tier"] != "high", "churn_probability"].max()
@@ -154,3 +154,16 @@ def test_reasons_are_written_for_the_tiers_above_low(fitted):
         scores.loc[~low, ["reason_1", "reason_2", "reason_3"]],
         model.reasons(X.head(500)[~low.to_numpy()]),
     )
+
+
+def test_reasons_come_from_the_most_influential_features():
+    X, y, _ = _synthetic(3000, seed=4)
+    everything = ChurnModel().fit(X, y)
+    # Recency drives the risk most, then the plan; the noise column least.
+    assert everything.reason_features_ == ["days_since_last_purchase", "plan", "noise"]
+    model = ChurnModel(n_reason_features=2).fit(X, y)
+    assert model.reason_features_ == ["days_since_last_purchase", "plan"]
+    reasons = model.reasons(X.head(300))
+    text = reasons.stack()
+    assert not text.str.contains("noise").any()
+    assert text.str.startswith("no purchase for").any() and text.str.startswith("plan").any()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
@@ -14,24 +12,11 @@ from crm_analytics.datasets import make_transactions
 CUTOFF = "2024-12-31"
 
 
-@pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark", reason="pyspark is not installed (the spark extra)")
-    if shutil.which("java") is None:
-        pytest.skip("Java is not installed: Spark needs a Java 17 runtime on the PATH")
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("crm_analytics churn tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+pytestmark = [
+    # pyspark 4 warns about pandas 3 on every conversion.
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+    pytest.mark.xdist_group("spark"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import pytest
 
 from crm_analytics.clv._base import Sample
 from crm_analytics.clv.beta_geo import BetaGeoFitter, ModifiedBetaGeoFitter
+from tests.clv.lifetimes_reference import assert_same_predictions, history_arrays
 from tests.clv.simulated import bgnbd_customers
 
 lifetimes = pytest.importorskip("lifetimes")
@@ -22,10 +23,6 @@ OTHER_PARAMS = [
     {"r": 0.5, "alpha": 2.0, "a": 1.7, "b": 4.0},
     {"r": 2.3, "alpha": 20.0, "a": 0.4, "b": 0.9},
 ]
-
-
-def arrays(frame):
-    return [frame[column].to_numpy() for column in ("frequency", "recency", "T")]
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +45,7 @@ def test_mbgnbd_reproduces_batislam_2007_on_cdnow(fitted):
 
 @pytest.mark.parametrize(("ours", "theirs"), PAIRS)
 def test_same_estimates_as_lifetimes(cdnow, fitted, ours, theirs):
-    reference = theirs().fit(*arrays(cdnow))
+    reference = theirs().fit(*history_arrays(cdnow))
     np.testing.assert_allclose(fitted[ours].params_, reference.params_, rtol=1e-5)
 
 
@@ -56,7 +53,7 @@ def test_same_estimates_as_lifetimes(cdnow, fitted, ours, theirs):
 @pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
 def test_log_likelihood_equals_lifetimes(cdnow, fitted, ours, theirs, params):
     values = fitted[ours].params_.to_numpy() if params is None else np.array(list(params.values()))
-    frequency, recency, age = arrays(cdnow)
+    frequency, recency, age = history_arrays(cdnow)
     sample = Sample.collapse(
         {"frequency": frequency * 1.0, "recency": recency, "T": age}, np.ones(len(cdnow))
     )
@@ -73,37 +70,14 @@ def test_predictions_equal_lifetimes(cdnow, fitted, ours, theirs, params):
     model = fitted[ours] if params is None else _with_params(ours(), params)
     reference = theirs()
     reference.params_ = model.params_.copy()
-    frequency, recency, age = arrays(cdnow)
-    for t in (1.0, 10.0, 52.0):
-        np.testing.assert_allclose(
-            model.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, age),
-            reference.conditional_expected_number_of_purchases_up_to_time(
-                t, frequency, recency, age
-            ),
-            rtol=1e-6,
-        )
-    np.testing.assert_allclose(
-        model.conditional_probability_alive(frequency, recency, age),
-        reference.conditional_probability_alive(frequency, recency, age),
-        rtol=1e-6,
-    )
+    assert_same_predictions(model, reference, cdnow)
     times = np.array([0.5, 1.0, 10.0, 39.0, 78.0])
-    np.testing.assert_allclose(
-        model.expected_number_of_purchases_up_to_time(times),
-        reference.expected_number_of_purchases_up_to_time(times),
-        rtol=1e-6,
-    )
     for n in (0, 1, 2, 7):
         np.testing.assert_allclose(
             model.probability_of_n_purchases_up_to_time(times, n),
             [reference.probability_of_n_purchases_up_to_time(t, n) for t in times],
             rtol=1e-6,
         )
-    np.testing.assert_allclose(
-        model.conditional_probability_alive_matrix(max_frequency=10, max_recency=20),
-        reference.conditional_probability_alive_matrix(max_frequency=10, max_recency=20),
-        rtol=1e-6,
-    )
 
 
 def _with_params(model, params):
@@ -178,7 +152,7 @@ def test_many_customers_give_the_same_expectations_through_distinct_histories(
     """Above 10,000 cells the hypergeometric term is computed per distinct (t, x, T)."""
     model = fitted[model_class]
     expect = model.conditional_expected_number_of_purchases_up_to_time
-    history = arrays(cdnow)
+    history = history_arrays(cdnow)
     copies = [np.tile(values, 5) for values in history]
     horizons = np.array([[1.0, 10.0, 52.0]])
     # 2,357 customers x 3 horizons: computed directly.

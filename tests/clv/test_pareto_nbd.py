@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from crm_analytics.clv._base import Sample
 from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
 from crm_analytics.exceptions import DataValidationError
+from tests.clv.lifetimes_reference import assert_same_predictions, history_arrays
 
 lifetimes = pytest.importorskip("lifetimes")
 
@@ -22,10 +23,6 @@ OTHER_PARAMS = [
     {"r": 0.9, "alpha": 30.0, "s": 0.4, "beta": 3.0},
     {"r": 2.1, "alpha": 4.0, "s": 1.7, "beta": 60.0},
 ]
-
-
-def arrays(frame):
-    return [frame[column].to_numpy() for column in ("frequency", "recency", "T")]
 
 
 def as_sample(frame):
@@ -64,7 +61,7 @@ def test_reproduces_fader_hardie_2005_on_cdnow(model):
 
 
 def test_finds_at_least_the_likelihood_of_lifetimes_estimates(model, cdnow):
-    frequency, recency, age = arrays(cdnow)
+    frequency, recency, age = history_arrays(cdnow)
     reference = lifetimes.ParetoNBDFitter().fit(frequency, recency, age)
     np.testing.assert_allclose(model.params_, reference.params_, rtol=2e-3)
     theirs = -reference._negative_log_likelihood(
@@ -76,7 +73,7 @@ def test_finds_at_least_the_likelihood_of_lifetimes_estimates(model, cdnow):
 @pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
 def test_log_likelihood_equals_lifetimes(cdnow, model, params):
     values = model.params_.to_numpy() if params is None else np.array(list(params.values()))
-    frequency, recency, age = arrays(cdnow)
+    frequency, recency, age = history_arrays(cdnow)
     total, _ = ParetoNBDFitter()._log_likelihood(values, as_sample(cdnow), False)
     # lifetimes divides the weighted sum by the mean weight (1 here).
     theirs = -lifetimes.ParetoNBDFitter._negative_log_likelihood(
@@ -90,26 +87,8 @@ def test_predictions_equal_lifetimes(cdnow, model, params):
     ours = model if params is None else with_params(params)
     reference = lifetimes.ParetoNBDFitter()
     reference.params_ = ours.params_.copy()
-    frequency, recency, age = arrays(cdnow)
-    np.testing.assert_allclose(
-        ours.conditional_probability_alive(frequency, recency, age),
-        reference.conditional_probability_alive(frequency, recency, age),
-        rtol=1e-6,
-    )
-    for t in (1.0, 10.0, 52.0):
-        np.testing.assert_allclose(
-            ours.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, age),
-            reference.conditional_expected_number_of_purchases_up_to_time(
-                t, frequency, recency, age
-            ),
-            rtol=1e-6,
-        )
-    times = np.array([0.5, 1.0, 10.0, 39.0, 78.0])
-    np.testing.assert_allclose(
-        ours.expected_number_of_purchases_up_to_time(times),
-        reference.expected_number_of_purchases_up_to_time(times),
-        rtol=1e-6,
-    )
+    assert_same_predictions(ours, reference, cdnow)
+    frequency, recency, age = history_arrays(cdnow)
     few = slice(0, 300)
     for n in (0, 1, 2, 7):
         np.testing.assert_allclose(
@@ -122,11 +101,6 @@ def test_predictions_equal_lifetimes(cdnow, model, params):
             rtol=1e-6,
             atol=1e-300,
         )
-    np.testing.assert_allclose(
-        ours.conditional_probability_alive_matrix(max_frequency=10, max_recency=20),
-        reference.conditional_probability_alive_matrix(max_frequency=10, max_recency=20),
-        rtol=1e-6,
-    )
 
 
 def _printed_formula_mpmath(params, x, t_x, age):
@@ -201,7 +175,7 @@ def test_pmf_rejects_fractional_counts(model):
 
 
 def test_weights_equal_repeated_rows(cdnow):
-    frequency, recency, age = arrays(cdnow.iloc[:400])
+    frequency, recency, age = history_arrays(cdnow.iloc[:400])
     repeated = ParetoNBDFitter().fit(
         np.repeat(frequency, 3), np.repeat(recency, 3), np.repeat(age, 3)
     )
@@ -234,7 +208,7 @@ def test_gradient_equals_finite_differences_of_the_likelihood(cdnow, model, para
 
 def test_many_customers_give_the_same_predictions_through_distinct_pairs(model, cdnow):
     """Above 10,000 customers the hypergeometric terms are computed per distinct pair."""
-    frequency, recency, age = arrays(cdnow)
+    frequency, recency, age = history_arrays(cdnow)
     copies = [np.tile(values, 5) for values in (frequency, recency, age)]
     np.testing.assert_allclose(
         model.conditional_probability_alive(*copies),
@@ -255,7 +229,7 @@ def test_many_customers_give_the_same_predictions_through_distinct_pairs(model, 
 
 def test_penalizer_gives_lifetimes_penalised_estimates(cdnow):
     """lifetimes penalises the summed log-likelihood of this model (its others: the mean)."""
-    frequency, recency, age = arrays(cdnow)
+    frequency, recency, age = history_arrays(cdnow)
     ours = ParetoNBDFitter(penalizer_coef=50.0).fit(cdnow)
     theirs = lifetimes.ParetoNBDFitter(penalizer_coef=50.0).fit(frequency, recency, age)
     # lifetimes' Nelder-Mead stops at a tolerance of 1e-4.

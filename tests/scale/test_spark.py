@@ -1,14 +1,11 @@
 """Spark: summaries through narwhals equal the pandas path; distributed scoring equals pandas'.
 
-One local session (two cores) serves the module; everything skips with the reason when Java
-or pyspark is missing (install the ``spark`` extra).
+The session fixture ``spark`` (tests/conftest.py) serves the module; everything skips with the
+reason when Java or pyspark is missing (install the ``spark`` extra).
 """
 
 from __future__ import annotations
 
-import shutil
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -18,36 +15,13 @@ from crm_analytics.datasets import make_transactions
 from crm_analytics.scale.models import clv_scores, fit_collapsed
 from crm_analytics.summary import calibration_holdout_split, rfm_summary
 
-pyspark_sql = pytest.importorskip(
-    "pyspark.sql", reason="pyspark is not installed (pip install 'crm_analytics[spark]')"
-)
 pytestmark = [
-    pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java, not found on PATH"),
     # pyspark 4 warns about pandas 3 on every conversion.
     pytest.mark.filterwarnings("ignore::FutureWarning"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated"),
     # With pytest-xdist's --dist loadgroup, one worker runs them all: one Spark session.
     pytest.mark.xdist_group("spark"),
 ]
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    # Python workers must run this interpreter, which has the package's dependencies.
-    patch = pytest.MonkeyPatch()
-    patch.setenv("PYSPARK_PYTHON", sys.executable)
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[2]")
-        .appName("crm_analytics tests")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-    patch.undo()
 
 
 @pytest.fixture(scope="module")
