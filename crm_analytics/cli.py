@@ -6,6 +6,7 @@
     crm-analytics fit      --config scoring.toml --model-dir models/
     crm-analytics score    --config scoring.toml --model-dir models/ --output-dir scores/
     crm-analytics report   --output-dir scores/
+    crm-analytics batch    --transactions logs/ --output-dir clv/ --engine duckdb
     crm-analytics demo     --output out/
 
 Every key of the TOML configuration (see :mod:`crm_analytics.scoring.config`) is also an
@@ -19,14 +20,20 @@ one-paragraph message on stderr, no traceback); 1 unexpected error (the tracebac
 ``score`` also writes the customer-knowledge files ``[output] extras`` asks for (cohorts,
 loyalty metrics, association rules, recommendations) and, with ``[customers] dedupe_on``,
 the audit of the duplicate customer records it merged before fitting and scoring.
-Outputs are written all together or not at all, and the same inputs and configuration give
-byte-identical files (except the timings in ``run_metadata.json``). Logs go to stderr; on a
+``batch`` is the CLV job for logs too large for memory: it summarises a Parquet dataset (a
+file, a folder or a glob of canonical ``customer_id, date, amount`` lines) inside ``--engine``
+(DuckDB within ``--memory-limit``, Polars or Spark), fits BG/NBD and Gamma-Gamma on the
+distinct histories and writes every customer's summary, P(alive), expected purchases and
+CLV to ``scores.parquet`` (rows in no particular order; a folder of files with Spark).
+Outputs are written all together or not at all, and ``score`` gives byte-identical files for
+the same inputs and configuration (except the timings in ``run_metadata.json``). Logs go to stderr; on a
 terminal, a progress line shows the current step instead of the INFO log lines.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -37,17 +44,27 @@ from typing import Any, TextIO
 
 import matplotlib
 import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from crm_analytics.datasets import make_transactions
 from crm_analytics.exceptions import ConvergenceError, DataValidationError
 from crm_analytics.io import quality_report, read_customers, read_transactions
+from crm_analytics.scale.batch import clv_batch
+from crm_analytics.scale.engines import ENGINES
 from crm_analytics.schema import CUSTOMER_ID
 from crm_analytics.scoring import FittedModels, ScoringConfig, fit_models, score_customers
 from crm_analytics.scoring._atomic import write_files
 from crm_analytics.scoring.config import load_config, section_fields
 from crm_analytics.scoring.knowledge import knowledge_tables, merge_duplicate_customers
 from crm_analytics.scoring.models import library_versions, resolve_as_of
-from crm_analytics.scoring.outputs import file_sha256, read_scores, write_report, write_scores
+from crm_analytics.scoring.outputs import (
+    RUN_METADATA,
+    file_sha256,
+    read_scores,
+    write_report,
+    write_scores,
+)
 from crm_analytics.scoring.score import customer_attributes
 
 __all__ = ["main"]
@@ -65,6 +82,8 @@ _COMMAND_SECTIONS = {
     "score": ("transactions", "customers", "model", "output"),
 }
 _STEP = "step: "
+# The [model] keys that the CLV batch job uses.
+_BATCH_MODEL_KEYS = ("as_of", "clv_months", "discount_rate", "margin")
 _METAVARS = {"path": "PATH", "as_of": "DATE"}
 
 
@@ -129,6 +148,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="customer attributes to slice the segments by (default: the run's report_by)",
     )
 
+    batch = _command(
+        commands,
+        "batch",
+        _batch,
+        "CLV of every customer of a large Parquet log, summarised inside an engine",
+    )
+    batch.add_argument("--output-dir", type=Path, required=True, help="folder for the outputs")
+    batch.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="duckdb",
+        help="engine that summarises the log (default: duckdb, out of core)",
+    )
+    batch.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="DuckDB's memory limit, such as 2GB (default: 80%% of RAM)",
+    )
+    batch.add_argument("--config", type=Path, help="TOML configuration file")
+    _add_config_options(batch, ("transactions",), keys=("path",))
+    _add_config_options(batch, ("model",), keys=_BATCH_MODEL_KEYS)
+
     demo = _command(
         commands, "demo", _demo, "run validate, fit, score and report on generated data"
     )
@@ -147,12 +188,17 @@ def _command(
     return parser
 
 
-def _add_config_options(parser: argparse.ArgumentParser, sections: Sequence[str]) -> None:
-    """One option per configuration key, defaulting to "not given" so the file's value holds."""
+def _add_config_options(
+    parser: argparse.ArgumentParser, sections: Sequence[str], keys: Sequence[str] | None = None
+) -> None:
+    """One option per configuration key (of ``keys`` when given), defaulting to "not given" so
+    the file's value holds."""
     for section in sections:
         group = parser.add_argument_group(f"[{section}] options (override the config file)")
         defaults = ScoringConfig().to_dict()[section]
         for item in section_fields(section):
+            if keys is not None and item.name not in keys:
+                continue
             flag = _flag(section, item.name)
             default = defaults.get(item.name)
             shown = "none" if default is None else _shown(default)
@@ -392,6 +438,59 @@ def _report(args: argparse.Namespace) -> None:
     print(f"report of {len(scored):,} customers written to {report_dir}:")
     for path in files:
         print(f"  {path}")
+
+
+def _batch(args: argparse.Namespace) -> None:
+    config = build_config(args)
+    source, model = config.transactions.path, config.model
+    if source is None:
+        raise DataValidationError(
+            "no transaction log given: pass --transactions PATH (a Parquet file, folder or glob) "
+            "or set path in the [transactions] table of the --config file"
+        )
+    start = time.perf_counter()
+    fitted: dict[str, Any] = {}
+
+    def write_table(path: Path) -> None:
+        logger.info(_STEP + "summarising, fitting and scoring %s with %s", source, args.engine)
+        bgf, ggf = clv_batch(
+            source,
+            path,
+            engine=args.engine,
+            memory_limit=args.memory_limit,
+            observation_end=model.as_of,
+            horizon=model.clv_months,
+            discount_rate=model.discount_rate,
+            margin=model.margin,
+        )
+        fitted.update(scores=path, params={"bgnbd": _params(bgf), "gamma_gamma": _params(ggf)})
+
+    def write_metadata(path: Path) -> None:
+        scores = pq.ParquetDataset(fitted["scores"])
+        last = pc.max(scores.read(columns=["last_purchase"])["last_purchase"]).as_py()
+        metadata = {
+            "as_of": model.as_of or str(pd.Timestamp(last).date()),
+            "customers": sum(piece.count_rows() for piece in scores.fragments),
+            "inputs": {"transactions": {"path": source, "sha256": file_sha256(source)}},
+            "engine": args.engine,
+            "memory_limit": args.memory_limit,
+            "clv": {key: getattr(model, key) for key in _BATCH_MODEL_KEYS[1:]},
+            "models": {**fitted["params"], "versions": library_versions()},
+            "outputs": {"scores.parquet": file_sha256(fitted["scores"])},
+            "timings": {"whole job": round(time.perf_counter() - start, 3)},
+        }
+        path.write_text(json.dumps(metadata, indent=2, default=str) + "\n", encoding="utf-8")
+
+    files = write_files(
+        args.output_dir, {"scores.parquet": write_table, RUN_METADATA: write_metadata}
+    )
+    print(f"CLV of every customer of {source} written:")
+    for path in files:
+        print(f"  {path}")
+
+
+def _params(model: Any) -> dict[str, float]:
+    return {name: float(value) for name, value in model.params_.items()}
 
 
 def _demo(args: argparse.Namespace) -> None:

@@ -19,9 +19,10 @@ import narwhals as nw
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crm_analytics.exceptions import DataValidationError
 from crm_analytics.scale.engines import scan_parquet
 from crm_analytics.scale.models import clv_scores, fit_collapsed
-from crm_analytics.schema import CUSTOMER_ID
+from crm_analytics.schema import AMOUNT, CUSTOMER_ID
 from crm_analytics.summary import rfm_summary
 
 __all__ = ["clv_batch"]
@@ -80,6 +81,12 @@ def clv_batch(
     (transaction_model, spend_model)
         The fitted BG/NBD and Gamma-Gamma models.
 
+    Raises
+    ------
+    DataValidationError
+        When no Parquet file matches ``source``, or the log lacks a column (``amount``
+        included) or has missing values (see :func:`~crm_analytics.summary.rfm_summary`).
+
     Examples
     --------
     >>> from crm_analytics.datasets import make_transactions
@@ -99,6 +106,13 @@ def clv_batch(
         "margin": margin,
     }
     log = scan_parquet(source, engine=engine, memory_limit=memory_limit, spark=spark)
+    present = nw.from_native(log).collect_schema().names()
+    if AMOUNT not in present:
+        raise DataValidationError(
+            f"transactions: column {AMOUNT!r} not found in {source}; the CLV job values "
+            f"customers by their spend, so every line needs its amount (columns present: "
+            f"{', '.join(present)})"
+        )
     if engine == "spark":
         from crm_analytics.scale.spark import score_spark
 

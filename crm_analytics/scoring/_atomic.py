@@ -4,6 +4,8 @@ Every file is first written in full to a temporary folder inside the target fold
 file system), and only when all of them are complete is each moved into place with
 ``os.replace``, an atomic rename: a reader never sees a half-written file, and a run that
 fails while writing leaves the previous files as they were and no temporary files behind.
+An output may be a folder (Spark writes a table as a folder of files): an older folder of the
+same name is moved aside, the new one renamed into place, then the old one deleted.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def write_files(directory: str | Path, writers: Mapping[str, Writer]) -> list[Pa
         Target folder; created (with its parents) when missing.
     writers : mapping
         File name (relative to ``directory``, sub-folders allowed) to a function that writes
-        the file at the path it is given.
+        the file (or a folder of files) at the path it is given.
 
     Returns
     -------
@@ -62,12 +64,14 @@ def write_files(directory: str | Path, writers: Mapping[str, Writer]) -> list[Pa
             staged = staging / name
             staged.parent.mkdir(parents=True, exist_ok=True)
             writer(staged)
-            if not staged.is_file():
+            if not staged.exists():
                 raise RuntimeError(f"the writer of {name} did not write {staged}")
         written = []
         for name in writers:
             target = directory / name
             target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_dir():
+                target.rename(staging / f".old-{target.name}")
             os.replace(staging / name, target)
             written.append(target)
     finally:

@@ -52,7 +52,14 @@ from crm_analytics.scoring._atomic import write_files
 from crm_analytics.scoring.config import ScoringConfig
 from crm_analytics.scoring.tables import segment_summary
 
-__all__ = ["SEGMENTATIONS", "file_sha256", "read_scores", "write_report", "write_scores"]
+__all__ = [
+    "RUN_METADATA",
+    "SEGMENTATIONS",
+    "file_sha256",
+    "read_scores",
+    "write_report",
+    "write_scores",
+]
 
 SCORES = "scores"
 RUN_METADATA = "run_metadata.json"

@@ -77,3 +77,24 @@ def test_batch_job_on_spark_writes_the_pandas_scores(
     pd.testing.assert_frame_equal(
         written[expected.columns], expected, check_dtype=False, check_names=False, rtol=1e-6
     )
+
+
+def test_cli_batch_on_spark_writes_a_folder_of_the_pandas_scores(
+    spark, log: pd.DataFrame, tmp_path: Path
+) -> None:
+    from crm_analytics import cli
+
+    log.to_parquet(tmp_path / "log.parquet", coerce_timestamps="us")
+    arguments = ["batch", "--transactions", tmp_path / "log.parquet", "--engine", "spark"]
+    code = cli.main([str(a) for a in [*arguments, "--output-dir", tmp_path / "out"]])
+    assert code == 0
+    written = pd.read_parquet(tmp_path / "out" / "scores.parquet")
+    summary = rfm_summary(log)
+    expected = summary.join(clv_scores(summary, *fit_collapsed(summary)))
+    pd.testing.assert_frame_equal(
+        written.set_index("customer_id").sort_index()[expected.columns],
+        expected,
+        check_dtype=False,
+        check_names=False,
+        rtol=1e-6,
+    )

@@ -76,3 +76,17 @@ def test_a_writer_that_writes_nothing_is_an_error(tmp_path):
     with pytest.raises(RuntimeError, match="did not write"):
         write_files(tmp_path, {"a.csv": lambda p: None})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_output_replaces_the_older_folder(tmp_path):
+    def folder(text):
+        def write(path):
+            path.mkdir()
+            (path / "part-0.parquet").write_text(text)
+
+        return write
+
+    write_files(tmp_path, {"scores": folder("old")})
+    write_files(tmp_path, {"scores": folder("new")})
+    assert [p.name for p in tmp_path.iterdir()] == ["scores"]
+    assert (tmp_path / "scores" / "part-0.parquet").read_text() == "new"

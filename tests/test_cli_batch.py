@@ -1,0 +1,120 @@
+"""The ``crm-analytics batch`` command: the CLV job on a Parquet dataset inside an engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crm_analytics import cli
+from crm_analytics.datasets import make_transactions
+from crm_analytics.scale.models import SCORE_COLUMNS, clv_scores, fit_collapsed
+from crm_analytics.summary import rfm_summary
+
+
+def run(capsys, *args: object) -> tuple[int, str, str]:
+    code = cli.main([str(arg) for arg in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def log() -> pd.DataFrame:
+    transactions, _ = make_transactions(400, seed=11)
+    return transactions[["customer_id", "date", "amount", "order_id"]]
+
+
+@pytest.fixture(scope="module")
+def dataset(log: pd.DataFrame, tmp_path_factory) -> Path:
+    """The log as a folder of two Parquet files, split by customer."""
+    folder = tmp_path_factory.mktemp("log")
+    customers = log["customer_id"].unique()
+    for part, ids in enumerate((customers[:200], customers[200:])):
+        log[log["customer_id"].isin(ids)].to_parquet(folder / f"part-{part}.parquet")
+    return folder
+
+
+def expected_scores(log: pd.DataFrame, as_of: str, months: int) -> pd.DataFrame:
+    summary = rfm_summary(log, observation_end=as_of)
+    return summary.join(clv_scores(summary, *fit_collapsed(summary), horizon=months))
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_batch_scores_every_customer_as_the_library_does(
+    engine, log, dataset, capsys, tmp_path
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "batch",
+        "--transactions",
+        dataset,
+        "--output-dir",
+        tmp_path,
+        "--engine",
+        engine,
+        "--as-of",
+        "2025-03-31",
+        "--clv-months",
+        6,
+    )
+    assert code == 0
+    assert "scores.parquet" in out
+    written = pd.read_parquet(tmp_path / "scores.parquet").set_index("customer_id").sort_index()
+    expected = expected_scores(log, "2025-03-31", 6)
+    pd.testing.assert_frame_equal(
+        written[expected.columns], expected, check_dtype=False, check_names=False, rtol=1e-6
+    )
+    assert set(SCORE_COLUMNS) <= set(written.columns)
+    metadata = json.loads((tmp_path / "run_metadata.json").read_text())
+    assert metadata["as_of"] == "2025-03-31"
+    assert metadata["customers"] == log["customer_id"].nunique()
+    assert metadata["engine"] == engine
+    assert set(metadata["models"]["bgnbd"]) == {"r", "alpha", "a", "b"}
+    assert len(metadata["inputs"]["transactions"]["sha256"]) == 64
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run_metadata.json", "scores.parquet"]
+
+
+def test_batch_reads_the_config_file_and_defaults_to_the_last_date(
+    log, dataset, capsys, tmp_path
+) -> None:
+    config = tmp_path / "batch.toml"
+    config.write_text(f'[transactions]\npath = "{dataset}"\n\n[model]\nclv_months = 3\n')
+    code, _, _ = run(capsys, "batch", "--config", config, "--output-dir", tmp_path / "out")
+    assert code == 0
+    metadata = json.loads((tmp_path / "out" / "run_metadata.json").read_text())
+    assert metadata["as_of"] == str(log["date"].max().date())
+    assert metadata["clv"]["clv_months"] == 3
+
+
+def test_batch_on_a_log_without_amounts_exits_2_naming_the_column(log, capsys, tmp_path) -> None:
+    log.drop(columns="amount").to_parquet(tmp_path / "log.parquet")
+    code, _, err = run(
+        capsys, "batch", "--transactions", tmp_path / "log.parquet", "--output-dir", tmp_path / "o"
+    )
+    assert code == 2
+    assert "'amount'" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "o" / "scores.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ([], "no transaction log given"),
+        (["--transactions", "nowhere/*.parquet"], "no Parquet file at"),
+    ],
+)
+def test_batch_without_a_dataset_exits_2(arguments, message, capsys, tmp_path) -> None:
+    code, _, err = run(capsys, "batch", "--output-dir", tmp_path, *arguments)
+    assert code == 2
+    assert message in err
+
+
+def test_batch_help_lists_the_engines(capsys) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["batch", "--help"])
+    out = capsys.readouterr().out
+    assert "{duckdb,polars,spark}" in out
+    assert "--memory-limit" in out
