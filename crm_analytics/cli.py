@@ -15,8 +15,9 @@ option: ``--as-of 2011-12-09``, ``--horizon-days 90``, ``--transactions orders.c
 high=0.1,medium=0.3``; options given on the command line win over the file. Paths in the
 file are relative to the file's folder.
 
-Exit codes: 0 done; 2 bad input (unreadable or inconsistent data or configuration: a
-one-paragraph message on stderr, no traceback); 1 unexpected error (the traceback is logged).
+Exit codes: 0 done; 2 bad input (unreadable or inconsistent data or configuration, or an
+optional dependency that the input or engine needs is missing: a one-paragraph message on
+stderr, no traceback); 1 unexpected error (the traceback is logged).
 ``score`` also writes the customer-knowledge files ``[output] extras`` asks for (cohorts,
 loyalty metrics, association rules, recommendations) and, with ``[customers] dedupe_on``,
 the audit of the duplicate customer records it merged before fitting and scoring.
@@ -94,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = _start_logging(verbose=args.verbose, quiet=args.quiet)
     try:
         args.run(args)
-    except (DataValidationError, ConvergenceError, FileNotFoundError) as error:
+    except (DataValidationError, ConvergenceError, FileNotFoundError, ImportError) as error:
         paragraph = " ".join(str(error).split())
         logger.debug("bad input", exc_info=True)
         print(f"{PROG} {args.command}: error: {paragraph}", file=sys.stderr)

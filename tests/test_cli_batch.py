@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -118,3 +119,15 @@ def test_batch_help_lists_the_engines(capsys) -> None:
     out = capsys.readouterr().out
     assert "{duckdb,polars,spark}" in out
     assert "--memory-limit" in out
+
+
+def test_batch_on_an_engine_that_is_not_installed_exits_2_naming_the_extra(
+    dataset, capsys, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # import fails as if not installed
+    code, _, err = run(
+        capsys, "batch", "--transactions", dataset, "--output-dir", tmp_path, "--engine", "spark"
+    )
+    assert code == 2
+    assert "pip install 'crm-analytics[spark]'" in err
+    assert not (tmp_path / "scores.parquet").exists()

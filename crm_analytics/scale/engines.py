@@ -83,13 +83,7 @@ def scan_parquet(
 
         return pl.scan_parquet(files)
     if engine == "duckdb":
-        try:
-            import duckdb
-        except ImportError as error:
-            raise ImportError(
-                "engine='duckdb' needs DuckDB: pip install 'crm-analytics[duckdb]', or pass "
-                "engine='polars'"
-            ) from error
+        import duckdb
 
         config = {
             "temp_directory": str(Path(tempfile.gettempdir()) / "crm_analytics_duckdb"),
