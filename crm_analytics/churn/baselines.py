@@ -129,6 +129,17 @@ class PAliveBaseline(BaseEstimator):
             X["T"].to_numpy(np.float64) / _DAYS_PER_UNIT,
         )
 
+    def expected_purchases(self, X: pd.DataFrame, *, days: float) -> pd.Series:
+        """BG/NBD's expected number of purchases in the next ``days`` days, indexed like ``X``."""
+        if not hasattr(self, "fitter_"):
+            raise NotFittedError("this PAliveBaseline is not fitted yet; call fit(X)")
+        _require(X, _BG_NBD_INPUTS, "PAliveBaseline")
+        frequency, recency, T = self._inputs(X)
+        expected = self.fitter_.conditional_expected_number_of_purchases_up_to_time(
+            days / _DAYS_PER_UNIT, frequency, recency, T
+        )
+        return pd.Series(np.asarray(expected), index=X.index, name="expected_purchases")
+
     def churn_probability(self, X: pd.DataFrame) -> pd.Series:
         """1 - P(alive) (or P(no purchase in the horizon)) per customer, indexed like ``X``."""
         if not hasattr(self, "fitter_"):

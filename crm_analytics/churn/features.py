@@ -2,7 +2,8 @@
 
 Every feature is computed from the transactions dated on or before the cutoff day only, so a
 model trained on them sees exactly what it would have seen on that day. The per-customer RFM
-block comes from :func:`crm_analytics.summary.rfm_summary` "as of" the cutoff; the rest
+block comes from :func:`crm_analytics.summary.rfm_summary` "as of" the cutoff, and a BG/NBD
+model fitted on it gives each customer's P(alive) and expected purchases; the rest
 (activity windows, their trends, the rhythm of purchases, basket diversity) is one narwhals
 query per cutoff, and the labels one more, that run in the engine of the log:
 
@@ -49,6 +50,7 @@ from crm_analytics.churn._inputs import (
     to_pandas,
     transaction_log,
 )
+from crm_analytics.churn.baselines import PAliveBaseline
 from crm_analytics.churn.labels import (
     LABEL,
     LabelDefinition,
@@ -56,7 +58,7 @@ from crm_analytics.churn.labels import (
     labels_from_log,
     table_members,
 )
-from crm_analytics.exceptions import DataValidationError
+from crm_analytics.exceptions import ConvergenceError, DataValidationError
 from crm_analytics.schema import AMOUNT, CANCEL_DATE, CHURNED, CUSTOMER_ID, ORDER_ID, PRODUCT
 from crm_analytics.summary import _MONEY_UNITS, _money, rfm_summary
 
@@ -65,6 +67,8 @@ __all__ = ["churn_features", "make_churn_dataset", "make_churn_panel"]
 logger = logging.getLogger(__name__)
 
 WINDOWS = (30, 90, 180)
+#: Features from a BG/NBD model fitted at the cutoff (see _bgnbd_features).
+BGNBD_FEATURES = ("bgnbd_p_alive", "bgnbd_expected_purchases_90d")
 CUTOFF = "cutoff"
 _RFM_COLUMNS = [
     "frequency",
@@ -80,6 +84,32 @@ _RFM_COLUMNS = [
 _ZERO_WITHOUT_HISTORY = ("frequency", "n_orders", "total_amount", "n_products")
 
 
+def _bgnbd_features(rfm: pd.DataFrame) -> pd.DataFrame:
+    """P(alive) and the expected purchases in the next 90 days of every customer, from a BG/NBD
+    model fitted on all the customers' histories up to the cutoff (no labels needed, so no
+    leak): the CLV model's view of each customer, as features beside the raw history.
+
+    When BG/NBD cannot be fitted (no repeat purchase at all, too few customers), both are left
+    unknown with a warning; the classifier handles missing values.
+    """
+    features = pd.DataFrame(np.nan, index=rfm.index, columns=list(BGNBD_FEATURES))
+    baseline = PAliveBaseline()
+    try:
+        baseline.fit(rfm)
+    except ConvergenceError as error:
+        warnings.warn(
+            f"BG/NBD could not be fitted on the histories of the {len(rfm):,} customers at "
+            f"this cutoff ({error.__cause__ or error}); {' and '.join(BGNBD_FEATURES)} are "
+            "left unknown",
+            category=RuntimeWarning,
+            stacklevel=4,
+        )
+        return features
+    features["bgnbd_p_alive"] = 1.0 - baseline.churn_probability(rfm)
+    features["bgnbd_expected_purchases_90d"] = baseline.expected_purchases(rfm, days=90)
+    return features
+
+
 def _transaction_features(
     log: TransactionLog, cutoff_day: int, windows: Sequence[int]
 ) -> pd.DataFrame:
@@ -87,7 +117,8 @@ def _transaction_features(
     sums = to_pandas(_activity(log, cutoff_day, windows).sort(CUSTOMER_ID))
     activity = _activity_features(sums.set_index(CUSTOMER_ID).sort_index(), windows)
     rfm = rfm_summary(log.native(), observation_end=day_to_timestamp(cutoff_day))
-    features = pd.concat([rfm.reindex(activity.index)[_RFM_COLUMNS], activity], axis=1)
+    rfm = rfm.reindex(activity.index)
+    features = pd.concat([rfm[_RFM_COLUMNS], activity, _bgnbd_features(rfm)], axis=1)
     features["recency_to_rhythm"] = (
         features["days_since_last_purchase"] / features["interpurchase_mean_days"]
     )
@@ -313,7 +344,10 @@ def churn_features(
         ``amount_{w}d``) and their change from the ``w`` days before (``orders_trend_{w}d``,
         ``amount_trend_{w}d``), ``interpurchase_mean_days`` and ``interpurchase_std_days``
         (days between distinct purchase days), ``recency_to_rhythm`` (days since the last
-        purchase over the customer's mean gap), ``n_products`` and ``products_per_order`` when
+        purchase over the customer's mean gap), ``bgnbd_p_alive`` and
+        ``bgnbd_expected_purchases_90d`` (P(alive) and expected purchases in the next 90 days
+        from a BG/NBD model fitted on every customer's history up to the cutoff; unknown, with
+        a warning, when it cannot be fitted), ``n_products`` and ``products_per_order`` when
         products are given, then the customer attributes.
 
     Examples

@@ -17,6 +17,7 @@ import pandas as pd
 _WINDOW = re.compile(r"^(orders|amount)(_trend)?_(\d+)d$")
 _SINCE = re.compile(r"^days_since_(.+)$")
 # Features that are missing exactly when the customer has bought on one day only.
+_PROBABILITIES = {"bgnbd_p_alive"}
 _NEEDS_REPEAT = {"interpurchase_mean_days", "interpurchase_std_days", "recency_to_rhythm"}
 
 
@@ -26,6 +27,11 @@ def _number(values: pd.Series) -> pd.Series:
     text = rounded.map("{:,.1f}".format)
     whole = rounded == rounded.round(0)
     return text.where(~whole, rounded.map("{:,.0f}".format))
+
+
+def _percent(values: pd.Series) -> pd.Series:
+    """Probabilities as whole percentages: 0.434 -> "43%"."""
+    return (values * 100).round(0).map("{:.0f}%".format)
 
 
 def _signed(values: pd.Series) -> pd.Series:
@@ -50,6 +56,10 @@ _SENTENCES: dict[str, Callable[[pd.Series], pd.Series]] = {
     "interpurchase_mean_days": lambda v: "buys every " + _number(v) + " days on average",
     "interpurchase_std_days": lambda v: "gaps between purchases vary by " + _number(v) + " days",
     "n_products": lambda v: _number(v) + " different products bought",
+    "bgnbd_p_alive": lambda v: "BG/NBD chance of still being a customer " + _percent(v),
+    "bgnbd_expected_purchases_90d": lambda v: (
+        "BG/NBD expects " + _number(v) + " purchases in the next 90 days"
+    ),
     "products_per_order": lambda v: _number(v) + " different products per order",
 }
 
@@ -86,6 +96,8 @@ def describe(feature: str, values: pd.Series, reference: object, *, categorical:
     ['orders in the last 90 days down 3 on the 90 days before (typical: unchanged)']
     >>> describe("amount_180d", pd.Series([0.0, 84.6]), 389.7, categorical=False).tolist()
     ['no spend in the last 180 days (typical: 389.7)', 'spend in the last 180 days 84.6 (typical: 389.7)']
+    >>> describe("bgnbd_p_alive", pd.Series([0.434]), 0.91, categorical=False).tolist()
+    ['BG/NBD chance of still being a customer 43% (typical: 91%)']
     >>> describe("recency_to_rhythm", pd.Series([None]), 1.2, categorical=False).tolist()
     ['no repeat purchase yet']
     >>> describe("Contract", pd.Series(["Month-to-month"]), "Two year", categorical=True).tolist()
@@ -108,7 +120,12 @@ def describe(feature: str, values: pd.Series, reference: object, *, categorical:
     else:
         name = _humanise(feature)
         sentence = lambda v: f"{name} " + _number(v)  # noqa: E731
-    typical = _signed(reference_text) if "_trend_" in feature else _number(reference_text)
+    if "_trend_" in feature:
+        typical = _signed(reference_text)
+    elif feature in _PROBABILITIES:
+        typical = _percent(reference_text)
+    else:
+        typical = _number(reference_text)
     text = sentence(values) + f" (typical: {typical.iloc[0]})"
     return text.where(~missing, _unknown(feature))
 

@@ -392,13 +392,16 @@ class BaseFitter(BaseEstimator):
             np.sqrt(np.diag(self.variance_matrix_.to_numpy())), index=names, name="se(coef)"
         )
         log_se = np.sqrt(np.diag(log_covariance))
-        self.confidence_intervals_ = pd.DataFrame(
-            {
-                "lower 95% bound": params * np.exp(-_Z95 * log_se),
-                "upper 95% bound": params * np.exp(_Z95 * log_se),
-            },
-            index=names,
-        )
+        # A parameter the data barely identify has a huge log-scale error: its interval runs
+        # from 0 to infinity, which is the honest answer, not an overflow to warn about.
+        with np.errstate(over="ignore", under="ignore"):
+            self.confidence_intervals_ = pd.DataFrame(
+                {
+                    "lower 95% bound": params * np.exp(-_Z95 * log_se),
+                    "upper 95% bound": params * np.exp(_Z95 * log_se),
+                },
+                index=names,
+            )
 
     def _unload_params(self, *names: str) -> list[float]:
         check_fitted(self)

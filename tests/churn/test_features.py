@@ -130,6 +130,38 @@ def test_nothing_after_the_cutoff_changes_the_features(seed, cutoff_day):
     pd.testing.assert_frame_equal(X_changed, X)
 
 
+def test_bgnbd_features_come_from_a_model_fitted_at_the_cutoff():
+    from crm_analytics.churn.baselines import PAliveBaseline
+    from crm_analytics.datasets import make_transactions
+    from crm_analytics.summary import rfm_summary
+
+    log, _ = make_transactions(400, seed=3)
+    cutoff = "2024-12-31"
+    X = churn_features(log, cutoff=cutoff)
+    rfm = rfm_summary(log, observation_end=cutoff)  # the purchases of the cutoff day count
+    baseline = PAliveBaseline().fit(rfm)
+    np.testing.assert_allclose(
+        X["bgnbd_p_alive"], 1 - baseline.churn_probability(rfm).reindex(X.index), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        X["bgnbd_expected_purchases_90d"],
+        baseline.expected_purchases(rfm, days=90).reindex(X.index),
+        rtol=1e-12,
+    )
+    assert X["bgnbd_p_alive"].between(0, 1).all()
+    # Customers who stopped long ago are less likely alive than those who just bought.
+    recent = X["days_since_last_purchase"] < 30
+    lapsed = (X["days_since_last_purchase"] > 180) & (X["frequency"] > 0)
+    assert X.loc[recent, "bgnbd_p_alive"].mean() > X.loc[lapsed, "bgnbd_p_alive"].mean()
+
+
+def test_bgnbd_features_are_unknown_when_nobody_bought_twice():
+    once = LOG.drop_duplicates("customer_id")
+    with pytest.warns(RuntimeWarning, match="bgnbd_p_alive and .* are left unknown"):
+        X = churn_features(once, cutoff="2024-04-30")
+    assert X[["bgnbd_p_alive", "bgnbd_expected_purchases_90d"]].isna().all().all()
+
+
 def test_dataset_and_labels_agree():
     # a's next purchase (03-01) comes 30 days after the cutoff.
     assert make_churn_dataset(LOG, cutoff="2024-01-31", horizon=29)[1].to_dict() == {"a": 1}
