@@ -27,13 +27,14 @@ file, a folder or a glob of canonical ``customer_id, date, amount`` lines) insid
 distinct histories and writes every customer's summary, P(alive), expected purchases and
 CLV to ``scores.parquet`` (rows in no particular order; a folder of files with Spark).
 Outputs are written all together or not at all, and ``score`` gives byte-identical files for
-the same inputs and configuration (except the timings in ``run_metadata.json``). Logs go to stderr; on a
-terminal, a progress line shows the current step instead of the INFO log lines.
+the same inputs and configuration (except the timings in ``run_metadata.json``). Logs go to
+stderr; on a terminal, a progress line shows the current step instead of the INFO log lines.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import sys
@@ -52,7 +53,7 @@ from crm_analytics.datasets import make_transactions
 from crm_analytics.exceptions import ConvergenceError, DataValidationError
 from crm_analytics.io import quality_report, read_customers, read_transactions
 from crm_analytics.scale.batch import clv_batch
-from crm_analytics.scale.engines import ENGINES
+from crm_analytics.scale.engines import ENGINES, parquet_files
 from crm_analytics.schema import CUSTOMER_ID
 from crm_analytics.scoring import FittedModels, ScoringConfig, fit_models, score_customers
 from crm_analytics.scoring._atomic import write_files
@@ -472,7 +473,7 @@ def _batch(args: argparse.Namespace) -> None:
         metadata = {
             "as_of": model.as_of or str(pd.Timestamp(last).date()),
             "customers": sum(piece.count_rows() for piece in scores.fragments),
-            "inputs": {"transactions": {"path": source, "sha256": file_sha256(source)}},
+            "inputs": {"transactions": {"path": source, **_files_sha256(parquet_files(source))}},
             "engine": args.engine,
             "memory_limit": args.memory_limit,
             "clv": {key: getattr(model, key) for key in _BATCH_MODEL_KEYS[1:]},
@@ -488,6 +489,14 @@ def _batch(args: argparse.Namespace) -> None:
     print(f"CLV of every customer of {source} written:")
     for path in files:
         print(f"  {path}")
+
+
+def _files_sha256(files: Sequence[str]) -> dict[str, Any]:
+    """How many files, and one sha256 over their names and contents, in order."""
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(f"{Path(file).name}:{file_sha256(file)}\n".encode())
+    return {"files": len(files), "sha256": digest.hexdigest()}
 
 
 def _params(model: Any) -> dict[str, float]:

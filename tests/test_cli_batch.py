@@ -81,12 +81,14 @@ def test_batch_reads_the_config_file_and_defaults_to_the_last_date(
     log, dataset, capsys, tmp_path
 ) -> None:
     config = tmp_path / "batch.toml"
-    config.write_text(f'[transactions]\npath = "{dataset}"\n\n[model]\nclv_months = 3\n')
+    glob = dataset / "part-*.parquet"
+    config.write_text(f'[transactions]\npath = "{glob}"\n\n[model]\nclv_months = 3\n')
     code, _, _ = run(capsys, "batch", "--config", config, "--output-dir", tmp_path / "out")
     assert code == 0
     metadata = json.loads((tmp_path / "out" / "run_metadata.json").read_text())
     assert metadata["as_of"] == str(log["date"].max().date())
     assert metadata["clv"]["clv_months"] == 3
+    assert metadata["inputs"]["transactions"]["files"] == 2
 
 
 def test_batch_on_a_log_without_amounts_exits_2_naming_the_column(log, capsys, tmp_path) -> None:

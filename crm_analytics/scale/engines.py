@@ -10,7 +10,7 @@ from typing import Any
 
 from crm_analytics.exceptions import DataValidationError
 
-__all__ = ["ENGINES", "scan_parquet"]
+__all__ = ["ENGINES", "parquet_files", "scan_parquet"]
 
 ENGINES = ("duckdb", "polars", "spark")
 
@@ -77,7 +77,7 @@ def scan_parquet(
     """
     if engine not in ENGINES:
         raise ValueError(f"engine={engine!r} is not supported; choose one of {', '.join(ENGINES)}")
-    files = _parquet_files(source)
+    files = parquet_files(source)
     if engine == "polars":
         import polars as pl
 
@@ -105,8 +105,22 @@ def scan_parquet(
     return spark.read.parquet(*files)
 
 
-def _parquet_files(source: str | PathLike[str]) -> list[str]:
-    """The Parquet files that ``source`` names, sorted; a clear error when there is none."""
+def parquet_files(source: str | PathLike[str]) -> list[str]:
+    """The Parquet files that ``source`` (a file, a folder or a glob) names, sorted.
+
+    Raises
+    ------
+    DataValidationError
+        When ``source`` names no Parquet file.
+
+    Examples
+    --------
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("b.parquet", "a.parquet", "notes.txt"):
+    ...     _ = (folder / name).write_bytes(b"")
+    >>> [Path(file).name for file in parquet_files(folder)]
+    ['a.parquet', 'b.parquet']
+    """
     path = Path(source)
     if path.is_dir():
         files = sorted(str(file) for file in path.rglob("*.parquet"))
