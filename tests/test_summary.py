@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_analytics.datasets import load_cdnow
+from crm_analytics.datasets import load_cdnow, make_transactions
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.summary import calibration_holdout_split, rfm_summary
 
@@ -199,7 +199,7 @@ def test_split_equals_lifetimes_on_generated_logs(log: pd.DataFrame, freq: str, 
     )
 
 
-@pytest.mark.parametrize(
+ENGINES = pytest.mark.parametrize(
     "convert",
     [
         pl.from_pandas,
@@ -209,10 +209,37 @@ def test_split_equals_lifetimes_on_generated_logs(log: pd.DataFrame, freq: str, 
     ],
     ids=["polars", "polars-lazy", "pyarrow", "duckdb"],
 )
+
+
+@ENGINES
 def test_other_engines_give_the_pandas_result(small_log: pd.DataFrame, convert) -> None:
     expected = rfm_summary(small_log, observation_end="2024-01-12")
     result = rfm_summary(convert(small_log), observation_end="2024-01-12")
     pd.testing.assert_frame_equal(result, expected, check_dtype=False)
+
+
+@pytest.fixture(scope="module")
+def generated_log() -> pd.DataFrame:
+    transactions, _ = make_transactions(300, seed=21)
+    return transactions
+
+
+@ENGINES
+@pytest.mark.parametrize(("freq", "multiplier"), [("D", 1), ("D", 7), ("W", 1), ("h", 24)])
+def test_other_engines_summarise_and_split_as_pandas_does(
+    generated_log: pd.DataFrame, convert, freq: str, multiplier: float
+) -> None:
+    options = {"freq": freq, "freq_multiplier": multiplier}
+    pd.testing.assert_frame_equal(
+        rfm_summary(convert(generated_log), observation_end="2025-05-31", **options),
+        rfm_summary(generated_log, observation_end="2025-05-31", **options),
+        check_dtype=False,
+    )
+    pd.testing.assert_frame_equal(
+        calibration_holdout_split(convert(generated_log), "2024-12-31", "2025-05-31", **options),
+        calibration_holdout_split(generated_log, "2024-12-31", "2025-05-31", **options),
+        check_dtype=False,
+    )
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from crm_analytics.clv import (
+    BetaGeoBetaBinomFitter,
+    BetaGeoFitter,
+    ModifiedBetaGeoFitter,
+    ParetoNBDFitter,
+)
 from crm_analytics.clv._collapse import evaluate_on_unique_rows, unique_rows
 from crm_analytics.clv.evaluation import (
     compare_models,
@@ -22,6 +28,7 @@ from crm_analytics.clv.evaluation import (
     tracking_transactions,
 )
 from crm_analytics.exceptions import DataValidationError, NotFittedError
+from crm_analytics.summary import calibration_holdout_split
 from tests.clv.clv_eval_data import (
     CDNOW_OBSERVATION_END,
     VectorisedBetaGeo,
@@ -332,6 +339,42 @@ def test_compare_models_on_cdnow(cdnow_split):
     bgnbd = LifetimesBetaGeo().fit(*as_arrays(cdnow_split, "frequency_cal", "recency_cal", "T_cal"))
     expected = holdout_metrics(bgnbd, cdnow_split)
     assert table.loc["LifetimesBetaGeo", "mae"] == pytest.approx(expected["mae"], rel=1e-6)
+
+
+def test_compare_models_of_our_fitters_equals_that_of_lifetimes(cdnow_split):
+    ours = compare_models(
+        {"bgnbd": BetaGeoFitter, "pareto": ParetoNBDFitter, "mbgnbd": ModifiedBetaGeoFitter},
+        cdnow_split,
+    )
+    theirs = compare_models(
+        {
+            "bgnbd": LifetimesBetaGeo,
+            "pareto": LifetimesParetoNBD,
+            "mbgnbd": LifetimesModifiedBetaGeo,
+        },
+        cdnow_split,
+    )
+    assert ours.loc["bgnbd", "log_likelihood"] == pytest.approx(-9582.4, abs=0.05)
+    assert ours.loc["pareto", "log_likelihood"] == pytest.approx(-9595.0, abs=0.05)
+    exact = ["bgnbd", "mbgnbd"]
+    pd.testing.assert_frame_equal(ours.loc[exact], theirs.loc[exact], rtol=1e-6)
+    # lifetimes' Pareto/NBD optimum wanders from run to run (its likelihood is flat in beta)
+    pd.testing.assert_frame_equal(ours.loc[["pareto"]], theirs.loc[["pareto"]], rtol=1e-3)
+
+
+def test_compare_models_takes_the_discrete_model_on_weekly_opportunities():
+    weekly = calibration_holdout_split(
+        load_cdnow_sample(), "1997-09-30", CDNOW_OBSERVATION_END, freq="W"
+    )
+    table = compare_models([BetaGeoFitter, BetaGeoBetaBinomFitter], weekly, criterion="mae")
+    bgbb = BetaGeoBetaBinomFitter().fit(*as_arrays(weekly, "frequency_cal", "recency_cal", "T_cal"))
+    expected = holdout_metrics(bgbb, weekly)
+    assert table.index[0] == "BetaGeoBetaBinomFitter"
+    assert table.loc["BetaGeoBetaBinomFitter", "log_likelihood"] == pytest.approx(
+        bgbb.log_likelihood_
+    )
+    for column in ["mae", "rmse", "correlation", "predicted_total"]:
+        assert table.loc["BetaGeoBetaBinomFitter", column] == pytest.approx(expected[column])
 
 
 def test_compare_models_keeps_fitted_models_and_labels(cdnow_split, cdnow_bgnbd):

@@ -77,6 +77,13 @@ def test_no_repeat_buyers_cannot_be_fitted():
         BetaGeoFitter().fit([0, 0], [0.0, 0.0], [5.0, 7.0])
 
 
+def test_optimiser_failure_is_a_convergence_error(cdnow, monkeypatch):
+    # no preview to start from, and two iterations: the gradient is still far from zero
+    monkeypatch.setattr(base, "_PREVIEW_ROWS", 10**9)
+    with pytest.raises(ConvergenceError, match="BetaGeoFitter did not converge .*largest gradient"):
+        BetaGeoFitter().fit(cdnow, maxiter=2)
+
+
 def test_unfitted_model_refuses_to_predict():
     with pytest.raises(NotFittedError, match="not fitted yet"):
         BetaGeoFitter().conditional_probability_alive(small_summary())
@@ -150,6 +157,36 @@ def test_save_and_load_round_trip(model, cdnow, tmp_path):
 
     with pytest.raises(DataValidationError, match="holds a BetaGeoFitter"):
         ModifiedBetaGeoFitter.load(path)
+
+
+@pytest.mark.parametrize("model_class", [ModifiedBetaGeoFitter, ParetoNBDFitter])
+def test_other_transaction_models_save_and_load(model_class, cdnow, tmp_path):
+    model = model_class().fit(cdnow)
+    model.save(tmp_path / "model.json")
+    loaded = model_class.load(tmp_path / "model.json")
+    pd.testing.assert_frame_equal(loaded.summary, model.summary)
+    pd.testing.assert_series_equal(
+        loaded.conditional_expected_number_of_purchases_up_to_time(10, cdnow),
+        model.conditional_expected_number_of_purchases_up_to_time(10, cdnow),
+    )
+
+
+def test_spend_model_saves_and_loads(cdnow_monetary, tmp_path):
+    repeat_buyers = cdnow_monetary[cdnow_monetary["frequency"] > 0]
+    model = GammaGammaFitter().fit(repeat_buyers["frequency"], repeat_buyers["monetary_value"])
+    model.save(tmp_path / "spend.json")
+    loaded = GammaGammaFitter.load(tmp_path / "spend.json")
+    pd.testing.assert_frame_equal(loaded.summary, model.summary)
+    pd.testing.assert_series_equal(
+        loaded.conditional_expected_average_profit(
+            repeat_buyers["frequency"], repeat_buyers["monetary_value"]
+        ),
+        model.conditional_expected_average_profit(
+            repeat_buyers["frequency"], repeat_buyers["monetary_value"]
+        ),
+    )
+    with pytest.raises(DataValidationError, match="holds a GammaGammaFitter"):
+        BetaGeoFitter.load(tmp_path / "spend.json")
 
 
 def test_init_only_stores_arguments():

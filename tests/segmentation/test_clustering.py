@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.cluster import MiniBatchKMeans
 from sklearn.metrics import adjusted_rand_score
 
 from crm_analytics.exceptions import DataValidationError, NotFittedError
@@ -25,6 +26,18 @@ def test_recovers_planted_clusters(algorithm, log_transform):
     # new customers from the same mixture land in the matching clusters
     fresh, fresh_truth = planted_mixture(1_000, seed=2)
     assert adjusted_rand_score(fresh_truth, clusterer.predict(fresh)) > 0.9
+
+
+def test_large_base_path_samples_and_uses_minibatch_kmeans():
+    # the path taken for big customer bases, forced on a small one
+    summary, truth = planted_mixture(3_000, seed=1)
+    clusterer = CustomerClusterer(
+        random_state=0, k_range=(3, 6), sample_size=800, minibatch_above=1_000
+    ).fit(summary)
+    assert isinstance(clusterer.pipeline_.named_steps["model"], MiniBatchKMeans)
+    assert list(clusterer.k_scores_.index) == [3, 4, 5, 6]
+    assert clusterer.n_clusters_ == 4
+    assert adjusted_rand_score(truth, clusterer.labels_) > 0.9
 
 
 def test_profile_names_and_numbering():
