@@ -167,3 +167,18 @@ def test_reasons_come_from_the_most_influential_features():
     text = reasons.stack()
     assert not text.str.contains("noise").any()
     assert text.str.startswith("no purchase for").any() and text.str.startswith("plan").any()
+
+
+def test_calibration_keeps_each_customer_of_a_panel_in_one_fold():
+    X, y, _ = _synthetic(600, seed=4)
+    cutoffs = pd.to_datetime(["2024-03-31", "2024-06-30"])
+    panel = pd.concat([X, X], keys=cutoffs, names=["cutoff"])
+    labels = pd.concat([y, 1 - y], keys=cutoffs, names=["cutoff"])
+    folds = ChurnModel()._calibration_folds(panel, labels)
+    customers = panel.index.get_level_values("customer_id")
+    held_out = [set(customers[test]) for _, test in folds]
+    assert len(held_out) == 3 and sum(map(len, held_out)) == 600
+    for train, test in folds:
+        assert not set(customers[train]) & set(customers[test])
+        assert 0 < labels.iloc[test].mean() < 1
+    assert ChurnModel().fit(panel, labels).churn_probability(panel).between(0, 1).all()
