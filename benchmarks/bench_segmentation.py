@@ -11,7 +11,7 @@ orders and order value), then times, in this process:
 It also prints the adjusted Rand index of both against the planted clusters, and the time of
 ``RFMScorer`` + ``rfm_segments`` on the same customers.
 
-    python benchmarks/bench_segmentation.py [--customers 1e6]
+    PYTHONPATH=. python benchmarks/bench_segmentation.py [--customers 1e6]
 """
 
 from __future__ import annotations
