@@ -5,7 +5,8 @@ resets the process' peak resident set size (Linux) so that the peak is the growt
 measured call alone. Summaries are timed ``--repeat`` times and the best run counts (as
 ``timeit`` does: slower runs measure the machine's other work). Ratios are against lifetimes (and a plain pandas groupby) measured in
 the same run. CPU seconds are printed next to wall seconds because on a shared machine wall
-time also measures the neighbours.
+time also measures the neighbours. Each engine's summary is hashed (ids, order and values)
+and checked equal to the pandas path's.
 
     python benchmarks/run_all.py                          # 1e5, 1e6, 1e7 lines
     python benchmarks/run_all.py --integer-ids            # integer customer ids
@@ -97,11 +98,23 @@ def _measure(task: str, method: str, path: Path, repeat: int, queue: multiproces
     for _ in range(repeat if task == "summary" else 1):
         start_rss = reset_peak_memory()
         start, cpu = time.perf_counter(), time.process_time()
-        call()
+        result = call()
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         runs.append((seconds, cpu, peak_memory_growth_mib(start_rss)))
     seconds, cpu, _ = min(runs)
-    queue.put((seconds, cpu, max(peak for _, _, peak in runs)))
+    same = _fingerprint(result) if task == "summary" and method in ENGINES else None
+    queue.put((seconds, cpu, max(peak for _, _, peak in runs), same))
+
+
+def _fingerprint(summary: pd.DataFrame) -> int:
+    """A hash of the whole summary (ids, order, values), equal for equal summaries."""
+    values = pd.DataFrame({"id": summary.index.astype(str)}, index=summary.index)
+    for column in FINGERPRINT_COLUMNS:
+        data = summary[column]
+        if pd.api.types.is_datetime64_any_dtype(data):
+            data = data.dt.as_unit("us").astype("int64")  # engines keep ns or us
+        values[column] = data.astype("float64")
+    return int(pd.util.hash_pandas_object(values).sum())
 
 
 def _batch(path: Path, output: Path, queue: multiprocessing.Queue) -> None:
@@ -138,15 +151,12 @@ def _batch(path: Path, output: Path, queue: multiprocessing.Queue) -> None:
     queue.put((stages, peak_memory_growth_mib(start_rss)))
 
 
-SUMMARY_METHODS = [
-    "pandas",
-    "polars",
-    "duckdb",
-    "parquet, duckdb",
-    "parquet, polars",
-    "lifetimes",
-    "pandas groupby",
-]
+ENGINES = ["pandas", "polars", "duckdb", "parquet, duckdb", "parquet, polars"]
+SUMMARY_METHODS = [*ENGINES, "lifetimes", "pandas groupby"]
+FINGERPRINT_COLUMNS = [
+    "frequency", "recency", "T", "monetary_value", "n_orders", "total_amount",
+    "first_purchase", "last_purchase", "days_since_last_purchase",
+]  # fmt: skip
 
 
 def main() -> None:
@@ -161,7 +171,10 @@ def main() -> None:
     parser.add_argument("--big", type=float, default=0, help="lines of the batch-job dataset")
     parser.add_argument("--big-dataset", type=Path, help="an existing Parquet dataset to use")
     arguments = parser.parse_args()
-    print(f"{'lines':>12} {'method':>20} {'seconds':>8} {'cpu s':>7} {'peak MiB':>9} {'ratio':>7}")
+    print(
+        f"{'lines':>12} {'method':>20} {'seconds':>8} {'cpu s':>7} {'peak MiB':>9} {'ratio':>7} "
+        "same as pandas"
+    )
     growth = {}
     with tempfile.TemporaryDirectory() as folder:
         for size in arguments.sizes:
@@ -178,15 +191,17 @@ def main() -> None:
                 for method in methods
             }
             baseline = "lifetimes" if "lifetimes" in results else "pandas groupby"
-            for method, (seconds, cpu, peak) in results.items():
+            reference = results["pandas"][3]
+            for method, (seconds, cpu, peak, same) in results.items():
                 ratio = results[baseline][0] / seconds
+                equal = "" if same is None else ("yes" if same == reference else "NO")
                 print(f"{size:>12,.0f} {method:>20} {seconds:>8.2f} {cpu:>7.1f} {peak:>9.0f} "
-                      f"{ratio:>6.1f}x")  # fmt: skip
+                      f"{ratio:>6.1f}x {equal}")  # fmt: skip
             growth[size] = results["pandas"][0]
             if size <= arguments.fit_max:
                 ours = run_in_process(_measure, "fit", "fit+score", path, 1)
                 theirs = run_in_process(_measure, "fit", "lifetimes", path, 1)
-                for method, (seconds, cpu, peak) in {
+                for method, (seconds, cpu, peak, _) in {
                     "fit+score": ours,
                     "lifetimes fit+score": theirs,
                 }.items():

@@ -422,8 +422,8 @@ def _summarise(
     frequency = nw.col("periods") - 1
     summary = [
         frequency.cast(nw.Float64).alias("frequency"),
-        ((nw.col("last_period") - first_period) / multiplier).alias("recency"),
-        ((end_period - first_period) / multiplier).alias("T"),
+        _divide(nw.col("last_period") - first_period, multiplier).alias("recency"),
+        _divide(end_period - first_period, multiplier).alias("T"),
     ]
     if amount:
         summary += [
@@ -478,13 +478,20 @@ def _money(amount: nw.Expr) -> nw.Expr:
 
 
 def _from_money(millionths: nw.Expr) -> nw.Expr:
-    """Whole millionths back to currency units, as the float nearest the exact value.
+    """Whole millionths back to currency units, as the float nearest the exact value."""
+    return _divide(millionths, _MONEY_UNITS)
 
-    Split into whole units and a remainder because an engine may divide by a constant by
-    multiplying with its (inexact) reciprocal, which turns 66,260,000 into 66.25999999999999.
+
+def _divide(numerator: nw.Expr, constant: float) -> nw.Expr:
+    """``numerator / constant``, correctly rounded in every engine.
+
+    Polars divides by a constant by multiplying with its reciprocal, which is inexact (it
+    turns 66,260,000 / 1e6 into 66.25999999999999 and 10 / 7 into 1.4285714285714284, not
+    the nearest float 1.4285714285714286); dividing by a column, it divides exactly, as the
+    other engines do. So the constant is made a column: every engine then gives the same
+    bits, and the numbers numpy (and lifetimes) give.
     """
-    whole = millionths // _MONEY_UNITS
-    return whole + (millionths % _MONEY_UNITS) / _MONEY_UNITS
+    return numerator / (numerator * 0 + constant)
 
 
 def _observation_end(
