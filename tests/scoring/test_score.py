@@ -222,3 +222,18 @@ def test_prospects_get_a_row_when_asked(shop, config, models):
 def test_prospects_need_the_lifecycle_model():
     with pytest.raises(DataValidationError, match="include_prospects needs the lifecycle"):
         ScoringConfig.from_dict({"model": {"include_prospects": True, "models": ["rfm", "clv"]}})
+
+
+def test_documented_defaults_score_every_buyer(shop):
+    # no configuration and no models: automatic k, gradient-boosted churn, three reasons
+    transactions, customers = shop
+    scored = score_customers(transactions, customers)
+    assert len(scored) == transactions["customer_id"].nunique()
+    defaults = [column for columns in SCORE_COLUMNS.values() for column in columns]
+    assert set(defaults) | {"reason_1", "reason_2", "reason_3"} <= set(scored.columns)
+    assert scored["churn_probability"].between(0, 1).all()
+    assert scored["cluster_name"].notna().all() and scored["rfm_segment"].notna().all()
+    assert (scored["predicted_clv"] >= 0).all() and scored["p_alive"].between(0, 1).all()
+    high = scored["risk_tier"] == "high"
+    assert high.mean() == pytest.approx(0.1, abs=0.01)
+    assert scored.loc[high, "reason_1"].notna().all()
