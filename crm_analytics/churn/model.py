@@ -221,7 +221,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         )
         return self
 
-    def _calibration_folds(self, X: pd.DataFrame, labels: pd.Series) -> Any:
+    def _calibration_folds(self, X: pd.DataFrame, labels: np.ndarray) -> Any:
         """Folds of the calibration: stratified, and grouped by customer when a customer has
         several rows (a panel of cutoffs), so that no customer is calibrated on scores of a
         classifier that saw the same customer at another cutoff."""

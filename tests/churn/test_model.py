@@ -174,7 +174,7 @@ def test_calibration_keeps_each_customer_of_a_panel_in_one_fold():
     cutoffs = pd.to_datetime(["2024-03-31", "2024-06-30"])
     panel = pd.concat([X, X], keys=cutoffs, names=["cutoff"])
     labels = pd.concat([y, 1 - y], keys=cutoffs, names=["cutoff"])
-    folds = ChurnModel()._calibration_folds(panel, labels)
+    folds = ChurnModel()._calibration_folds(panel, labels.to_numpy())
     customers = panel.index.get_level_values("customer_id")
     held_out = [set(customers[test]) for _, test in folds]
     assert len(held_out) == 3 and sum(map(len, held_out)) == 600
