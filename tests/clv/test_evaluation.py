@@ -358,8 +358,9 @@ def test_compare_models_of_our_fitters_equals_that_of_lifetimes(cdnow_split):
     assert ours.loc["pareto", "log_likelihood"] == pytest.approx(-9595.0, abs=0.05)
     exact = ["bgnbd", "mbgnbd"]
     pd.testing.assert_frame_equal(ours.loc[exact], theirs.loc[exact], rtol=1e-6)
-    # lifetimes' Pareto/NBD optimum wanders from run to run (its likelihood is flat in beta)
-    pd.testing.assert_frame_equal(ours.loc[["pareto"]], theirs.loc[["pareto"]], rtol=1e-3)
+    # lifetimes' Pareto/NBD optimum wanders from run to run (its likelihood is flat in beta;
+    # holdout figures moved by up to 1.2e-3 relative over six runs)
+    pd.testing.assert_frame_equal(ours.loc[["pareto"]], theirs.loc[["pareto"]], rtol=1e-2)
 
 
 def test_compare_models_takes_the_discrete_model_on_weekly_opportunities():
