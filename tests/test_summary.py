@@ -230,7 +230,8 @@ def test_other_engines_summarise_and_split_as_pandas_does(
     generated_log: pd.DataFrame, convert, freq: str, multiplier: float
 ) -> None:
     options = {"freq": freq, "freq_multiplier": multiplier}
-    # the summary is the same to the last bit: money is summed in whole millionths
+    # the summary is the same to the last bit: money is summed in whole millionths and every
+    # division is by a column, which each engine rounds correctly
     pd.testing.assert_frame_equal(
         rfm_summary(convert(generated_log), observation_end="2025-05-31", **options),
         rfm_summary(generated_log, observation_end="2025-05-31", **options),
