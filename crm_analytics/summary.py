@@ -14,24 +14,22 @@ Both functions follow lifetimes' definitions exactly (``summary_data_from_transa
 
 Transactions after ``observation_end`` are left out (those in its own period are kept, as in
 lifetimes): the summary is "as of" that date, which is what lets a scheduled job reproduce a past
-run. The work runs in Polars through narwhals, so it is
-fast on pandas input and the same code serves Polars, PyArrow, DuckDB and Spark inputs and
-Parquet datasets on disk, inside their engine.
+run. The work is written once in narwhals: in-memory frames (pandas, PyArrow, eager Polars) are
+summarised in Polars, and Polars LazyFrames, DuckDB relations, Spark DataFrames and Parquet
+datasets on disk inside their own engine.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from os import PathLike
 from typing import Any
 
 import narwhals as nw
 import pandas as pd
-import polars as pl
 
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.scale.engines import scan_parquet
+from crm_analytics.scale.engines import lazy_log
 from crm_analytics.schema import AMOUNT, CUSTOMER_ID, DATE, ORDER_ID
 
 __all__ = ["calibration_holdout_split", "rfm_summary"]
@@ -118,7 +116,8 @@ def rfm_summary(
         Return the engine's own lazy frame instead of a pandas DataFrame, so that the summary
         stays where the data lives (a Spark DataFrame stays distributed, a Polars or DuckDB
         query runs only when collected): the same columns, with ``customer_id`` a column,
-        in no particular order. pandas input gives a Polars LazyFrame.
+        in no particular order. In-memory input (pandas, PyArrow, eager Polars) gives a Polars
+        LazyFrame.
 
     Returns
     -------
@@ -308,24 +307,13 @@ def _prepare(
 ) -> tuple[nw.LazyFrame, _Columns, tuple[pd.Timestamp, pd.Timestamp]]:
     """Check the log; return it as a narwhals LazyFrame of the columns the summary needs, and
     its first and last dates (found in the same pass over the log as the checks)."""
-    if isinstance(transactions, (str, PathLike)):
-        transactions = scan_parquet(transactions)
     if isinstance(transactions, pd.DataFrame):
-        # Polars summarises several times faster than pandas' groupby, and the conversion
-        # through Arrow costs a fraction of that, the more so as only the columns the summary
-        # reads are converted (all of them when one is missing, for the error message).
+        # Only the columns the summary reads are converted to Polars (all of them when one is
+        # missing, for the error message).
         wanted = (customer_id_col, datetime_col, monetary_value_col, order_id_col)
         if {customer_id_col, datetime_col} <= set(transactions.columns):
             transactions = transactions[[c for c in transactions.columns if c in wanted]]
-        transactions = pl.from_pandas(transactions, rechunk=False)
-    try:
-        frame = nw.from_native(transactions).lazy()
-    except TypeError as error:
-        raise DataValidationError(
-            "transactions must be a data frame (pandas, Polars, PyArrow, DuckDB, Spark) or the "
-            f"path of a Parquet dataset, got {type(transactions).__name__}; load it with "
-            "crm_analytics.io.read_transactions"
-        ) from error
+    frame, _ = lazy_log(transactions)
     present = frame.collect_schema()
     required = [customer_id_col, datetime_col]
     missing = [column for column in required if column not in present]

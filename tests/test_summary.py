@@ -264,6 +264,12 @@ def test_other_engines_summarise_and_split_as_pandas_does(
             lambda log: log.assign(customer_id=[None, "a", "a", "a", "b", "c"]),
             "column 'customer_id' has 1 missing value.*out of 6 rows",
         ),
+        (
+            lambda log: log.assign(
+                customer_id=pd.Series([1, "a", "a", "a", "b", "c"], dtype=object)
+            ),
+            r"column 'customer_id' mixes types \(5 str, 1 int values out of 6 rows\)",
+        ),
         (lambda log: log.iloc[:0], r"transactions is empty \(0 rows\)"),
         (lambda log: [1, 2], "must be a data frame .* got list"),
     ],

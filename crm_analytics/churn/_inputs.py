@@ -9,18 +9,15 @@ cutoff are aggregations that run in that engine and only per-customer results re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from os import PathLike
 from typing import Any
 
 import narwhals as nw
 import numpy as np
 import pandas as pd
-import polars as pl
-import pyarrow as pa
 
 from crm_analytics._checks import require_datetime, require_frame
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.scale.engines import scan_parquet
+from crm_analytics.scale.engines import lazy_log
 from crm_analytics.schema import (
     AMOUNT,
     CANCEL_DATE,
@@ -107,7 +104,7 @@ def transaction_log(transactions: object) -> TransactionLog:
     checks read the schema and make one pass over the log (row and missing-value counts, first
     and last day).
     """
-    frame, in_memory = _lazy_frame(transactions)
+    frame, in_memory = lazy_log(transactions)
     schema = frame.collect_schema()
     missing = [column for column in TRANSACTION_REQUIRED if column not in schema]
     if missing:
@@ -257,37 +254,3 @@ def to_pandas(frame: nw.LazyFrame) -> pd.DataFrame:
         # The streaming engine keeps memory bounded on a Parquet log larger than memory.
         return frame.collect(engine="streaming").to_pandas()
     return frame.collect(backend="polars").to_pandas()
-
-
-def _lazy_frame(transactions: object) -> tuple[nw.LazyFrame, bool]:
-    """The log as a narwhals LazyFrame (in-memory frames through Polars, the others in place)
-    and whether it is held in memory."""
-    if isinstance(transactions, (str, PathLike)):
-        # Opened as rfm_summary opens a path (DuckDB, memory bounded); see scan_parquet.
-        return nw.from_native(scan_parquet(transactions)), False
-    if isinstance(transactions, pd.DataFrame):
-        # Polars aggregates several times faster than pandas; the conversion costs little.
-        transactions = _polars_from_pandas(transactions)
-    try:
-        frame = nw.from_native(transactions)
-    except TypeError as error:
-        raise DataValidationError(
-            "transactions must be a data frame (pandas, Polars, PyArrow, DuckDB or PySpark) or "
-            f"the path of a Parquet dataset, got {type(transactions).__name__}; load it with "
-            "crm_analytics.io.read_transactions"
-        ) from error
-    if isinstance(frame, nw.DataFrame):
-        return frame.lazy(backend="polars"), True
-    return frame, False
-
-
-def _polars_from_pandas(frame: pd.DataFrame) -> pl.DataFrame:
-    """A pandas log as Polars, with a clear error for a column of mixed types."""
-    try:
-        return pl.from_pandas(frame)
-    except (pa.ArrowException, pl.exceptions.PolarsError) as error:
-        raise DataValidationError(
-            f"transactions: a column could not be converted ({error}); a column probably mixes "
-            "types, such as numbers and strings in customer_id: cast it to one type first, "
-            "e.g. transactions['customer_id'].astype(str)"
-        ) from error

@@ -1,4 +1,5 @@
-"""Open a Parquet transaction log lazily in Polars, DuckDB or Spark, without loading it."""
+"""Open a transaction log lazily: a Parquet dataset in Polars, DuckDB or Spark without loading
+it, an in-memory frame in Polars."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+import narwhals as nw
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+
 from crm_analytics.exceptions import DataValidationError
 
-__all__ = ["ENGINES", "parquet_files", "scan_parquet"]
+__all__ = ["ENGINES", "lazy_log", "parquet_files", "scan_parquet"]
 
 ENGINES = ("duckdb", "polars", "spark")
 
@@ -79,8 +85,6 @@ def scan_parquet(
         raise ValueError(f"engine={engine!r} is not supported; choose one of {', '.join(ENGINES)}")
     files = parquet_files(source)
     if engine == "polars":
-        import polars as pl
-
         return pl.scan_parquet(files)
     if engine == "duckdb":
         import duckdb
@@ -134,3 +138,62 @@ def parquet_files(source: str | PathLike[str]) -> list[str]:
             "files or a glob such as 'logs/*.parquet'"
         )
     return files
+
+
+def lazy_log(transactions: Any) -> tuple[nw.LazyFrame, bool]:
+    """A transaction log as a narwhals LazyFrame, and whether the log is held in memory.
+
+    In-memory frames (pandas, PyArrow, eager Polars and other eager frames narwhals knows)
+    become a Polars LazyFrame: Polars aggregates them several times faster than pandas or
+    PyArrow, and the conversion costs a fraction of that. Lazy frames (Polars, DuckDB, Spark)
+    stay in their engine, and a path is opened by :func:`scan_parquet` in DuckDB.
+
+    Raises
+    ------
+    DataValidationError
+        When ``transactions`` is not a data frame or a path, or a pandas column mixes types
+        (such as numbers and strings), which no engine can hold.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"customer_id": ["a", "b"], "amount": [10.0, 5.0]})
+    >>> frame, in_memory = lazy_log(log)
+    >>> frame.implementation, in_memory
+    (<Implementation.POLARS: 'polars'>, True)
+    """
+    if isinstance(transactions, (str, PathLike)):
+        return nw.from_native(scan_parquet(transactions)), False
+    if isinstance(transactions, pd.DataFrame):
+        transactions = _polars_from_pandas(transactions)
+    try:
+        frame = nw.from_native(transactions)
+    except TypeError as error:
+        raise DataValidationError(
+            "transactions must be a data frame (pandas, Polars, PyArrow, DuckDB, Spark) or the "
+            f"path of a Parquet dataset, got {type(transactions).__name__}; load it with "
+            "crm_analytics.io.read_transactions"
+        ) from error
+    if isinstance(frame, nw.DataFrame):
+        return frame.lazy(backend="polars"), True
+    return frame, False
+
+
+def _polars_from_pandas(frame: pd.DataFrame) -> pl.DataFrame:
+    """A pandas log as Polars, with a clear error naming a column that mixes types."""
+    try:
+        return pl.from_pandas(frame, rechunk=False)
+    except (pa.ArrowException, pl.exceptions.PolarsError) as error:
+        for column in frame.columns:
+            types = frame[column].dropna().map(lambda value: type(value).__name__)
+            counts = types.value_counts()
+            if len(counts) > 1:
+                listed = ", ".join(f"{count:,} {name}" for name, count in counts.items())
+                raise DataValidationError(
+                    f"transactions: column {column!r} mixes types ({listed} values out of "
+                    f"{len(frame):,} rows); cast it to one type first, e.g. "
+                    f"transactions[{column!r}].astype(str)"
+                ) from error
+        raise DataValidationError(
+            f"transactions: a column could not be converted ({error}); cast each column to "
+            "one type first, e.g. transactions['customer_id'].astype(str)"
+        ) from error

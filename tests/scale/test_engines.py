@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+import narwhals as nw
 import numpy as np
 import pandas as pd
+import polars as pl
+import pyarrow as pa
 import pytest
 
 from crm_analytics.datasets import make_transactions
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.scale import scan_parquet
 from crm_analytics.scale.batch import clv_batch
+from crm_analytics.scale.engines import lazy_log
 from crm_analytics.scale.models import clv_scores, fit_collapsed
 from crm_analytics.summary import calibration_holdout_split, rfm_summary
 
@@ -66,6 +71,41 @@ def test_a_single_file(log: pd.DataFrame, tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(
         rfm_summary(tmp_path / "log.parquet"), expected, check_dtype=False
     )
+
+
+@pytest.mark.parametrize(
+    "convert",
+    [lambda log: log, pl.from_pandas, pa.Table.from_pandas],
+    ids=["pandas", "polars", "pyarrow"],
+)
+def test_in_memory_frames_are_worked_on_in_polars(log: pd.DataFrame, convert) -> None:
+    frame, in_memory = lazy_log(convert(log))
+    assert in_memory
+    assert frame.implementation is nw.Implementation.POLARS
+    pd.testing.assert_frame_equal(
+        frame.collect().to_pandas(), log.reset_index(drop=True), check_dtype=False
+    )
+
+
+def test_lazy_frames_and_paths_stay_in_their_engine(log: pd.DataFrame, dataset: Path) -> None:
+    for source, engine in [
+        (pl.from_pandas(log).lazy(), nw.Implementation.POLARS),
+        (duckdb.from_arrow(pa.Table.from_pandas(log)), nw.Implementation.DUCKDB),
+        (dataset, nw.Implementation.DUCKDB),
+    ]:
+        frame, in_memory = lazy_log(source)
+        assert not in_memory
+        assert frame.implementation is engine
+
+
+def test_a_column_of_mixed_types_is_named(log: pd.DataFrame) -> None:
+    mixed = log.astype({"order_id": object})
+    mixed.loc[mixed.index[:3], "order_id"] = "web"
+    with pytest.raises(
+        DataValidationError,
+        match=r"column 'order_id' mixes types \(1,846 int, 3 str values out of 1,849 rows\); cast",
+    ):
+        lazy_log(mixed)
 
 
 def test_missing_files_and_engines_are_named(tmp_path: Path) -> None:
