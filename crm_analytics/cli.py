@@ -56,7 +56,7 @@ from crm_analytics.scale.batch import clv_batch
 from crm_analytics.scale.engines import ENGINES, parquet_files
 from crm_analytics.schema import CUSTOMER_ID
 from crm_analytics.scoring import FittedModels, ScoringConfig, fit_models, score_customers
-from crm_analytics.scoring._atomic import write_files
+from crm_analytics.scoring._atomic import check_writable, write_files
 from crm_analytics.scoring.config import load_config, section_fields
 from crm_analytics.scoring.knowledge import knowledge_tables, merge_duplicate_customers
 from crm_analytics.scoring.models import library_versions, resolve_as_of
@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = _start_logging(verbose=args.verbose, quiet=args.quiet)
     try:
         args.run(args)
-    except (DataValidationError, ConvergenceError, FileNotFoundError, ImportError) as error:
+    except (DataValidationError, ConvergenceError, OSError, ImportError) as error:
         paragraph = " ".join(str(error).split())
         logger.debug("bad input", exc_info=True)
         print(f"{PROG} {args.command}: error: {paragraph}", file=sys.stderr)
@@ -369,6 +369,7 @@ def _validate(args: argparse.Namespace) -> None:
 
 def _fit(args: argparse.Namespace) -> None:
     config = build_config(args)
+    check_writable(args.model_dir, option="--model-dir")
     inputs = _Inputs(config)
     config = _with_as_of(config, inputs)
     logger.info(_STEP + "fitting models as of %s", config.model.as_of)
@@ -380,6 +381,7 @@ def _fit(args: argparse.Namespace) -> None:
 
 def _score(args: argparse.Namespace) -> None:
     config = build_config(args)
+    check_writable(args.output_dir, option="--output-dir")
     start = time.perf_counter()
     # Saved models are loaded first: a wrong folder fails before the inputs are read.
     models = None if args.model_dir is None else FittedModels.load(args.model_dir)
@@ -435,6 +437,7 @@ def _report(args: argparse.Namespace) -> None:
         by = load_config(saved).output.report_by if saved.is_file() else []
     matplotlib.use("Agg")
     report_dir = args.report_dir or args.output_dir / "report"
+    check_writable(report_dir, option="--report-dir")
     logger.info(_STEP + "writing the report")
     files = write_report(report_dir, scored, by=by)
     print(f"report of {len(scored):,} customers written to {report_dir}:")
@@ -450,6 +453,7 @@ def _batch(args: argparse.Namespace) -> None:
             "no transaction log given: pass --transactions PATH (a Parquet file, folder or glob) "
             "or set path in the [transactions] table of the --config file"
         )
+    check_writable(args.output_dir, option="--output-dir")
     start = time.perf_counter()
     fitted: dict[str, Any] = {}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -488,6 +489,55 @@ def test_missing_models_or_config_exit_2(shop_dir, capsys, tmp_path, monkeypatch
     code, _, err = run(capsys, *arguments)
     assert code == 2 and "Traceback" not in err
     assert "no saved models in nowhere" in err or "absent.toml not found" in err
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("fit", "--model-dir"), ("score", "--output-dir"), ("batch", "--output-dir")],
+)
+def test_an_output_folder_that_cannot_be_written_exits_2_before_any_work(
+    shop_dir, capsys, tmp_path, command, option
+):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, _, err = run(
+        capsys, command, "--config", shop_dir / "scoring.toml", option, blocker / "out"
+    )
+    assert code == 2 and "Traceback" not in err
+    assert f"{option} {blocker / 'out'}: {blocker} is a file, not a folder" in err
+    assert "step:" not in err  # nothing was read or fitted
+
+
+def test_a_damaged_or_swapped_model_file_exits_2(shop_dir, model_dir, capsys, tmp_path):
+    damaged = tmp_path / "damaged"
+    shutil.copytree(model_dir, damaged)
+    (damaged / "churn.joblib").write_bytes(b"garbage")
+    code, _, err = run(capsys, "score", "--config", shop_dir / "scoring.toml",
+                       "--model-dir", damaged, "--output-dir", tmp_path / "out")  # fmt: skip
+    assert code == 2 and "Traceback" not in err
+    assert "churn.joblib could not be loaded" in err and "retrain and save it again" in err
+    swapped = tmp_path / "swapped"
+    shutil.copytree(model_dir, swapped)
+    shutil.copy(swapped / "clusterer.joblib", swapped / "rfm.joblib")
+    code, _, err = run(capsys, "score", "--config", shop_dir / "scoring.toml",
+                       "--model-dir", swapped, "--output-dir", tmp_path / "out")  # fmt: skip
+    assert code == 2
+    assert "rfm.joblib holds a CustomerClusterer, not a RFMScorer; refit the models" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_models_of_another_transaction_model_are_refused(shop_dir, model_dir, capsys, tmp_path):
+    code, _, err = run(capsys, "score", "--config", shop_dir / "scoring.toml",
+                       "--model-dir", model_dir, "--output-dir", tmp_path / "out",
+                       "--transaction-model", "mbgnbd")  # fmt: skip
+    assert code == 2
+    assert "hold a 'bgnbd' transaction model, but the configuration asks for" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_config_path_that_is_a_folder_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "validate", "--config", tmp_path)
+    assert code == 2 and "is a folder; pass the path of a .toml file" in err
 
 
 def test_validate_finds_a_customer_table_with_other_ids(shop_dir, capsys, tmp_path):

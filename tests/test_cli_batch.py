@@ -115,6 +115,28 @@ def test_batch_without_a_dataset_exits_2(arguments, message, capsys, tmp_path) -
     assert message in err
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+def test_batch_on_a_csv_export_exits_2_asking_for_parquet(engine, capsys, tmp_path) -> None:
+    export = tmp_path / "orders.csv"
+    export.write_text("customer_id,date,amount\na,2024-01-01,10\n")
+    code, _, err = run(
+        capsys, "batch", "--transactions", export, "--output-dir", tmp_path / "o",
+        "--engine", engine,
+    )  # fmt: skip
+    assert code == 2 and "Traceback" not in err
+    assert f"could not read '{export}' as Parquet" in err and "convert a CSV" in err
+    assert not (tmp_path / "o" / "scores.parquet").exists()
+
+
+def test_batch_with_a_memory_limit_duckdb_cannot_read_exits_2(dataset, capsys, tmp_path) -> None:
+    code, _, err = run(
+        capsys, "batch", "--transactions", dataset, "--output-dir", tmp_path,
+        "--memory-limit", "lots",
+    )  # fmt: skip
+    assert code == 2
+    assert "memory_limit='lots' is not a size DuckDB reads" in err
+
+
 def test_batch_help_lists_the_engines(capsys) -> None:
     with pytest.raises(SystemExit):
         cli.main(["batch", "--help"])

@@ -85,7 +85,12 @@ def scan_parquet(
         raise ValueError(f"engine={engine!r} is not supported; choose one of {', '.join(ENGINES)}")
     files = parquet_files(source)
     if engine == "polars":
-        return pl.scan_parquet(files)
+        frame = pl.scan_parquet(files)
+        try:
+            frame.collect_schema()
+        except pl.exceptions.PolarsError as error:
+            raise _not_parquet(source, error) from None
+        return frame
     if engine == "duckdb":
         import duckdb
 
@@ -96,7 +101,17 @@ def scan_parquet(
         }
         if memory_limit is not None:
             config["memory_limit"] = memory_limit
-        return duckdb.connect(config=config).read_parquet(files)
+        try:
+            connection = duckdb.connect(config=config)
+        except duckdb.Error as error:
+            raise DataValidationError(
+                f"memory_limit={memory_limit!r} is not a size DuckDB reads ({error}); write it "
+                "as a number and a unit, such as '2GB' or '500MB'"
+            ) from None
+        try:
+            return connection.read_parquet(files)
+        except duckdb.Error as error:
+            raise _not_parquet(source, error) from None
     if spark is None:
         try:
             from pyspark.sql import SparkSession
@@ -107,6 +122,14 @@ def scan_parquet(
 
         spark = SparkSession.builder.getOrCreate()
     return spark.read.parquet(*files)
+
+
+def _not_parquet(source: str | PathLike[str], error: Exception) -> DataValidationError:
+    return DataValidationError(
+        f"could not read {str(source)!r} as Parquet ({error}); the engines read Parquet "
+        "datasets: convert a CSV or Excel export first, e.g. "
+        "crm_analytics.read_transactions(path, ...).to_parquet('log.parquet')"
+    )
 
 
 def parquet_files(source: str | PathLike[str]) -> list[str]:

@@ -17,7 +17,9 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-__all__ = ["write_files"]
+from crm_analytics.exceptions import DataValidationError
+
+__all__ = ["check_writable", "write_files"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,3 +80,45 @@ def write_files(directory: str | Path, writers: Mapping[str, Writer]) -> list[Pa
         shutil.rmtree(staging, ignore_errors=True)
     logger.debug("wrote %s into %s", ", ".join(writers), directory)
     return written
+
+
+def check_writable(directory: str | Path, *, option: str) -> None:
+    """Raise a clear error now if ``directory`` cannot be created or written into.
+
+    A long job checks its output folder before it starts, rather than failing at the end. The
+    test is a real one: a temporary file is created (and removed) in the folder, or in its
+    nearest existing parent when the folder is still to be made.
+
+    Raises
+    ------
+    DataValidationError
+        When a file stands where the folder (or one of its parents) should be, or the folder
+        cannot be written into; the message names ``option``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> check_writable(folder / "new" / "out", option="--output-dir")
+    >>> (folder / "file").write_text("x")
+    1
+    >>> check_writable(folder / "file" / "out", option="--output-dir")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: --output-dir .../file/out: .../file is a file, not a folder; choose another path
+    """
+    directory = Path(directory)
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise DataValidationError(
+            f"{option} {directory}: {existing} is a file, not a folder; choose another path"
+        )
+    try:
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as error:
+        raise DataValidationError(
+            f"{option} {directory}: cannot write into {existing} ({error.strerror}); choose a "
+            "folder this user can write to"
+        ) from None

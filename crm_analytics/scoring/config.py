@@ -63,6 +63,7 @@ from typing import Any
 
 import pandas as pd
 
+from crm_analytics.churn.model import check_risk_tiers
 from crm_analytics.exceptions import DataValidationError
 
 if sys.version_info >= (3, 11):
@@ -87,6 +88,8 @@ _FORMATS = ("parquet", "csv")
 #: The customer-knowledge outputs ``[output] extras`` can ask for.
 EXTRAS = ("cohorts", "loyalty", "rules", "recommendations")
 _PERIODS = ("D", "W", "M", "Q", "Y")
+# A century: the discounted value of later months no longer moves the CLV.
+_MAX_CLV_MONTHS = 1200
 
 
 def _option(default: Any, help: str) -> Any:
@@ -331,15 +334,30 @@ class ScoringConfig:
                 as_of = pd.Timestamp(model.as_of)
             except (TypeError, ValueError):
                 as_of = pd.NaT
-            if as_of is pd.NaT:
+            if as_of is pd.NaT or as_of.tzinfo is not None:
                 raise DataValidationError(
                     f"[model] as_of = {model.as_of!r} is not a date; write it as YYYY-MM-DD"
+                )
+            if as_of.normalize() > pd.Timestamp.today().normalize():
+                raise DataValidationError(
+                    f"[model] as_of = {model.as_of!r} is in the future; score as of today or "
+                    "an earlier day (leave as_of out for the last day of the log)"
                 )
         for key in ("horizon_days", "clv_months", "rfm_bins", "n_clusters", "new_days"):
             if getattr(model, key) is not None and getattr(model, key) < 1:
                 raise DataValidationError(
                     f"[model] {key} must be at least 1, got {getattr(model, key)}"
                 )
+        if model.clv_months > _MAX_CLV_MONTHS:
+            raise DataValidationError(
+                f"[model] clv_months = {model.clv_months} is more than {_MAX_CLV_MONTHS} months "
+                "(100 years); the discounted value has long converged: use a shorter horizon"
+            )
+        if not 0 <= model.random_state < 2**32:
+            raise DataValidationError(
+                f"[model] random_state must be a whole number in [0, 2**32), got "
+                f"{model.random_state}"
+            )
         if model.lost_days <= model.new_days:
             raise DataValidationError(
                 f"[model] lost_days ({model.lost_days}) must exceed new_days ({model.new_days})"
@@ -369,11 +387,10 @@ class ScoringConfig:
             raise DataValidationError(
                 f"[model] value_tier_shares must be two increasing shares in (0, 1), got {shares}"
             )
-        if not model.risk_tiers or not all(0 < value <= 1 for value in model.risk_tiers.values()):
-            raise DataValidationError(
-                f"[model] risk_tiers must map tier names to shares or thresholds in (0, 1], "
-                f"got {model.risk_tiers}"
-            )
+        try:
+            check_risk_tiers(model.risk_tiers, model.risk_tier_by)
+        except DataValidationError as error:
+            raise DataValidationError(f"[model] {error}") from None
         if model.include_prospects and "lifecycle" not in model.models:
             raise DataValidationError(
                 "[model] include_prospects needs the lifecycle model, which finds them; add "
@@ -442,6 +459,14 @@ def load_config(path: str | Path | None = None) -> ScoringConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DataValidationError(f"configuration file {path} not found") from None
+    except IsADirectoryError:
+        raise DataValidationError(
+            f"configuration file {path} is a folder; pass the path of a .toml file"
+        ) from None
+    except UnicodeDecodeError:
+        raise DataValidationError(
+            f"configuration file {path} is not a text file (not UTF-8); pass a .toml file"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise DataValidationError(f"configuration file {path} is not valid TOML: {error}") from None
     return ScoringConfig.from_dict(data, source=f"configuration file {path}")

@@ -34,6 +34,7 @@ from crm_analytics.schema import CUSTOMER_ID, DATE
 from crm_analytics.scoring import steps
 from crm_analytics.scoring._atomic import write_files
 from crm_analytics.scoring.config import ModelConfig, ScoringConfig, load_config
+from crm_analytics.segmentation import CustomerClusterer, RFMScorer
 from crm_analytics.summary import rfm_summary
 
 __all__ = [
@@ -195,15 +196,15 @@ class FittedModels:
                 f"{directory / _METADATA} was not written by FittedModels.save (bad or missing "
                 f"{error}); refit the models"
             ) from None
-        loaders = {
-            "rfm": lambda path: joblib.load(path),
-            "clusterer": lambda path: joblib.load(path),
-            "transaction_model": _TRANSACTION_MODELS[config.model.transaction_model].load,
-            "spend_model": GammaGammaFitter.load,
-            "churn_model": ChurnModel.load,
+        kinds = {
+            "rfm": RFMScorer,
+            "clusterer": CustomerClusterer,
+            "transaction_model": _TRANSACTION_MODELS[config.model.transaction_model],
+            "spend_model": GammaGammaFitter,
+            "churn_model": ChurnModel,
         }
         for name in names:
-            setattr(loaded, name, loaders[name](directory / _FILES[name]))
+            setattr(loaded, name, _load_model(directory / _FILES[name], kinds[name]))
         changed = [
             f"{name} {saved.get(name)} -> {version}"
             for name, version in library_versions().items()
@@ -232,6 +233,25 @@ class FittedModels:
             else:
                 savers.append((_FILES[name], fitted.save))
         return savers
+
+
+def _load_model(path: Path, kind: type) -> Any:
+    """The model of class ``kind`` saved at ``path``, or a clear error when the file is damaged,
+    missing or holds something else."""
+    try:
+        model = kind.load(path) if hasattr(kind, "load") else joblib.load(path)
+    except DataValidationError:
+        raise
+    except Exception as error:  # a damaged file fails in any of the unpicklers' many ways
+        raise DataValidationError(
+            f"{path} could not be loaded ({type(error).__name__}: {error}); it is missing, "
+            "damaged or not a saved model: refit the models"
+        ) from None
+    if not isinstance(model, kind):
+        raise DataValidationError(
+            f"{path} holds a {type(model).__name__}, not a {kind.__name__}; refit the models"
+        )
+    return model
 
 
 _TRANSACTION_MODELS = {"bgnbd": BetaGeoFitter, "mbgnbd": ModifiedBetaGeoFitter}

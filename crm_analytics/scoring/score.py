@@ -16,7 +16,7 @@ from crm_analytics.clv import customer_lifetime_value
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import AMOUNT, CUSTOMER_ID, DATE
 from crm_analytics.scoring import steps
-from crm_analytics.scoring.config import ScoringConfig
+from crm_analytics.scoring.config import ModelConfig, ScoringConfig
 from crm_analytics.scoring.models import (
     FittedModels,
     attributes_of,
@@ -148,8 +148,8 @@ def score_customers(
             models = fit_models(
                 transactions, customers, config=config.replace("model", as_of=str(as_of.date()))
             )
+    _check_fitted(models, config.model)
     wanted = config.model.models
-    _check_fitted(models, wanted)
     with _step("summary", timings):
         summary = summary_as_of(transactions, as_of)
     parts = []
@@ -310,10 +310,11 @@ _NEEDS = {
 }
 
 
-def _check_fitted(models: FittedModels, wanted: list[str]) -> None:
+def _check_fitted(models: FittedModels, settings: ModelConfig) -> None:
+    """Refuse models that lack one the configuration asks for, or are of another kind."""
     absent = [
         name
-        for name in wanted
+        for name in settings.models
         if name in _NEEDS
         and getattr(models, _NEEDS[name]) is None
         and _NEEDS[name] not in models.skipped
@@ -323,6 +324,13 @@ def _check_fitted(models: FittedModels, wanted: list[str]) -> None:
             f"the models given were not fitted for {', '.join(map(repr, absent))} (fitted as of "
             f"{models.as_of.date()} with models = {models.model.models}); refit them with those "
             "models, or leave them out of the config's models"
+        )
+    fitted_kind = models.model.transaction_model
+    if models.transaction_model is not None and fitted_kind != settings.transaction_model:
+        raise DataValidationError(
+            f"the models given hold a {fitted_kind!r} transaction model, but the configuration "
+            f"asks for transaction_model = {settings.transaction_model!r}; refit the models "
+            f"with it, or set transaction_model = {fitted_kind!r}"
         )
 
 

@@ -71,6 +71,18 @@ def test_toml_date_becomes_iso_text():
         ({"output": {"formats": ["xlsx"]}}, r"formats = 'xlsx' is not one of"),
         ({"transactions": {"cancellation_prefix": "C"}}, r"cancellation_prefix .* needs order_id"),
         ({"customers": {"attributes": "region"}}, r"attributes must be a list"),
+        ({"model": {"as_of": "2999-01-01"}}, r"as_of = '2999-01-01' is in the future"),
+        ({"model": {"clv_months": 100_000_000}}, r"clv_months = 100000000 is more than 1200"),
+        ({"model": {"random_state": -1}}, r"random_state must be a whole number in \[0, 2\*\*32\)"),
+        (
+            {"model": {"risk_tiers": {"high": 0.5, "medium": 0.2}}},
+            r"\[model\] risk_tiers = .*from the most to the least risky, with growing shares",
+        ),
+        (
+            {"model": {"risk_tiers": {"high": 0.2, "medium": 0.5}, "risk_tier_by": "probability"}},
+            r"falling probability thresholds",
+        ),
+        ({"model": {"risk_tiers": {"high": 1.5}}}, r"risk_tiers = \{'high': 1.5\}"),
     ],
 )
 def test_bad_values_name_the_key(data, message):
@@ -85,6 +97,12 @@ def test_missing_and_broken_files(tmp_path):
     broken.write_text("[model\nhorizon_days = 3")
     with pytest.raises(DataValidationError, match="is not valid TOML"):
         load_config(broken)
+    with pytest.raises(DataValidationError, match="is a folder; pass the path of a .toml file"):
+        load_config(tmp_path)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(DataValidationError, match="is not a text file"):
+        load_config(binary)
 
 
 def test_replace_validates():
