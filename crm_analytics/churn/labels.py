@@ -12,6 +12,7 @@ active at the cutoff) or as a ``churned`` flag recorded at a snapshot.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -275,6 +276,13 @@ def labels_from_log(
         end_day=end_day,
         what="transaction log",
     )
+    if cutoff_day + horizon_days > log.last_day:
+        warnings.warn(
+            f"the churn horizon ends on {day_text(cutoff_day + horizon_days)}, after the last "
+            f"purchase in the log ({day_text(log.last_day)}): customers look churned if the "
+            "log is incomplete there; check observation_end or choose an earlier cutoff",
+            stacklevel=3,
+        )
     day = nw.col("day")
     window = day <= cutoff_day + horizon_days
     if lookback_days is not None:

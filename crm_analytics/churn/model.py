@@ -238,8 +238,9 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             raise DataValidationError(
                 f"calibration={self.calibration!r}; use 'isotonic', 'sigmoid' or None"
             )
-        if self.tier_by not in ("share", "probability"):
-            raise DataValidationError(f"tier_by={self.tier_by!r}; use 'share' or 'probability'")
+        check_risk_tiers(
+            _DEFAULT_TIERS if self.risk_tiers is None else self.risk_tiers, self.tier_by
+        )
         if self.unknown_categories not in ("error", "missing"):
             raise DataValidationError(
                 f"unknown_categories={self.unknown_categories!r}; use 'error' or 'missing'"
@@ -429,14 +430,21 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         largest first, among the candidates ``reason_features_``, described with the
         customer's value and the typical one; missing where fewer features raise it.
         """
+        self._check_fitted()
+        if isinstance(n_reasons, bool) or not isinstance(n_reasons, int) or n_reasons < 0:
+            raise DataValidationError(f"n_reasons={n_reasons!r}; pass a whole number >= 0")
+        columns = [f"reason_{position + 1}" for position in range(n_reasons)]
+        if len(X) == 0:
+            # No one to explain (say, nobody above the lowest risk tier): empty columns.
+            return pd.DataFrame(columns=columns, index=X.index, dtype=object)
         contributions = self.contributions(X, features=self.reason_features_)
         values = contributions.to_numpy()
         top = np.argsort(-values, axis=1, kind="stable")[:, :n_reasons]
         prepared = self._prepare(X)
         reasons = {}
-        for position in range(n_reasons):
+        for position, name in enumerate(columns):
             column_text = pd.Series(np.nan, index=range(len(X)), dtype=object)
-            reasons[f"reason_{position + 1}"] = column_text
+            reasons[name] = column_text
             if position >= top.shape[1]:
                 continue
             chosen = top[:, position]
@@ -529,6 +537,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         pandas.DataFrame
             ``importance_mean`` and ``importance_std`` per feature, largest first.
         """
+        self._check_fitted()
         labels = _check_labels(y, X, min_positives=1)
         return self._importance_table(
             self.model_,
@@ -604,8 +613,18 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         path = Path(path)
         if not path.is_file():
             raise DataValidationError(f"no saved churn model at {path}")
-        content = joblib.load(path)
-        if not isinstance(content, dict) or not isinstance(content.get("model"), cls):
+        try:
+            content = joblib.load(path)
+        except Exception as error:  # a damaged file fails in any of the unpicklers' many ways
+            raise DataValidationError(
+                f"{path} could not be loaded ({type(error).__name__}: {error}); it is damaged "
+                "or not a saved churn model: retrain and save it again"
+            ) from None
+        if (
+            not isinstance(content, dict)
+            or not isinstance(content.get("model"), cls)
+            or not isinstance(content.get("metadata"), dict)
+        ):
             raise DataValidationError(
                 f"{path} does not hold a ChurnModel saved with ChurnModel.save"
             )
@@ -627,6 +646,39 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         if metadata.get("label_definition") is not None:
             model.label_definition_ = LabelDefinition.from_dict(metadata["label_definition"])
         return model
+
+
+def check_risk_tiers(tiers: Mapping[str, float], tier_by: str) -> None:
+    """Check risk tiers, listed from the most to the least risky (see :class:`ChurnModel`).
+
+    Shares grow down the list (the top 10% are high, the top 30% high or medium) and
+    probability thresholds fall, each in (0, 1]; the order is checked so that a tier's name
+    matches its rank.
+
+    Examples
+    --------
+    >>> check_risk_tiers({"high": 0.1, "medium": 0.3}, "share")
+    >>> check_risk_tiers({"high": 0.3, "medium": 0.1}, "share")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: risk_tiers = {'high': 0.3, 'medium': 0.1}: ...
+    """
+    if tier_by not in ("share", "probability"):
+        raise DataValidationError(f"tier_by={tier_by!r}; use 'share' or 'probability'")
+    values = list(tiers.values())
+    in_range = all(isinstance(value, (int, float)) and 0 < value <= 1 for value in values)
+    pairs = list(zip(values[:-1], values[1:], strict=True))
+    if tier_by == "share":
+        ordered = all(earlier < later for earlier, later in pairs)
+        expected = "growing shares of customers, e.g. {'high': 0.1, 'medium': 0.3}"
+    else:
+        ordered = all(earlier > later for earlier, later in pairs)
+        expected = "falling probability thresholds, e.g. {'high': 0.7, 'medium': 0.4}"
+    if not tiers or not in_range or not ordered:
+        raise DataValidationError(
+            f"risk_tiers = {dict(tiers)}: list the tiers from the most to the least risky, "
+            f"with {expected}, each in (0, 1]"
+        )
 
 
 def _value(item: tuple[str, float]) -> float:

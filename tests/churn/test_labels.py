@@ -66,6 +66,14 @@ def test_horizon_past_the_end_is_refused():
         non_contractual_labels(LOG, cutoff="2024-05-01", horizon=90)
 
 
+def test_a_horizon_past_the_last_purchase_warns_when_observation_end_allows_it():
+    with pytest.warns(UserWarning, match="horizon ends on 2024-07-30, after the last purchase"):
+        labels = non_contractual_labels(
+            LOG, cutoff="2024-05-01", horizon=90, observation_end="2024-12-31"
+        )
+    assert labels.to_dict() == {"a": 1, "b": 1, "c": 1, "d": 1, "e": 1}
+
+
 def test_bad_inputs_name_the_problem():
     with pytest.raises(DataValidationError, match="column 'amount' not found"):
         non_contractual_labels(LOG.drop(columns="amount"), cutoff="2024-01-31", horizon=90)

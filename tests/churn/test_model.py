@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -91,6 +93,33 @@ def test_risk_tiers_by_share_and_by_probability(fitted):
     thresholds = ChurnModel(risk_tiers={"high": 0.5, "medium": 0.2}, tier_by="probability")
     tiers = thresholds.risk_tier(pd.Series([0.7, 0.5, 0.3, 0.2, 0.1]))
     assert tiers.tolist() == ["high", "high", "medium", "medium", "low"]
+
+
+@pytest.mark.parametrize(
+    ("tiers", "tier_by", "message"),
+    [
+        ({"high": 0.5, "medium": 0.2}, "share", "with growing shares of customers"),
+        ({"high": 0.2, "medium": 0.5}, "probability", "with falling probability thresholds"),
+        ({"high": 1.5}, "share", "each in \\(0, 1\\]"),
+        ({"high": -0.1}, "share", "each in \\(0, 1\\]"),
+        ({}, "share", "each in \\(0, 1\\]"),
+    ],
+)
+def test_risk_tiers_out_of_order_or_range_are_refused(tiers, tier_by, message):
+    with pytest.raises(DataValidationError, match=f"most to the least risky.*{message}"):
+        ChurnModel(risk_tiers=tiers, tier_by=tier_by).risk_tier(pd.Series([0.9, 0.1]))
+
+
+def test_nobody_above_the_lowest_tier_gets_empty_reasons(fitted):
+    model, X, _, _ = fitted
+    everyone_low = copy.deepcopy(model).set_params(risk_tiers={"high": 1.0}, tier_by="probability")
+    scores = everyone_low.score_customers(X.head(50))
+    assert (scores["risk_tier"] == "low").all()
+    assert scores[["reason_1", "reason_2", "reason_3"]].isna().all().all()
+    with pytest.raises(DataValidationError, match="n_reasons=-1; pass a whole number >= 0"):
+        model.reasons(X.head(5), n_reasons=-1)
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        ChurnModel().reasons(X.head(5))
 
 
 def test_scoring_data_problems_are_refused(fitted):
