@@ -12,6 +12,8 @@ the same timestamp are one purchase. Returns (negative amounts) stay in the reve
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
@@ -237,12 +239,37 @@ def _purchases(transactions: pd.DataFrame, *, with_amount: bool) -> pd.DataFrame
     keys = [CUSTOMER_ID, ORDER_ID if ORDER_ID in frame.columns else DATE]
     require_no_missing(frame, list(dict.fromkeys(needed + keys)), name="transactions")
     require_datetime(frame, DATE, name="transactions")
+    if with_amount:
+        _require_finite_amounts(frame[AMOUNT])
     aggregations = {} if keys[1] == DATE else {DATE: (DATE, "min")}
     if with_amount:
         aggregations[AMOUNT] = (AMOUNT, "sum")
     grouped = frame.groupby(keys, sort=False, observed=True)
     purchases = grouped.agg(**aggregations) if aggregations else grouped.size().rename("lines")
     return purchases.reset_index()
+
+
+def _require_finite_amounts(amount: pd.Series) -> None:
+    """Check ``amount`` is a numeric column of finite values (text would be concatenated)."""
+    if not pd.api.types.is_numeric_dtype(amount) or pd.api.types.is_bool_dtype(amount):
+        is_number = amount.map(
+            lambda value: isinstance(value, numbers.Real) and not isinstance(value, bool)
+        ).to_numpy()
+        examples = ", ".join(repr(value) for value in amount[~is_number].head(3))
+        raise DataValidationError(
+            f"transactions: column {AMOUNT!r} is not numeric (dtype {amount.dtype}): "
+            f"{int((~is_number).sum())} of {len(amount)} value(s) are not numbers "
+            f"(e.g. {examples}); convert it with pandas.to_numeric(..., errors='coerce') "
+            "and drop or fix the rows that fail, or load the log with "
+            "crm_analytics.io.read_transactions"
+        )
+    infinite = ~np.isfinite(amount.to_numpy(dtype="float64", na_value=np.nan))
+    if infinite.any():
+        examples = ", ".join(str(label) for label in amount.index[infinite][:3])
+        raise DataValidationError(
+            f"transactions: column {AMOUNT!r} has {int(infinite.sum())} infinite value(s) "
+            f"(rows {examples}); drop or correct those rows before this call"
+        )
 
 
 def _period_ordinals(dates: pd.Series, period: str) -> tuple[np.ndarray, object]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -248,3 +250,26 @@ def test_online_retail(shared_data):
     assert metrics["retention_rate"].iloc[1] == pytest.approx(len(december & january) / 948)
     # A wholesaler base: most revenue after the first quarter comes from returning customers.
     assert (metrics["returning_revenue_share"].iloc[3:] > 0.6).all()
+
+
+@pytest.mark.parametrize("function", [partial(cohort_table, metric="revenue"), loyalty_metrics])
+def test_infinite_amount_is_rejected(five_customers, function):
+    log = five_customers.assign(amount=five_customers["amount"].replace(20.0, np.inf))
+    with pytest.raises(DataValidationError, match=r"'amount' has 1 infinite value\(s\) \(rows 1\)"):
+        function(log)
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        (lambda amount: amount.astype(str), "11 of 11 value"),
+        (lambda amount: amount.astype(object).where(amount.index != 3, "12.50"), "1 of 11 value"),
+    ],
+)
+def test_text_amount_is_rejected(five_customers, amount, message):
+    log = five_customers.assign(amount=amount(five_customers["amount"]))
+    expected = f"'amount' is not numeric.*{message}.*pandas.to_numeric"
+    with pytest.raises(DataValidationError, match=expected):
+        cohort_table(log, metric="revenue")
+    with pytest.raises(DataValidationError, match=expected):
+        loyalty_metrics(log)

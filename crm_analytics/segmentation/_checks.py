@@ -7,6 +7,7 @@ that names the column, how many customers are affected, a few examples and what 
 from __future__ import annotations
 
 import difflib
+import numbers
 from collections.abc import Iterable
 
 import numpy as np
@@ -49,14 +50,60 @@ def customer_frame(data: object, columns: Iterable[str] = (), *, name: str) -> p
         close = difflib.get_close_matches(str(missing[0]), present, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         _checks.require_columns(frame, columns, name=name, fix=hint + SUMMARY_FIX)
-    duplicated = frame.index.duplicated()
+    unique_ids(frame.index, name=name)
+    return frame
+
+
+def unique_ids(index: pd.Index, *, name: str) -> None:
+    """Check that no customer id repeats in ``index`` (one row or value per customer).
+
+    Examples
+    --------
+    >>> unique_ids(pd.Index(["a", "b", "a"]), name="values")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: values: 1 customer id(s) appear more than once (e.g. 'a'); ...
+    """
+    duplicated = index.duplicated()
     if duplicated.any():
         raise DataValidationError(
             f"{name}: {int(duplicated.sum())} customer id(s) appear more than once "
-            f"(e.g. {_examples(frame.index, duplicated)}); pass one row per customer, "
-            "e.g. the output of crm_analytics.summary.rfm_summary"
+            f"(e.g. {_examples(index, duplicated)}); pass one row or value per customer, "
+            "e.g. aggregate with .groupby(level=0).sum() or use "
+            "crm_analytics.summary.rfm_summary"
         )
-    return frame
+
+
+def same_id_type(ids: pd.Index, reference: pd.Index, *, name: str, reference_name: str) -> None:
+    """Check that two sets of customer ids are of the same kind (numbers or text).
+
+    Integer ids never match string ids, so a mismatch would silently treat every
+    customer of one table as absent from the other.
+
+    Examples
+    --------
+    >>> same_id_type(pd.Index([1, 2]), pd.Index(["1", "2"]), name="customers",
+    ...              reference_name="summary")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: customers ids are numbers but summary ids are text; ...
+    """
+    kinds = [_id_kind(ids), _id_kind(reference)]
+    if None not in kinds and kinds[0] != kinds[1]:
+        raise DataValidationError(
+            f"{name} ids are {kinds[0]} but {reference_name} ids are {kinds[1]}; no "
+            f"{name} id can match a {reference_name} id: convert both to one type first, "
+            "e.g. customers['customer_id'].astype(str)"
+        )
+
+
+def _id_kind(ids: pd.Index) -> str | None:
+    if ids.empty:
+        return None
+    if pd.api.types.is_numeric_dtype(ids) and not pd.api.types.is_bool_dtype(ids):
+        return "numbers"
+    inferred = pd.api.types.infer_dtype(ids, skipna=True)
+    return {"string": "text", "integer": "numbers", "floating": "numbers"}.get(inferred, inferred)
 
 
 def numeric_values(
@@ -114,6 +161,7 @@ def value_series(values: object, *, name: str, allow_negative: bool = False) -> 
         )
     if values.empty:
         raise DataValidationError(f"{name} is empty (0 customers); pass at least one customer")
+    unique_ids(values.index, name=name)
     frame = values.rename(name).to_frame()
     converted = numeric_values(frame, name, name=name, allow_negative=allow_negative)
     return pd.Series(converted, index=values.index, name=values.name)
@@ -133,3 +181,97 @@ def require_min_customers(n_customers: int, minimum: int, *, what: str, fix: str
         raise DataValidationError(
             f"too few customers for {what}: got {n_customers}, need at least {minimum}; {fix}"
         )
+
+
+def is_real(value: object) -> bool:
+    """Whether ``value`` is a real number (Python or NumPy), not a bool or text.
+
+    Examples
+    --------
+    >>> is_real(2.5), is_real("2.5"), is_real(True)
+    (True, False, False)
+    """
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def finite_number(value: object, *, name: str, example: str) -> float:
+    """Check that an argument is a finite real number (not text, not NaN) and return it.
+
+    Examples
+    --------
+    >>> finite_number(float("nan"), name="low_threshold", example="low_threshold=0")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: low_threshold must be a finite number, got nan; e.g. low_threshold=0
+    """
+    if not is_real(value) or not np.isfinite(float(value)):
+        raise DataValidationError(f"{name} must be a finite number, got {value!r}; e.g. {example}")
+    return float(value)
+
+
+def fraction(value: object, *, name: str, example: str) -> float:
+    """Check that an argument is a number strictly between 0 and 1 and return it.
+
+    Examples
+    --------
+    >>> fraction(80, name="high_quantile", example="high_quantile=0.8")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: high_quantile must be a fraction in (0, 1), got 80; e.g. high_quantile=0.8
+    """
+    number = finite_number(value, name=name, example=example)
+    if not 0 < number < 1:
+        raise DataValidationError(
+            f"{name} must be a fraction in (0, 1), got {value!r}; e.g. {example}"
+        )
+    return number
+
+
+def integer(value: object, *, name: str, minimum: int, example: str) -> int:
+    """Check that an argument is a whole number of at least ``minimum`` and return it.
+
+    Examples
+    --------
+    >>> integer(1, name="bins", minimum=2, example="bins=5")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: bins must be an integer of at least 2, got 1; e.g. bins=5
+    """
+    if (
+        isinstance(value, bool | np.bool_)
+        or not isinstance(value, numbers.Integral)
+        or value < minimum
+    ):
+        raise DataValidationError(
+            f"{name} must be an integer of at least {minimum}, got {value!r}; e.g. {example}"
+        )
+    return int(value)
+
+
+def timestamp(value: object, *, name: str, like: pd.Series) -> pd.Timestamp:
+    """Parse a date argument and check it has the time zone (or none) of the dates in ``like``.
+
+    Examples
+    --------
+    >>> timestamp("not a date", name="as_of", like=pd.Series(pd.to_datetime(["2024-01-01"])))
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: as_of='not a date' is not a date; ...
+    """
+    try:
+        parsed = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        parsed = pd.NaT
+    if parsed is pd.NaT:
+        raise DataValidationError(
+            f"{name}={value!r} is not a date; pass a date such as '2024-12-31' or a "
+            "pandas.Timestamp"
+        )
+    dates_tz = getattr(like.dtype, "tz", None)
+    if (parsed.tz is None) != (dates_tz is None):
+        raise DataValidationError(
+            f"{name}={value!r} has time zone {parsed.tz} but column {like.name!r} has time "
+            f"zone {dates_tz}; give both a time zone or neither, e.g. "
+            f"pandas.Timestamp({name}).tz_localize(None) or dates.dt.tz_localize(None)"
+        )
+    return parsed

@@ -10,6 +10,7 @@ Gaussian mixture. Clusters are numbered from the highest mean revenue down, and
 from __future__ import annotations
 
 import logging
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -170,20 +171,24 @@ class CustomerClusterer(BaseEstimator):
         features = self.features or (self.recency_col, self.frequency_col, self.monetary_col)
         features = [features] if isinstance(features, str) else list(features)
         frame, values = self._values(summary, features)
+        self._check_reported(frame)
         candidates = self._candidate_ks(len(frame))
+        sample_size = _checks.integer(
+            self.sample_size, name="sample_size", minimum=2 * candidates[0], example="20_000"
+        )
         log_mask = self._log_mask(frame, features, values)
         transform = FunctionTransformer(_log1p_columns, kw_args={"columns": log_mask})
         preprocess = Pipeline([("log", transform), ("scale", RobustScaler())])
         scaled = preprocess.fit_transform(values)
         rng = np.random.default_rng(self.random_state)
-        if len(frame) > self.sample_size:
-            scaled_sample = scaled[rng.choice(len(frame), self.sample_size, replace=False)]
+        if len(frame) > sample_size:
+            scaled_sample = scaled[rng.choice(len(frame), sample_size, replace=False)]
         else:
             scaled_sample = scaled[rng.permutation(len(frame))]
         distinct = np.unique(scaled_sample, axis=0).shape[0]
         if distinct < 2:
             raise DataValidationError(
-                f"all {len(frame)} customers have the same {', '.join(features)}; there is "
+                f"all {len(scaled_sample)} sampled customers have the same {', '.join(features)}; there is "
                 "nothing to cluster: add features that differ between customers"
             )
         candidates = [k for k in candidates if k <= distinct]
@@ -229,6 +234,8 @@ class CustomerClusterer(BaseEstimator):
         """
         check_is_fitted(self, "pipeline_")
         frame, values = self._values(summary, self.features_)
+        log_mask = np.isin(self.features_, self.log_features_)
+        _require_loggable(frame, self.features_, values, log_mask)
         labels = self.label_map_[self.pipeline_.predict(values)]
         return pd.Series(labels, index=frame.index, name="cluster")
 
@@ -258,6 +265,7 @@ class CustomerClusterer(BaseEstimator):
         if summary is None:
             return self.profile_.copy()
         frame = _checks.customer_frame(summary, name="summary")
+        self._check_reported(frame)
         table = self._build_profile(frame, self.predict(frame))
         table["name"] = self.cluster_names_.reindex(table.index)
         return table
@@ -284,19 +292,28 @@ class CustomerClusterer(BaseEstimator):
             )
         else:
             mask = np.isin(features, list(self.log_transform))
-        negative = mask & (values.min(axis=0) < 0)
-        if negative.any():
-            name = features[int(np.argmax(negative))]
-            count = int((frame[name] < 0).sum())
-            raise DataValidationError(
-                f"summary: column {name!r} has {count} negative value(s) and cannot be "
-                "log-transformed; clip it at 0 or leave it out of log_transform"
-            )
+        _require_loggable(frame, features, values, mask)
         return mask
+
+    def _check_reported(self, frame: pd.DataFrame) -> None:
+        """Check the R, F, M and revenue columns that ``profile`` reports are numbers."""
+        reported = (self.recency_col, self.frequency_col, self.monetary_col, self.revenue_col)
+        for column in dict.fromkeys(reported):
+            if column in frame.columns:
+                _checks.numeric_values(frame, column, name="summary", allow_negative=True)
 
     def _candidate_ks(self, n_customers: int) -> list[int]:
         if self.n_clusters == "auto":
-            low, high = self.k_range
+            bounds = self.k_range
+            pair = isinstance(bounds, tuple | list) and len(bounds) == 2
+            if not pair or not all(
+                isinstance(k, numbers.Integral) and not isinstance(k, bool) for k in bounds
+            ):
+                raise DataValidationError(
+                    f"k_range must be a pair of integers (low, high), got {bounds!r}; "
+                    "e.g. k_range=(2, 8)"
+                )
+            low, high = int(bounds[0]), int(bounds[1])
             if not 2 <= low <= high:
                 raise DataValidationError(
                     f"k_range must be (low, high) with 2 <= low <= high, got {self.k_range}"
@@ -436,6 +453,21 @@ class CustomerClusterer(BaseEstimator):
                 words.append("buyers" if words else "average buyers")
             names.append(" ".join(words))
         return _deduplicated(names)
+
+
+def _require_loggable(
+    frame: pd.DataFrame, features: list[str], values: np.ndarray, log_mask: np.ndarray
+) -> None:
+    """Check the features passed through ``log1p`` hold no negative value."""
+    negative = log_mask & (values.min(axis=0, initial=0.0) < 0)
+    if negative.any():
+        name = features[int(np.argmax(negative))]
+        count = int((frame[name] < 0).sum())
+        raise DataValidationError(
+            f"summary: column {name!r} has {count} negative value(s) and cannot be "
+            "log-transformed; clip it at 0, drop those customers, or (at fit) leave it "
+            "out of log_transform"
+        )
 
 
 def _skewness(values: np.ndarray) -> np.ndarray:

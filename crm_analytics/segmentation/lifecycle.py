@@ -158,34 +158,40 @@ def _check_parameters(
     p_alive_threshold: float,
 ) -> None:
     positive = {
-        "new_days": new_days,
-        "lost_days": lost_days,
-        "at_risk_multiplier": at_risk_multiplier,
+        "new_days": (new_days, "new_days=90"),
+        "lost_days": (lost_days, "lost_days=365"),
+        "at_risk_multiplier": (at_risk_multiplier, "at_risk_multiplier=2.0"),
     }
-    for name, value in positive.items():
-        if not value > 0:
-            raise DataValidationError(f"{name} must be positive, got {value}")
+    for name, (value, example) in positive.items():
+        if not _checks.finite_number(value, name=name, example=example) > 0:
+            raise DataValidationError(f"{name} must be positive, got {value}; e.g. {example}")
     if new_days > lost_days:
         raise DataValidationError(
             f"new_days ({new_days}) must not exceed lost_days ({lost_days}); a customer "
             "cannot be new and lost at once"
         )
-    if min_repeats < 1:
-        raise DataValidationError(f"min_repeats must be at least 1, got {min_repeats}")
-    if not 0 < p_alive_threshold < 1:
-        raise DataValidationError(f"p_alive_threshold must be in (0, 1), got {p_alive_threshold}")
+    _checks.integer(min_repeats, name="min_repeats", minimum=1, example="min_repeats=2")
+    _checks.fraction(p_alive_threshold, name="p_alive_threshold", example="p_alive_threshold=0.5")
 
 
 def _as_of(frame: pd.DataFrame, as_of: object) -> pd.Timestamp:
     for column in ("first_purchase", "last_purchase"):
         shared_checks.require_datetime(frame, column, name="summary")
     shared_checks.require_no_missing(frame, ["first_purchase", "last_purchase"], name="summary")
+    reversed_dates = (frame["last_purchase"] < frame["first_purchase"]).to_numpy()
+    if reversed_dates.any():
+        raise DataValidationError(
+            f"summary: {int(reversed_dates.sum())} customer(s) have last_purchase before "
+            f"first_purchase (e.g. {frame.index[reversed_dates][:3].tolist()}); the two "
+            "columns are probably swapped or corrupt: rebuild the summary with "
+            "crm_analytics.summary.rfm_summary"
+        )
     if as_of is None:
         end = frame["last_purchase"]
         if "days_since_last_purchase" in frame.columns:
             end = end + pd.to_timedelta(frame["days_since_last_purchase"], unit="D")
         return end.max()
-    as_of_date = pd.Timestamp(as_of)
+    as_of_date = _checks.timestamp(as_of, name="as_of", like=frame["first_purchase"])
     early = (frame["first_purchase"] > as_of_date).to_numpy()
     if early.any():
         raise DataValidationError(
@@ -247,16 +253,20 @@ def _p_alive(frame: pd.DataFrame, clv_model: Any, p_alive: pd.Series | None) -> 
             )
     if p_alive is None:
         return None
-    checked = _checks.value_series(p_alive, name="p_alive").reindex(frame.index)
+    checked = _checks.value_series(p_alive, name="p_alive", allow_negative=True)
+    outside = ((checked < 0) | (checked > 1)).to_numpy()
+    if outside.any():
+        raise DataValidationError(
+            f"p_alive has {int(outside.sum())} value(s) outside [0, 1] (customers "
+            f"{checked.index[outside][:3].tolist()}); pass probabilities of being alive, "
+            "e.g. a fitted model's conditional_probability_alive"
+        )
+    checked = checked.reindex(frame.index)
     missing = checked.isna().to_numpy()
     if missing.any():
         raise DataValidationError(
             f"p_alive lacks {int(missing.sum())} customer(s) of the summary (e.g. "
             f"{frame.index[missing][:3].tolist()}); give P(alive) for every customer"
-        )
-    if (checked > 1).any():
-        raise DataValidationError(
-            f"p_alive has {int((checked > 1).sum())} value(s) above 1; pass probabilities"
         )
     return checked
 
@@ -273,18 +283,24 @@ def _reactivated(
     if transactions is not None:
         returned |= frame.index.isin(_recent_returns(transactions, as_of_date, new_days, lost_days))
     if previous_stages is not None:
-        previous = (
-            previous_stages["stage"]
-            if isinstance(previous_stages, pd.DataFrame)
-            else previous_stages
-        )
-        if not isinstance(previous, pd.Series):
-            raise DataValidationError(
-                "previous_stages must be the stage Series (or frame) of an earlier "
-                f"lifecycle_stages call, got {type(previous_stages).__name__}"
-            )
+        previous = _previous_stage_series(previous_stages)
         returned |= (previous.reindex(frame.index) == "lost").to_numpy()
     return returned
+
+
+def _previous_stage_series(previous_stages: object) -> pd.Series:
+    if isinstance(previous_stages, pd.DataFrame):
+        frame = _checks.customer_frame(previous_stages, ["stage"], name="previous_stages")
+        previous = frame["stage"]
+    else:
+        previous = previous_stages
+    if not isinstance(previous, pd.Series):
+        raise DataValidationError(
+            "previous_stages must be the stage Series (or frame) of an earlier "
+            f"lifecycle_stages call, got {type(previous_stages).__name__}"
+        )
+    _checks.unique_ids(previous.index, name="previous_stages")
+    return previous
 
 
 def _recent_returns(
@@ -315,6 +331,27 @@ def _prospects(
     if customers is None:
         return pd.Index([], name=CUSTOMER_ID)
     table = _checks.customer_frame(customers, name="customers")
+    if table.index.name != CUSTOMER_ID:
+        raise DataValidationError(
+            f"customers: column {CUSTOMER_ID!r} not found and the index is not named "
+            f"{CUSTOMER_ID!r} ({len(table)} rows); without ids every row would be a "
+            f"prospect: add the ids, e.g. customers.rename(columns={{'id': {CUSTOMER_ID!r}}}) "
+            f"or customers.rename_axis({CUSTOMER_ID!r})"
+        )
+    _checks.same_id_type(table.index, buyers, name="customers", reference_name="summary")
     if SIGNUP_DATE in table.columns:
-        table = table.loc[~(pd.to_datetime(table[SIGNUP_DATE]) > as_of_date)]
+        signup = _signup_dates(table)
+        _checks.timestamp(as_of_date, name="as_of", like=signup)
+        table = table.loc[~(signup > as_of_date)]
     return table.index[~table.index.isin(buyers)]
+
+
+def _signup_dates(table: pd.DataFrame) -> pd.Series:
+    try:
+        signup = pd.to_datetime(table[SIGNUP_DATE])
+    except (TypeError, ValueError) as error:
+        raise DataValidationError(
+            f"customers: column {SIGNUP_DATE!r} holds values that are not dates ({error}); "
+            "convert it with pandas.to_datetime(..., errors='coerce') first"
+        ) from None
+    return signup

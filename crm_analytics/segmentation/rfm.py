@@ -7,7 +7,7 @@ turns the scores into named segments with a documented grid or a rule set of you
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -188,13 +188,15 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         return result
 
     def _checked_bins(self) -> int:
-        if isinstance(self.bins, bool) or not isinstance(self.bins, int | np.integer):
-            raise DataValidationError(f"bins must be an integer, got {self.bins!r}; e.g. bins=5")
-        if self.bins < 2:
-            raise DataValidationError(f"bins must be at least 2, got {self.bins}; e.g. bins=5")
-        return int(self.bins)
+        return _checks.integer(self.bins, name="bins", minimum=2, example="bins=5")
 
     def _checked_thresholds(self, bins: int) -> dict[str, np.ndarray]:
+        if self.thresholds is not None and not isinstance(self.thresholds, Mapping):
+            raise DataValidationError(
+                "thresholds must be a dict keyed by 'recency', 'frequency' and/or 'monetary', "
+                f"got {type(self.thresholds).__name__}; e.g. thresholds={{'frequency': "
+                f"{list(range(1, bins))}}}"
+            )
         thresholds = dict(self.thresholds or {})
         unknown = sorted(set(thresholds) - set(_DIMENSIONS))
         if unknown:
@@ -204,11 +206,13 @@ class RFMScorer(TransformerMixin, BaseEstimator):
             )
         checked = {}
         for name, edges in thresholds.items():
-            values = np.asarray(edges, dtype="float64")
+            listed = list(edges) if isinstance(edges, Sequence | np.ndarray) else [edges]
+            numeric = all(_checks.is_real(value) for value in listed)
+            values = np.asarray(listed, dtype="float64") if numeric else np.array([np.nan])
             if values.shape != (bins - 1,) or not np.isfinite(values).all():
                 raise DataValidationError(
                     f"thresholds[{name!r}] must hold bins - 1 = {bins - 1} finite numbers, "
-                    f"got {list(np.atleast_1d(edges))}"
+                    f"got {edges!r}"
                 )
             values = np.sort(values)
             checked[name] = values[::-1] if name == "recency" else values
@@ -274,7 +278,8 @@ def rfm_segments(
     ['Recent', 'Recent', 'Other', 'Other']
     """
     if bins is None:
-        bins = int(getattr(scores, "attrs", {}).get("bins", 5))
+        bins = getattr(scores, "attrs", {}).get("bins", 5)
+    bins = _checks.integer(bins, name="bins", minimum=2, example="bins=5, the scorer's bins")
     frame = _checked_scores(scores, bins)
     if callable(segment_map):
         return _labels_from_function(frame, segment_map)
@@ -289,7 +294,8 @@ def rfm_segments(
 
 def _checked_scores(scores: pd.DataFrame, bins: int) -> pd.DataFrame:
     frame = _checks.customer_frame(scores, _SCORE_COLUMNS, name="scores")
-    for column in _SCORE_COLUMNS:
+    given = [*_SCORE_COLUMNS, *(["fm_score"] if "fm_score" in frame.columns else [])]
+    for column in given:
         values = _checks.numeric_values(frame, column, name="scores")
         outside = (values < 1) | (values > bins) | (values != np.round(values))
         if outside.any():
@@ -298,7 +304,7 @@ def _checked_scores(scores: pd.DataFrame, bins: int) -> pd.DataFrame:
                 f"whole scores in 1..{bins} (e.g. {values[outside][:3].tolist()}); pass "
                 "RFMScorer(...).transform output and the scorer's bins"
             )
-    frame = frame.astype({column: "int64" for column in _SCORE_COLUMNS})
+    frame = frame.astype(dict.fromkeys(given, "int64"))
     if "fm_score" not in frame.columns:
         frame = frame.assign(fm_score=(frame["f_score"] + frame["m_score"] + 1) // 2)
     return frame
@@ -322,6 +328,11 @@ def _rule_mask(frame: pd.DataFrame, name: str, rule: SegmentRule) -> np.ndarray:
                 f"({len(frame)}), got {mask.dtype} of shape {mask.shape}"
             )
         return mask
+    if not isinstance(rule, Mapping):
+        raise DataValidationError(
+            f"segment rule {name!r} must be a dict of score column to (low, high) range or "
+            f"a callable returning a mask, got {rule!r}; e.g. {{{name!r}: {{'r_score': (4, 5)}}}}"
+        )
     mask = np.ones(len(frame), dtype=bool)
     for column, bounds in rule.items():
         if column not in frame.columns:
@@ -329,10 +340,20 @@ def _rule_mask(frame: pd.DataFrame, name: str, rule: SegmentRule) -> np.ndarray:
                 f"segment rule {name!r} uses column {column!r}, which scores lack; use "
                 f"{', '.join(map(repr, frame.columns))}"
             )
-        low, high = bounds if isinstance(bounds, tuple | list) else (bounds, bounds)
+        low, high = _rule_bounds(name, column, bounds)
         values = frame[column].to_numpy()
         mask &= (values >= low) & (values <= high)
     return mask
+
+
+def _rule_bounds(name: str, column: str, bounds: object) -> tuple[float, float]:
+    pair = list(bounds) if isinstance(bounds, tuple | list) else [bounds, bounds]
+    if len(pair) != 2 or not all(_checks.is_real(value) for value in pair):
+        raise DataValidationError(
+            f"segment rule {name!r}: {column} must be a score or an inclusive (low, high) "
+            f"pair of scores, got {bounds!r}; e.g. {{{column!r}: (4, 5)}}"
+        )
+    return pair[0], pair[1]
 
 
 def _labels_from_rules(frame: pd.DataFrame, rules: Mapping[str, SegmentRule]) -> pd.Series:

@@ -7,6 +7,7 @@ customer_id and return pandas objects on the same index.
 
 from __future__ import annotations
 
+import numbers
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -100,7 +101,15 @@ def value_tiers(
 
 
 def _checked_shares(shares: Sequence[float]) -> list[float]:
-    cutoffs = [float(value) for value in shares]
+    if isinstance(shares, str) or not isinstance(shares, Sequence | np.ndarray):
+        raise DataValidationError(
+            f"shares must be a sequence of cumulative value shares, got {shares!r}; "
+            "e.g. shares=(0.8, 0.95), or shares=(0.8,) for two classes"
+        )
+    cutoffs = [
+        _checks.finite_number(value, name="each value share", example="shares=(0.8, 0.95)")
+        for value in shares
+    ]
     valid = all(0 < value < 1 for value in cutoffs) and all(
         low < high for low, high in zip(cutoffs, cutoffs[1:], strict=False)
     )
@@ -113,8 +122,7 @@ def _checked_shares(shares: Sequence[float]) -> list[float]:
 
 
 def _quantile_tiers(values: pd.Series, n_tiers: int) -> pd.Series:
-    if isinstance(n_tiers, bool) or not isinstance(n_tiers, int | np.integer) or n_tiers < 2:
-        raise DataValidationError(f"n_tiers must be an integer of at least 2, got {n_tiers!r}")
+    n_tiers = _checks.integer(n_tiers, name="n_tiers", minimum=2, example="n_tiers=3")
     _checks.require_min_customers(
         len(values), n_tiers, what=f"n_tiers={n_tiers}", fix="lower n_tiers"
     )
@@ -163,6 +171,7 @@ def segment_shares(segments: pd.Series, values: pd.Series | None = None) -> pd.D
             f"segments must be a pandas Series of labels indexed by customer_id, got "
             f"{type(segments).__name__}"
         )
+    _checks.unique_ids(segments.index, name="segments")
     unlabelled = segments.isna().to_numpy()
     if unlabelled.any():
         raise DataValidationError(
@@ -248,8 +257,7 @@ def concentration(values: pd.Series, *, top: float = 0.2) -> Concentration:
     (0.5, 0.46)
     """
     checked = _checks.value_series(values, name="values")
-    if not 0 < top < 1:
-        raise DataValidationError(f"top must be a fraction in (0, 1), got {top}; e.g. top=0.2")
+    top = _checks.fraction(top, name="top", example="top=0.2")
     raw = np.sort(checked.to_numpy())
     total = float(raw.sum())
     if total <= 0:
@@ -298,9 +306,12 @@ def value_matrix(
     high_quantile, potential_quantile : float, default 0.8
         Share of customers a high-value (potential) customer must strictly beat.
     margin : float, default 1.0
-        Gross margin applied to ``current_value`` (1 when it is already profit).
-    cost_to_serve : float or pandas.Series, default 0.0
-        Cost per customer subtracted after the margin.
+        Gross margin, a fraction in (0, 1], applied to ``current_value`` (1 when it is
+        already profit; 0.3 for a 30% margin).
+    cost_to_serve : float, pandas.Series or array, default 0.0
+        Non-negative cost per customer subtracted after the margin: one number for
+        everyone, a Series indexed by customer_id, or an array in the order of
+        ``current_value``.
     low_threshold : float, default 0.0
         Contribution at or below which a customer is low/negative value.
 
@@ -327,21 +338,15 @@ def value_matrix(
                 "them first, e.g. predicted_value.reindex(current_value.index).fillna(0)"
             )
         predicted = predicted.reindex(current.index)
-    for name, quantile in (
-        ("high_quantile", high_quantile),
-        ("potential_quantile", potential_quantile),
-    ):
-        if not 0 < quantile < 1:
-            raise DataValidationError(f"{name} must be in (0, 1), got {quantile}; e.g. 0.8")
-    costs = cost_to_serve
-    if isinstance(costs, pd.Series):
-        costs = _checks.value_series(costs, name="cost_to_serve").reindex(current.index)
-        if costs.isna().any():
-            raise DataValidationError(
-                f"cost_to_serve lacks {int(costs.isna().sum())} customer(s); give a cost "
-                "for every customer or a single number"
-            )
-    contribution = margin * current - costs
+    high_quantile = _checks.fraction(high_quantile, name="high_quantile", example="0.8")
+    potential_quantile = _checks.fraction(
+        potential_quantile, name="potential_quantile", example="0.8"
+    )
+    margin = _checked_margin(margin)
+    low_threshold = _checks.finite_number(
+        low_threshold, name="low_threshold", example="low_threshold=0"
+    )
+    contribution = margin * current - _checked_costs(cost_to_serve, current.index)
     high_cut = _binning.edge_at(contribution.to_numpy(), high_quantile)
     potential_cut = _binning.edge_at(predicted.to_numpy(), potential_quantile)
     is_high = (contribution > high_cut) & (contribution > low_threshold)
@@ -362,3 +367,45 @@ def value_matrix(
         "low_threshold": low_threshold,
     }
     return result
+
+
+def _checked_margin(margin: object) -> float:
+    value = _checks.finite_number(margin, name="margin", example="margin=0.3 for 30%")
+    if not 0 < value <= 1:
+        percent = (
+            f"for a {value:g}% margin pass margin={value / 100:g}; " if 1 < value <= 100 else ""
+        )
+        raise DataValidationError(
+            f"margin must be a fraction in (0, 1], got {margin!r}; {percent}e.g. margin=0.3 "
+            "for 30%, or 1 when current_value is already profit"
+        )
+    return value
+
+
+def _checked_costs(cost_to_serve: object, index: pd.Index) -> float | pd.Series:
+    """cost_to_serve as one non-negative number or a Series aligned on ``index``."""
+    if isinstance(cost_to_serve, numbers.Real | str):
+        cost = _checks.finite_number(cost_to_serve, name="cost_to_serve", example="5.0")
+        if cost < 0:
+            raise DataValidationError(
+                f"cost_to_serve must not be negative, got {cost_to_serve!r}; pass the cost "
+                "of serving a customer, e.g. 5.0"
+            )
+        return cost
+    if not isinstance(cost_to_serve, pd.Series):
+        array = np.asarray(cost_to_serve)
+        if array.ndim != 1 or array.size != len(index):
+            raise DataValidationError(
+                f"cost_to_serve holds {array.size} value(s) of shape {array.shape} for "
+                f"{len(index)} customers; pass one number, one cost per customer in the "
+                "order of current_value, or a Series indexed by customer_id"
+            )
+        cost_to_serve = pd.Series(array, index=index)
+    costs = _checks.value_series(cost_to_serve, name="cost_to_serve").reindex(index)
+    lacking = costs.isna().to_numpy()
+    if lacking.any():
+        raise DataValidationError(
+            f"cost_to_serve lacks {int(lacking.sum())} customer(s) of current_value (e.g. "
+            f"{index[lacking][:3].tolist()}); give a cost for every customer or a single number"
+        )
+    return costs

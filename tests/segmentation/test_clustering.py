@@ -109,3 +109,30 @@ def test_clusterer_errors():
     assert CustomerClusterer(features="n_orders").fit(three_kinds).n_clusters_ == 3
     with pytest.raises(DataValidationError, match="n_clusters must be an integer or 'auto'"):
         CustomerClusterer(n_clusters="many").fit(summary)
+
+
+def test_revenue_and_reported_columns_are_checked():
+    summary, _ = planted_mixture(300, seed=5)
+    revenue = summary["total_amount"].where(np.arange(300) % 10 > 0)
+    with pytest.raises(DataValidationError, match=r"'total_amount' has 30 missing or infinite"):
+        CustomerClusterer(n_clusters=3).fit(summary.assign(total_amount=revenue))
+    clusterer = CustomerClusterer(n_clusters=3, features=["n_orders", "average_order_value"])
+    clusterer.fit(summary)
+    recency_text = summary["days_since_last_purchase"].astype(str)
+    with pytest.raises(DataValidationError, match="'days_since_last_purchase' has dtype"):
+        clusterer.profile(summary.assign(days_since_last_purchase=recency_text))
+
+
+def test_predict_rejects_negative_values_of_log_features():
+    summary, _ = planted_mixture(300, seed=5)
+    clusterer = CustomerClusterer(n_clusters=3, log_transform=True).fit(summary)
+    negative = summary["n_orders"].where(np.arange(300) >= 4, -5)
+    with pytest.raises(DataValidationError, match="'n_orders' has 4 negative value.*log-transf"):
+        clusterer.predict(summary.assign(n_orders=negative))
+
+
+@pytest.mark.parametrize("sample_size", [0, -1, "100"])
+def test_sample_size_must_be_a_large_enough_integer(sample_size):
+    summary, _ = planted_mixture(300, seed=5)
+    with pytest.raises(DataValidationError, match="sample_size must be an integer of at least 4"):
+        CustomerClusterer(sample_size=sample_size).fit(summary)

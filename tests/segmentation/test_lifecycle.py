@@ -129,3 +129,67 @@ def test_clv_model_gives_p_alive(simulated_summary):
     # the at-risk rule never overrides lost or new
     lost = stages["days_since_last_purchase"] > 365
     assert (stages.loc[lost, "stage"] == "lost").all()
+
+
+def _hand_made_summary() -> pd.DataFrame:
+    log = _log()
+    return rfm_summary(log[log["date"] <= AS_OF], observation_end=AS_OF)
+
+
+def test_last_purchase_before_first_purchase_is_rejected():
+    summary = _hand_made_summary()
+    swapped = summary.assign(
+        first_purchase=summary["last_purchase"], last_purchase=summary["first_purchase"]
+    )
+    n_swapped = int((summary["last_purchase"] > summary["first_purchase"]).sum())
+    with pytest.raises(
+        DataValidationError, match=f"{n_swapped} customer\\(s\\) have last_purchase before"
+    ):
+        lifecycle_stages(swapped, as_of=AS_OF)
+
+
+@pytest.mark.parametrize(
+    ("customers", "message"),
+    [
+        (
+            pd.DataFrame({"id": ["loyal", "prospect"]}),
+            "column 'customer_id' not found and the index is not named 'customer_id' \\(2 rows\\)",
+        ),
+        (pd.DataFrame({"customer_id": [1, 2, 3]}), "customers ids are numbers but summary ids"),
+    ],
+)
+def test_customers_without_matching_ids_are_rejected(customers, message):
+    with pytest.raises(DataValidationError, match=message):
+        lifecycle_stages(_hand_made_summary(), customers, as_of=AS_OF)
+
+
+@pytest.mark.parametrize("value", [-0.5, 1.5])
+def test_p_alive_outside_zero_one_names_probabilities(value):
+    summary = _hand_made_summary()
+    with pytest.raises(DataValidationError, match=r"p_alive has 6 value\(s\) outside \[0, 1\]"):
+        lifecycle_stages(summary, as_of=AS_OF, p_alive=pd.Series(value, index=summary.index))
+
+
+@pytest.mark.parametrize(
+    ("as_of", "message"),
+    [
+        ("not a date", "as_of='not a date' is not a date"),
+        (pd.Timestamp("2024-12-31", tz="UTC"), "time zone UTC but column 'first_purchase'"),
+    ],
+)
+def test_bad_as_of(as_of, message):
+    with pytest.raises(DataValidationError, match=message):
+        lifecycle_stages(_hand_made_summary(), as_of=as_of)
+
+
+def test_previous_stages_and_p_alive_checked():
+    summary = _hand_made_summary()
+    with pytest.raises(DataValidationError, match="previous_stages: column 'stage' not found"):
+        lifecycle_stages(summary, as_of=AS_OF, previous_stages=summary)
+    stages = lifecycle_stages(summary, as_of=AS_OF)["stage"]
+    repeated = pd.concat([stages, stages.iloc[:2]])
+    with pytest.raises(DataValidationError, match=r"previous_stages: 2 customer id\(s\)"):
+        lifecycle_stages(summary, as_of=AS_OF, previous_stages=repeated)
+    p_alive = pd.Series(0.5, index=summary.index)
+    with pytest.raises(DataValidationError, match=r"p_alive: 1 customer id\(s\) appear"):
+        lifecycle_stages(summary, as_of=AS_OF, p_alive=pd.concat([p_alive, p_alive.iloc[:1]]))

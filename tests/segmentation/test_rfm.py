@@ -132,7 +132,7 @@ def test_bad_input_messages():
         RFMScorer().fit(negative)
     with pytest.raises(DataValidationError, match="too few customers for bins=5: got 3"):
         RFMScorer().fit(summary.head(3))
-    with pytest.raises(DataValidationError, match="bins must be at least 2"):
+    with pytest.raises(DataValidationError, match="bins must be an integer of at least 2"):
         RFMScorer(bins=1).fit(summary)
     with pytest.raises(DataValidationError, match="bins - 1 = 4 finite numbers"):
         RFMScorer(thresholds={"frequency": [1, 2]}).fit(summary)
@@ -230,3 +230,45 @@ def test_user_maps_rules_and_function():
         rfm_segments(scores, segment_map={"Recent": {"r_score": (3, 5)}})
     with pytest.raises(DataValidationError, match="not whole scores in 1..5"):
         rfm_segments(scores.assign(r_score=[6, 1, 3]))
+
+
+def _five_scores() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"r_score": [5, 5, 1, 3], "f_score": [5, 1, 5, 2], "m_score": [4, 1, 5, 2]},
+        index=["a", "b", "c", "d"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"bins": 1}, "bins must be an integer of at least 2, got 1"),
+        ({"segment_map": {"A": 5}}, "segment rule 'A' must be a dict of score column"),
+        (
+            {"segment_map": {"A": {"r_score": (1, 2, 3)}}},
+            r"r_score must be a score or an inclusive \(low, high\) pair",
+        ),
+    ],
+)
+def test_rfm_segments_bad_arguments(arguments, message):
+    with pytest.raises(DataValidationError, match=message):
+        rfm_segments(_five_scores(), **arguments)
+
+
+def test_rfm_segments_names_a_missing_fm_score():
+    scores = _five_scores().assign(fm_score=[4, np.nan, 5, 2])
+    with pytest.raises(DataValidationError, match=r"'fm_score' has 1 missing or infinite value"):
+        rfm_segments(scores)
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "message"),
+    [
+        ({"frequency": ["a", "b", "c", "d"]}, r"thresholds\['frequency'\] must hold bins - 1"),
+        ([1, 2, 3, 4], "thresholds must be a dict keyed by 'recency'"),
+    ],
+)
+def test_bad_thresholds(thresholds, message):
+    summary = _summary(np.arange(10), np.arange(10), np.arange(10.0))
+    with pytest.raises(DataValidationError, match=message):
+        RFMScorer(thresholds=thresholds).fit(summary)

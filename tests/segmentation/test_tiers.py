@@ -125,7 +125,7 @@ def test_value_matrix_classes():
     pd.testing.assert_frame_equal(value_matrix(current, shuffled), result)
     with pytest.raises(DataValidationError, match="same customers"):
         value_matrix(current, predicted.iloc[:5])
-    with pytest.raises(DataValidationError, match="high_quantile must be in"):
+    with pytest.raises(DataValidationError, match="high_quantile must be a fraction in"):
         value_matrix(current, predicted, high_quantile=1.5)
 
 
@@ -140,3 +140,62 @@ def test_gini_equals_mean_absolute_difference(values):
     pairs = np.abs(raw[:, None] - raw[None, :]).sum()
     assert result.gini == pytest.approx(pairs / (2 * raw.size**2 * raw.mean()), abs=1e-9)
     assert 0 <= result.top_share <= 1
+
+
+def _current_and_predicted() -> tuple[pd.Series, pd.Series]:
+    index = list("abcdefghij")
+    current = pd.Series([900.0, 500, 40, 30, 20, 10, 5, 0, -50, 60], index=index)
+    predicted = pd.Series([800.0, 300, 700, 20, 10, 5, 5, 0, 0, 30], index=index)
+    return current, predicted
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"margin": np.nan}, "margin must be a finite number, got nan"),
+        ({"cost_to_serve": np.nan}, "cost_to_serve must be a finite number, got nan"),
+        ({"low_threshold": np.nan}, "low_threshold must be a finite number, got nan"),
+        ({"margin": 30}, r"margin must be a fraction in \(0, 1\], got 30; .* pass margin=0\.3"),
+        ({"cost_to_serve": np.ones(3)}, "cost_to_serve holds 3 value.* for 10 customers"),
+    ],
+)
+def test_value_matrix_rejects_nan_percent_and_misshapen_arguments(arguments, message):
+    current, predicted = _current_and_predicted()
+    with pytest.raises(DataValidationError, match=message):
+        value_matrix(current, predicted, **arguments)
+
+
+def test_value_matrix_cost_array_in_customer_order():
+    current, predicted = _current_and_predicted()
+    by_array = value_matrix(current, predicted, cost_to_serve=np.full(10, 5.0))
+    assert by_array["contribution"].tolist() == (current - 5.0).tolist()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda values: value_tiers(values),
+        lambda values: segment_shares(value_tiers(values.drop_duplicates()), values),
+        lambda values: value_matrix(values, values),
+        lambda values: concentration(values),
+    ],
+)
+def test_repeated_customer_ids_are_rejected(call):
+    values = pd.Series([5.0, 3.0, 2.0, 9.0, 1.0], index=["a", "b", "a", "c", "b"])
+    with pytest.raises(DataValidationError, match=r"2 customer id\(s\) appear more than once"):
+        call(values)
+
+
+def test_segment_shares_rejects_repeated_segment_ids():
+    segments = pd.Series(["high", "low", "high"], index=["a", "b", "a"])
+    with pytest.raises(DataValidationError, match=r"segments: 1 customer id\(s\) appear more"):
+        segment_shares(segments)
+
+
+def test_abc_shares_must_be_a_sequence_of_numbers():
+    values = pd.Series([50.0, 30, 10, 5, 5], index=list("abcde"))
+    with pytest.raises(DataValidationError, match=r"shares must be a sequence.*shares=\(0\.8,\)"):
+        value_tiers(values, method="abc", shares=0.8)
+    with pytest.raises(DataValidationError, match="must be a finite number, got '0.5'"):
+        value_tiers(values, method="abc", shares=("0.5", 0.9))
+    assert value_tiers(values, method="abc", shares=(0.8,)).tolist() == ["A", "A", "B", "B", "B"]
