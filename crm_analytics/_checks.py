@@ -26,9 +26,11 @@ def require_frame(data: object, *, name: str) -> pd.DataFrame:
     crm_analytics.exceptions.DataValidationError: transactions is empty (0 rows); ...
     """
     if not isinstance(data, pd.DataFrame):
+        kind = f"{type(data).__module__.partition('.')[0]}.{type(data).__name__}"
+        convert = "convert it with .to_pandas(), or " if hasattr(data, "to_pandas") else ""
         raise DataValidationError(
-            f"{name} must be a pandas DataFrame, got {type(data).__name__}; "
-            "load it with crm_analytics.io.read_transactions or pandas first"
+            f"{name} must be a pandas DataFrame, got {kind}; {convert}load it with "
+            f"crm_analytics.io.{_loader(name)}"
         )
     if data.empty:
         raise DataValidationError(
@@ -93,6 +95,11 @@ def require_datetime(frame: pd.DataFrame, column: str, *, name: str) -> None:
     if not pd.api.types.is_datetime64_any_dtype(frame[column]):
         raise DataValidationError(
             f"{name}: column {column!r} has dtype {frame[column].dtype}, not datetime64; "
-            "load the table with crm_analytics.io.read_transactions or convert it "
+            f"load the table with crm_analytics.io.{_loader(name)} or convert it "
             "with pandas.to_datetime"
         )
+
+
+def _loader(name: str) -> str:
+    """The reader of the table called ``name`` in messages."""
+    return "read_customers" if name.startswith("customers") else "read_transactions"

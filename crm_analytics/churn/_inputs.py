@@ -140,12 +140,15 @@ def transaction_log(transactions: object) -> TransactionLog:
     if in_memory:
         # The log is in memory already: its days are worked out once, not at every pass.
         frame = frame.collect().lazy()
-    nan = nw.col(AMOUNT).is_nan() if amount_type.is_float() else nw.lit(0)
+    amount = nw.col(AMOUNT)
+    nan = amount.is_nan() if amount_type.is_float() else nw.lit(0)
+    infinite = (amount.abs() == float("inf")) if amount_type.is_float() else nw.lit(0)
     counts = (
         frame.select(
             nw.len().alias("rows"),
             *[nw.col(column).null_count().alias(column) for column in TRANSACTION_REQUIRED],
             nan.cast(nw.Int64).sum().alias("nan"),
+            infinite.cast(nw.Int64).sum().alias("infinite"),
             nw.col("day").min().alias("first"),
             nw.col("day").max().alias("last"),
         )
@@ -158,6 +161,11 @@ def transaction_log(transactions: object) -> TransactionLog:
             "(check the filters applied before this call)"
         )
     counts[AMOUNT] += counts["nan"] or 0
+    if counts["infinite"]:
+        raise DataValidationError(
+            f"transactions: column 'amount' has {counts['infinite']} infinite value(s) out of "
+            f"{counts['rows']} rows; drop or fix those rows before this call"
+        )
     for column in TRANSACTION_REQUIRED:
         if counts[column]:
             raise DataValidationError(

@@ -20,8 +20,13 @@ _EPSILON = 1e-6
 
 
 def _labels_and_scores(y_true: object, scores: object) -> tuple[np.ndarray, np.ndarray]:
-    labels = np.asarray(y_true, dtype=np.float64)
-    values = np.asarray(scores, dtype=np.float64)
+    try:
+        labels = np.asarray(y_true, dtype=np.float64)
+        values = np.asarray(scores, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise DataValidationError(
+            f"labels and scores must be numbers (0/1 labels, probabilities): {error}"
+        ) from None
     if labels.shape != values.shape or labels.ndim != 1:
         raise DataValidationError(
             f"labels ({labels.shape}) and scores ({values.shape}) must be 1-D and of one length"
@@ -68,6 +73,11 @@ def churn_metrics(
     0.881
     """
     labels, values = _labels_and_scores(y_true, scores)
+    if not all(isinstance(share, (int, float)) and 0 < share <= 1 for share in top):
+        raise DataValidationError(
+            f"top={top!r}: pass shares of customers in (0, 1], e.g. (0.1, 0.2) for the top "
+            "10% and 20%"
+        )
     clipped = np.clip(values, _EPSILON, 1 - _EPSILON)
     result = {
         "roc_auc": float(roc_auc_score(labels, values)),

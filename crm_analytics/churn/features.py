@@ -300,6 +300,10 @@ def _inputs(
     log = None if transactions is None else transaction_log(transactions)
     table = None if customers is None else check_customers(customers)
     windows = tuple(dict.fromkeys(to_days(window, name="windows") for window in windows))
+    if not windows:
+        raise DataValidationError(
+            f"windows={windows!r} is empty; pass at least one window in days, e.g. (30, 90, 180)"
+        )
     return log, table, windows
 
 

@@ -234,6 +234,11 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         return StratifiedKFold(self.calibration_cv, **options)
 
     def _check_params(self) -> None:
+        cv = self.calibration_cv
+        if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
+            raise DataValidationError(
+                f"calibration_cv={cv!r}; pass a whole number of folds >= 2 (default 3)"
+            )
         if self.calibration not in ("isotonic", "sigmoid", None):
             raise DataValidationError(
                 f"calibration={self.calibration!r}; use 'isotonic', 'sigmoid' or None"
@@ -293,6 +298,14 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     def _cast(self, X: pd.DataFrame) -> pd.DataFrame:
         """Numeric columns as float, categorical ones as text (missing kept missing)."""
         columns = {column: X[column].astype(np.float64) for column in self.numeric_features_}
+        for column, values in columns.items():
+            infinite = np.isinf(values.to_numpy())
+            if infinite.any():
+                raise DataValidationError(
+                    f"feature {column!r} has {int(infinite.sum())} infinite value(s) out of "
+                    f"{len(values)} rows (e.g. customers {examples(X.index[infinite])}); "
+                    "replace them with missing values (NaN) or finite numbers"
+                )
         for column in self.categorical_features_:
             values = X[column]
             columns[column] = values.astype(object).where(values.isna(), values.astype(str))

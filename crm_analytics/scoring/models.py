@@ -15,6 +15,7 @@ import json
 import logging
 import platform
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,11 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 
 import crm_analytics
+from crm_analytics._checks import require_columns, require_datetime, require_frame
 from crm_analytics.churn import ChurnModel, make_churn_dataset
 from crm_analytics.clv import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.schema import CUSTOMER_ID, DATE
+from crm_analytics.schema import AMOUNT, CUSTOMER_ID, DATE
 from crm_analytics.scoring import steps
 from crm_analytics.scoring._atomic import write_files
 from crm_analytics.scoring.config import ModelConfig, ScoringConfig, load_config
@@ -320,16 +322,15 @@ def fit_models(
         Canonical transaction log (``io.read_transactions``); rows after ``as_of`` are ignored.
     customers : pandas.DataFrame, optional
         Customer table (``io.read_customers``) with the ``customers.attributes`` columns.
-    config : ScoringConfig, optional
-        Default: ``ScoringConfig()``.
+    config : ScoringConfig or mapping, optional
+        Default: ``ScoringConfig()``; a mapping of tables is read by ``ScoringConfig.from_dict``.
 
     Returns
     -------
     FittedModels
     """
-    config = ScoringConfig() if config is None else config
+    config, attributes = checked_inputs(transactions, customers, config)
     model = config.model
-    attributes = attributes_of(customers, config)
     as_of = resolve_as_of(transactions, model.as_of)
     transactions = up_to(transactions, as_of)
     summary = summary_as_of(transactions, as_of)
@@ -348,10 +349,44 @@ def fit_models(
     return fitted
 
 
-def attributes_of(customers: pd.DataFrame | None, config: ScoringConfig) -> pd.DataFrame | None:
+def checked_inputs(
+    transactions: object, customers: object, config: object
+) -> tuple[ScoringConfig, pd.DataFrame | None]:
+    """The configuration (a :class:`ScoringConfig`, from a mapping too) and the customer
+    attributes, after checking the transaction log and the customer table."""
+    if config is None:
+        config = ScoringConfig()
+    elif isinstance(config, Mapping):
+        config = ScoringConfig.from_dict(config)
+    elif not isinstance(config, ScoringConfig):
+        raise DataValidationError(
+            f"config must be a ScoringConfig or a mapping of its tables, got "
+            f"{type(config).__name__}; e.g. load_config('scoring.toml')"
+        )
+    require_frame(transactions, name="transactions")
+    require_columns(
+        transactions,
+        [CUSTOMER_ID, DATE, AMOUNT],
+        name="transactions",
+        fix="load it with crm_analytics.io.read_transactions",
+    )
+    require_datetime(transactions, DATE, name="transactions")
+    return config, attributes_of(customers, config)
+
+
+def attributes_of(customers: object, config: ScoringConfig) -> pd.DataFrame | None:
     """The customer id and the configured attribute columns of the customer table."""
     if customers is None:
         return None
+    customers = require_frame(customers, name="customers")
+    if CUSTOMER_ID not in customers.columns and customers.index.name == CUSTOMER_ID:
+        customers = customers.reset_index()
+    require_columns(
+        customers,
+        [CUSTOMER_ID],
+        name="customers",
+        fix="load the table with crm_analytics.io.read_customers(..., customer_id=...)",
+    )
     attributes = list(config.customers.attributes)
     missing = [name for name in attributes if name not in customers.columns]
     if missing:

@@ -10,16 +10,15 @@ from contextlib import contextmanager
 
 import pandas as pd
 
-from crm_analytics._checks import require_columns, require_datetime, require_frame
 from crm_analytics.churn import churn_features
 from crm_analytics.clv import customer_lifetime_value
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.schema import AMOUNT, CUSTOMER_ID, DATE
+from crm_analytics.schema import CUSTOMER_ID
 from crm_analytics.scoring import steps
 from crm_analytics.scoring.config import ModelConfig, ScoringConfig
 from crm_analytics.scoring.models import (
     FittedModels,
-    attributes_of,
+    checked_inputs,
     fit_models,
     resolve_as_of,
     summary_as_of,
@@ -68,8 +67,8 @@ def score_customers(
     customers : pandas.DataFrame, optional
         Customer table (``io.read_customers``); its ``customers.attributes`` columns are
         copied into the result and used by the churn model.
-    config : ScoringConfig, optional
-        Default ``ScoringConfig()``: 90-day horizon, 12-month CLV at 1% a month, margin 1,
+    config : ScoringConfig or mapping, optional
+        Default ``ScoringConfig()``; a mapping of tables is read by ``ScoringConfig.from_dict``: 90-day horizon, 12-month CLV at 1% a month, margin 1,
         every model. ``config.model.as_of`` defaults to the last transaction day.
     models : FittedModels, optional
         Models from :func:`~crm_analytics.scoring.fit_models` (or ``FittedModels.load``);
@@ -122,17 +121,13 @@ def score_customers(
     >>> bool(scored["p_alive"].between(0, 1).all() and (scored["predicted_clv"] >= 0).all())
     True
     """
-    config = ScoringConfig() if config is None else config
-    require_frame(transactions, name="transactions")
-    require_columns(
-        transactions,
-        [CUSTOMER_ID, DATE, AMOUNT],
-        name="transactions",
-        fix="load it with crm_analytics.io.read_transactions",
-    )
-    require_datetime(transactions, DATE, name="transactions")
+    config, attributes = checked_inputs(transactions, customers, config)
+    if models is not None and not isinstance(models, FittedModels):
+        raise DataValidationError(
+            f"models must be FittedModels, got {type(models).__name__}; load saved ones with "
+            "FittedModels.load(folder)"
+        )
     timings: dict[str, float] = {}
-    attributes = attributes_of(customers, config)
     as_of = resolve_as_of(transactions, config.model.as_of)
     if models is not None and models.as_of > as_of:
         warnings.warn(

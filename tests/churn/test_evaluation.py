@@ -57,6 +57,10 @@ def test_metric_errors():
         churn_metrics([1, 1], [0.2, 0.3])
     with pytest.raises(DataValidationError, match="1 missing value"):
         churn_metrics([1, 0], [np.nan, 0.3])
+    with pytest.raises(DataValidationError, match=r"top=\(0.0,\): pass shares .* in \(0, 1\]"):
+        churn_metrics([1, 0], [0.9, 0.3], top=(0.0,))
+    with pytest.raises(DataValidationError, match="labels and scores must be numbers"):
+        churn_metrics(["yes", "no"], [0.9, 0.3])
 
 
 def test_calibration_curve_bins_by_quantile():

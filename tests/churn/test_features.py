@@ -248,6 +248,11 @@ def test_errors_say_what_to_change():
         )
     with pytest.raises(DataValidationError, match="before the first date"):
         churn_features(LOG, cutoff="2023-01-01")
+    with pytest.raises(DataValidationError, match=r"windows=\(\) is empty"):
+        churn_features(LOG, cutoff="2024-01-31", windows=[])
+    infinite = LOG.assign(amount=LOG["amount"].where(LOG.index > 0, np.inf))
+    with pytest.raises(DataValidationError, match="'amount' has 1 infinite value.* out of"):
+        churn_features(infinite, cutoff="2024-01-31")
     with pytest.warns(UserWarning, match="1 of 2 customers .* are not in the customer table"):
         make_churn_dataset(
             LOG,

@@ -150,6 +150,11 @@ def test_training_data_problems_are_refused():
         ChurnModel().fit(X, y.iloc[1:])
     with pytest.raises(DataValidationError, match="date column.*'signup'"):
         ChurnModel().fit(X.assign(signup=pd.Timestamp("2024-01-01")), y)
+    infinite = X.assign(noise=X["noise"].where(X.index != X.index[0], np.inf))
+    with pytest.raises(DataValidationError, match="feature 'noise' has 1 infinite value"):
+        ChurnModel().fit(infinite, y)
+    with pytest.raises(DataValidationError, match="calibration_cv=1; pass a whole number"):
+        ChurnModel(calibration_cv=1).fit(X, y)
 
 
 def test_save_and_load_keep_scores_and_metadata(tmp_path, shop):

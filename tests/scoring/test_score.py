@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 from lifetimes import BetaGeoFitter as LifetimesBetaGeo
 from lifetimes import GammaGammaFitter as LifetimesGammaGamma
 
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.scoring import SCORE_COLUMNS, ScoringConfig, score_customers
+from crm_analytics.scoring import SCORE_COLUMNS, ScoringConfig, fit_models, score_customers
 from crm_analytics.segmentation import LIFECYCLE_STAGES
 from crm_analytics.summary import rfm_summary
 
@@ -159,6 +160,25 @@ def test_transactions_without_amount_name_the_column(shop):
     transactions, _ = shop
     with pytest.raises(DataValidationError, match="column 'amount' not found"):
         score_customers(transactions.drop(columns="amount"))
+
+
+def test_inputs_given_in_other_shapes(shop, config, models):
+    transactions, customers = shop
+    head = transactions[transactions["customer_id"].isin(customers["customer_id"].head(300))]
+    config = config.replace("model", as_of=str(models.as_of.date()))
+    expected = score_customers(head, customers, config=config, models=models)
+    by_index = score_customers(
+        head, customers.set_index("customer_id"), config=config.to_dict(), models=models
+    )
+    pd.testing.assert_frame_equal(by_index, expected)
+    with pytest.raises(DataValidationError, match="config must be a ScoringConfig or a mapping"):
+        score_customers(head, config="scoring.toml")
+    with pytest.raises(DataValidationError, match=r"models must be FittedModels.*\.load\(folder\)"):
+        score_customers(head, config=config, models="models")
+    with pytest.raises(DataValidationError, match="column 'date' has dtype str, not datetime64"):
+        fit_models(head.assign(date=head["date"].astype(str)), config=config)
+    with pytest.raises(DataValidationError, match="got polars.DataFrame; convert it with"):
+        fit_models(pl.from_pandas(head), config=config)
 
 
 def test_as_of_before_the_first_transaction(shop):
