@@ -6,8 +6,10 @@ that names the column, how many rows are affected, a few examples and what to do
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from crm_analytics.exceptions import DataValidationError
@@ -103,3 +105,35 @@ def require_datetime(frame: pd.DataFrame, column: str, *, name: str) -> None:
 def _loader(name: str) -> str:
     """The reader of the table called ``name`` in messages."""
     return "read_customers" if name.startswith("customers") else "read_transactions"
+
+
+def check_margin(margin: object) -> float:
+    """``margin`` as a float, or a clear error unless it is a fraction of spend in (0, 1].
+
+    A margin typed as a percentage (30 for 30%) would multiply every value by 100.
+
+    Examples
+    --------
+    >>> check_margin(0.3)
+    0.3
+    >>> check_margin(30)
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: margin must be a fraction of spend in (0, 1], got 30; for a 30% margin pass margin=0.3 (1 values revenue, or a value that is already profit)
+    """
+    if (
+        isinstance(margin, bool)
+        or not isinstance(margin, numbers.Real)
+        or not np.isfinite(margin)
+        or not 0 < margin <= 1
+    ):
+        as_percent = (
+            f"for a {margin:g}% margin pass margin={margin / 100:g}"
+            if isinstance(margin, numbers.Real) and 1 < margin <= 100
+            else "e.g. margin=0.3 for 30%"
+        )
+        raise DataValidationError(
+            f"margin must be a fraction of spend in (0, 1], got {margin!r}; {as_percent} "
+            "(1 values revenue, or a value that is already profit)"
+        )
+    return float(margin)

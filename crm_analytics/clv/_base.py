@@ -230,7 +230,9 @@ class BaseFitter(BaseEstimator):
         ``checks`` the keyword arguments of `check_histories`, ``fit_options`` those of
         `_fit_sample`.
         """
-        arrays, given_index = resolve_inputs(values, names, remedy=remedy)
+        arrays, given_index = resolve_inputs(
+            values, names, remedy=remedy, aligned={"weights": weights}
+        )
         columns = {name: np.atleast_1d(array) for name, array in zip(names, arrays, strict=True)}
         check_histories(columns, given_index, remedy=remedy, **checks)
         self._check_model_inputs(columns, given_index)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,8 @@ from crm_analytics.exceptions import DataValidationError, NotFittedError
 _EXAMPLES = 3
 SUMMARY_REMEDY = "build the summary with crm_analytics.summary.rfm_summary(transactions)"
 _SAME_UNIT = "both must be measured in the same time unit from the first purchase"
+#: Columns of a continuous-time history: repeat purchases, time of the last one, age.
+TRANSACTION_HISTORY = ("frequency", "recency", "T")
 
 
 def check_fitted(model: object, *, role: str = "model") -> None:
@@ -56,7 +58,11 @@ def to_float(values: object, name: str, remedy: str = SUMMARY_REMEDY) -> np.ndar
 
 
 def resolve_inputs(
-    values: Sequence[object], names: Sequence[str], *, remedy: str = SUMMARY_REMEDY
+    values: Sequence[object],
+    names: Sequence[str],
+    *,
+    remedy: str = SUMMARY_REMEDY,
+    aligned: Mapping[str, object] | None = None,
 ) -> tuple[list[np.ndarray], pd.Index | None]:
     """The user's columns as float arrays, and the customer index if they came with one.
 
@@ -69,13 +75,16 @@ def resolve_inputs(
         Column names, used to read a DataFrame and in error messages.
     remedy : str, optional
         How to build valid inputs, appended to error messages.
+    aligned : mapping of str to object, optional
+        Other arguments read row by row with the columns (a horizon, weights), by name: those
+        given as pandas objects must carry the same index too (see `shared_index`).
 
     Returns
     -------
     arrays : list of numpy.ndarray
         One float64 array per name (scalars stay 0-d).
     index : pandas.Index or None
-        The DataFrame's or the first Series' index.
+        The DataFrame's or the Series' index.
 
     Examples
     --------
@@ -96,16 +105,103 @@ def resolve_inputs(
                 f"not both (got a DataFrame and {', '.join(given)})"
             )
         require_present(first, names, name="the summary", remedy=remedy)
-        return [to_float(first[name], repr(name), remedy) for name in names], first.index
+        index = shared_index({"the summary DataFrame": first, **(aligned or {})})
+        return [to_float(first[name], repr(name), remedy) for name in names], index
     missing = [name for name, value in zip(names, values, strict=True) if value is None]
     if missing:
         raise DataValidationError(
             f"{', '.join(missing)} not given; pass {', '.join(names)} (arrays or Series) or the "
             "rfm_summary DataFrame as the first argument"
         )
-    index = next((value.index for value in values if isinstance(value, pd.Series)), None)
+    index = shared_index({**dict(zip(names, values, strict=True)), **(aligned or {})})
     arrays = [to_float(value, name, remedy) for name, value in zip(names, values, strict=True)]
     return arrays, index
+
+
+def shared_index(values: Mapping[str, object]) -> pd.Index | None:
+    """The index of the pandas objects among ``values``, which must all carry the same one.
+
+    Series become arrays whose rows are then paired by position: Series sorted or labelled
+    differently would silently mix customers, so they are refused rather than guessed at.
+
+    Parameters
+    ----------
+    values : mapping of str to object
+        Arguments by name; Series and DataFrames among them are compared, others ignored.
+
+    Returns
+    -------
+    pandas.Index or None
+        The first pandas object's index, or None when there is none.
+
+    Examples
+    --------
+    >>> frequency = pd.Series([1, 0], index=pd.Index(["a", "b"], name="customer_id"))
+    >>> shared_index({"frequency": frequency, "recency": [2.0, 0.0]}).tolist()
+    ['a', 'b']
+    >>> shared_index({"frequency": frequency, "recency": frequency.sort_values()})
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: the indexes of frequency and recency differ (recency: 2 of 2 rows labelled differently); ...
+    """
+    indexes = {
+        name: value.index
+        for name, value in values.items()
+        if isinstance(value, pd.Series | pd.DataFrame)
+    }
+    if not indexes:
+        return None
+    (first_name, first), *others = indexes.items()
+    differing = {name: index for name, index in others if not index.equals(first)}
+    if differing:
+        counts = "; ".join(
+            f"{name}: {int((index != first).sum())} of {len(first)} rows labelled differently"
+            if len(index) == len(first)
+            else f"{name}: {len(index)} rows against {len(first)}"
+            for name, index in differing.items()
+        )
+        raise DataValidationError(
+            f"the indexes of {first_name} and {', '.join(differing)} differ ({counts}); rows are "
+            "paired by position, so this would mix customers up: pass the summary DataFrame, or "
+            f"Series sharing one index (e.g. reindex them like {first_name})"
+        )
+    return first
+
+
+def transaction_checks(names: Sequence[str] = TRANSACTION_HISTORY) -> dict[str, object]:
+    """Keyword arguments of `check_histories` for continuous-time histories, fit and predict alike.
+
+    ``names`` are the columns of the frequency, the recency and the age: the frequency counts
+    whole purchases, the recency cannot exceed the age and is 0 without a repeat purchase.
+
+    Examples
+    --------
+    >>> transaction_checks()
+    {'integer': ['frequency'], 'ordered': [('recency', 'T')], 'zero_when_no_repeat': 'recency'}
+    """
+    frequency, recency, age = names
+    return {"integer": [frequency], "ordered": [(recency, age)], "zero_when_no_repeat": recency}
+
+
+def check_summary(
+    frame: pd.DataFrame, names: Sequence[str] = TRANSACTION_HISTORY, *, remedy: str
+) -> None:
+    """Check the continuous-time histories in columns ``names`` of ``frame``, as a fit would.
+
+    Errors name customers by the frame's index, before any collapse into distinct histories
+    loses it.
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame({"frequency": [1, 2], "recency": [3.0, 9.0], "T": [5.0, 8.0]},
+    ...                        index=pd.Index(["a", "b"], name="customer_id"))
+    >>> check_summary(summary, remedy="fix it")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: 1 row(s) have recency > T (customer_id b); ...
+    """
+    columns = {name: to_float(frame[name], f"column {name!r}", remedy) for name in names}
+    check_histories(columns, frame.index, remedy=remedy, **transaction_checks(names))
 
 
 def check_histories(
@@ -121,8 +217,8 @@ def check_histories(
 
     Checks each column is finite and non-negative, the ``integer`` columns hold whole numbers,
     ``small <= large`` for each pair in ``ordered`` (an optional third item says why, in the
-    message), and ``zero_when_no_repeat`` is 0 when ``frequency`` is 0. Messages name the
-    column, the number of rows and a few customers, and end with ``remedy``.
+    message), and ``zero_when_no_repeat`` is 0 when the first column (the frequency) is 0.
+    Messages name the column, the number of rows and a few customers, and end with ``remedy``.
 
     Examples
     --------
@@ -163,10 +259,11 @@ def check_histories(
                 f"{small} cannot exceed {large}: {reason} ({remedy})"
             )
     if zero_when_no_repeat is not None:
-        bad = (columns["frequency"] == 0) & (columns[zero_when_no_repeat] != 0)
+        frequency = next(iter(columns))
+        bad = (columns[frequency] == 0) & (columns[zero_when_no_repeat] != 0)
         if bad.any():
             raise DataValidationError(
-                f"{int(bad.sum())} row(s) have frequency 0 but {zero_when_no_repeat} != 0 "
+                f"{int(bad.sum())} row(s) have {frequency} 0 but {zero_when_no_repeat} != 0 "
                 f"({_examples(index, bad)}); a customer without repeat purchases has "
                 f"{zero_when_no_repeat} 0 ({remedy})"
             )
@@ -266,6 +363,31 @@ def require_present(frame: pd.DataFrame, columns: Sequence[str], *, name: str, r
             f"{name} lacks column(s) {', '.join(map(repr, missing))}; "
             f"columns present: {present}; {remedy}"
         )
+
+
+def positive_integer(value: object, name: str, *, meaning: str) -> int:
+    """``value`` as an int, or a clear error unless it is a whole number >= 1.
+
+    ``meaning`` says what the number counts, in the message.
+
+    Examples
+    --------
+    >>> positive_integer(7.0, "censor", meaning="the frequency pooling the rest")
+    7
+    >>> positive_integer(2.5, "censor", meaning="the frequency pooling the rest")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: censor must be a positive integer (the frequency pooling the rest), got 2.5
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float | np.integer | np.floating)
+        or not np.isfinite(value)
+        or value != np.round(value)
+        or value < 1
+    ):
+        raise DataValidationError(f"{name} must be a positive integer ({meaning}), got {value!r}")
+    return int(value)
 
 
 def _unusable_rows(values: np.ndarray) -> tuple[str, np.ndarray] | None:

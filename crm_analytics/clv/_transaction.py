@@ -7,7 +7,7 @@ pandas Series indexed by customer when the histories came with an index.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,13 +15,15 @@ import pandas as pd
 from crm_analytics.clv._base import BaseFitter, Sample
 from crm_analytics.clv._checks import (
     SUMMARY_REMEDY,
+    TRANSACTION_HISTORY,
     check_fitted,
     check_histories,
     resolve_inputs,
+    transaction_checks,
 )
 from crm_analytics.exceptions import DataValidationError
 
-HISTORY = ("frequency", "recency", "T")
+HISTORY = TRANSACTION_HISTORY
 
 
 def histories(
@@ -31,12 +33,15 @@ def histories(
     names: Sequence[str] = HISTORY,
     *,
     remedy: str = SUMMARY_REMEDY,
+    aligned: Mapping[str, object] | None = None,
     **checks: object,
 ) -> tuple[list[np.ndarray], pd.Index | None]:
-    """Histories for prediction, broadcast together and checked.
+    """Histories for prediction, broadcast together and checked as a fit checks them.
 
-    ``checks`` are keyword arguments of `check_histories`; by default the second column must
-    not exceed the third. ``remedy`` ends the error messages.
+    ``checks`` are keyword arguments of `check_histories`, by default the continuous-time
+    ones of `transaction_checks`; ``remedy`` ends the error messages. ``aligned`` names other
+    arguments read row by row with the histories (the horizon), whose pandas index, if any,
+    must be the histories' (see `resolve_inputs`).
 
     Examples
     --------
@@ -44,8 +49,8 @@ def histories(
     >>> age.tolist(), index.tolist()
     ([5.0, 5.0], ['a', 'b'])
     """
-    checks = {"ordered": [(names[1], names[2])], "zero_when_no_repeat": None, **checks}
-    arrays, index = resolve_inputs([frequency, recency, T], names, remedy=remedy)
+    checks = {**transaction_checks(names), **checks}
+    arrays, index = resolve_inputs([frequency, recency, T], names, remedy=remedy, aligned=aligned)
     try:
         arrays = list(np.broadcast_arrays(*arrays))
     except ValueError:
@@ -58,13 +63,38 @@ def histories(
     return arrays, index
 
 
-def horizon(t: object, name: str = "t") -> np.ndarray:
-    """A prediction horizon as a float array, checked finite and non-negative."""
+def horizon(t: object, name: str = "t", *, unit: str = "time units ahead") -> np.ndarray:
+    """A prediction horizon as a float array, checked finite and non-negative.
+
+    ``unit`` says what ``t`` counts, in the message.
+    """
     values = np.asarray(t, dtype=np.float64) if not isinstance(t, pd.Series) else t.to_numpy(float)
     bad = ~np.isfinite(values) | (values < 0)
     if np.any(bad):
         raise DataValidationError(
-            f"{name} must be finite and >= 0 (time units ahead), got {int(np.sum(bad))} bad "
+            f"{name} must be finite and >= 0 ({unit}), got {int(np.sum(bad))} bad "
+            f"value(s), e.g. {np.atleast_1d(values)[np.atleast_1d(bad)][:3].tolist()}"
+        )
+    return values
+
+
+def whole_number(values: object, name: str, *, unit: str = "purchases") -> np.ndarray:
+    """A count of ``unit`` (purchases, opportunities) as a float array, checked whole and >= 0.
+
+    Examples
+    --------
+    >>> whole_number([0, 3], "n").tolist()
+    [0.0, 3.0]
+    >>> whole_number(1.5, "n")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: n must count whole purchases (0, 1, 2, ...), got 1 non-integer value(s), e.g. [1.5]
+    """
+    values = horizon(values, name, unit=unit)
+    bad = values != np.round(values)
+    if np.any(bad):
+        raise DataValidationError(
+            f"{name} must count whole {unit} (0, 1, 2, ...), got {int(np.sum(bad))} non-integer "
             f"value(s), e.g. {np.atleast_1d(values)[np.atleast_1d(bad)][:3].tolist()}"
         )
     return values
@@ -142,7 +172,7 @@ class TransactionFitter(BaseFitter):
             HISTORY,
             weights,
             index=index,
-            checks={"integer": ["frequency"], "ordered": [("recency", "T")]},
+            checks=transaction_checks(),
             initial_params=initial_params,
             tol=self._default_tol if tol is None else tol,
             options=kwargs,
@@ -236,8 +266,8 @@ class TransactionFitter(BaseFitter):
             A Series indexed by customer when the histories came as a DataFrame or Series.
         """
         check_fitted(self)
+        (frequency, recency, T), index = histories(frequency, recency, T, aligned={"t": t})
         t = horizon(t)
-        (frequency, recency, T), index = histories(frequency, recency, T)
         return shaped(
             self._conditional_expected_purchases(t, frequency, recency, T),
             index,

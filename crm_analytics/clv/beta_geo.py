@@ -19,7 +19,7 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from crm_analytics.clv._base import Sample, dot, log_add_exp
 from crm_analytics.clv._collapse import COLLAPSE_ABOVE, evaluate_on_unique_rows, unique_rows
-from crm_analytics.clv._transaction import TransactionFitter, horizon, shaped
+from crm_analytics.clv._transaction import TransactionFitter, horizon, shaped, whole_number
 
 __all__ = ["BetaGeoFitter", "ModifiedBetaGeoFitter"]
 
@@ -198,7 +198,7 @@ class BetaGeoFitter(TransactionFitter):
         r, alpha, a, b = self._unload_params("r", "alpha", "a", "b")
         d = self._shift
         t = horizon(t)
-        n = horizon(n, "n")
+        n = whole_number(n, "n")
         success = alpha / (alpha + t)
         still = np.exp(betaln(a, b + n + d) - betaln(a, b)) * stats.nbinom.pmf(n, r, success)
         can_drop = n - 1 + d >= 0

@@ -30,7 +30,7 @@ from scipy.special import betaln, digamma, gammaln, logsumexp
 from crm_analytics.clv._base import BaseFitter, Sample, dot
 from crm_analytics.clv._checks import check_fitted
 from crm_analytics.clv._collapse import evaluate_on_unique_rows
-from crm_analytics.clv._transaction import histories, horizon, shaped
+from crm_analytics.clv._transaction import histories, shaped, whole_number
 from crm_analytics.exceptions import DataValidationError
 
 __all__ = ["BetaGeoBetaBinomFitter"]
@@ -53,22 +53,30 @@ _CHECKS = {
 _BLOCK_CELLS = 2**20
 
 
-def _whole(values: object, name: str) -> np.ndarray:
-    """A number of opportunities (or transactions), checked finite, >= 0 and whole."""
-    values = horizon(values, name)
-    bad = values != np.round(values)
-    if np.any(bad):
-        raise DataValidationError(
-            f"{name} must count whole opportunities, got {int(np.sum(bad))} non-integer "
-            f"value(s), e.g. {np.atleast_1d(values)[np.atleast_1d(bad)][:3].tolist()}"
-        )
-    return values
-
-
 def _blocks(n_rows: int, width: int) -> Iterator[slice]:
     step = max(1, _BLOCK_CELLS // (width + 1))
     for start in range(0, n_rows, step):
         yield slice(start, start + step)
+
+
+def _log_gamma_ratio_change(gamma: float, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """``log[Gamma(1 + high) / Gamma(gamma + high)] - log[Gamma(1 + low) / Gamma(gamma + low)]``.
+
+    As ``betaln(gamma + low, high - low) - betaln(1 + low, high - low)`` (0 where ``high`` is
+    ``low``): the beta functions' own expansions keep it accurate where four ``gammaln`` of
+    large arguments would cancel.
+
+    Examples
+    --------
+    ``Gamma(6) / Gamma(7) * Gamma(5) / Gamma(4) = 4 / 6``:
+
+    >>> round(float(np.exp(_log_gamma_ratio_change(2.0, np.array(3.0), np.array(5.0)))), 12)
+    0.666666666667
+    """
+    length = high - low
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = betaln(gamma + low, length) - betaln(1 + low, length)
+    return np.where(length > 0, change, 0.0)
 
 
 class _Terms:
@@ -316,8 +324,16 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         a few dozen. Returns a Series on the customers' index when there is one.
         """
         check_fitted(self)
-        future = _whole(m_periods_in_future, "m_periods_in_future")
-        arrays, index = histories(frequency, recency, n_periods, HISTORY, remedy=_REMEDY, **_CHECKS)
+        arrays, index = histories(
+            frequency,
+            recency,
+            n_periods,
+            HISTORY,
+            remedy=_REMEDY,
+            aligned={"m_periods_in_future": m_periods_in_future},
+            **_CHECKS,
+        )
+        future = whole_number(m_periods_in_future, "m_periods_in_future", unit="opportunities")
         try:
             future, *arrays = np.broadcast_arrays(future, *arrays)
         except ValueError:
@@ -411,16 +427,22 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         """Expected number of opportunities ``start + 1 .. start + length`` a new customer lives.
 
         ``sum_i B(gamma, delta + start + i) / B(gamma, delta)`` over ``i = 1 .. length``, in
-        FHS's closed form (eqs. 9 and 13), with its limit at ``gamma = 1``.
+        FHS's closed form (eqs. 9 and 13), with its limit at ``gamma = 1``:
+        ``delta / (1 - gamma) * exp(G(delta, delta + start)) * expm1(G(delta + start,
+        delta + start + length))`` with ``G`` the `_log_gamma_ratio_change`. Each gamma
+        function of it over- or underflows on its own when ``gamma`` is large (``inf * 0``).
         """
         _, _, gamma, delta = self._unload_params(*self._param_names)
         start, length = np.asarray(start, dtype=np.float64), np.asarray(length, dtype=np.float64)
         if gamma == 1.0:
             return delta * (digamma(delta + start + length + 1) - digamma(delta + start + 1))
-        log_first = gammaln(1 + delta + start) - gammaln(gamma + delta + start)
-        change = gammaln(1 + delta + start + length) - gammaln(gamma + delta + start + length)
-        scale = delta / (1 - gamma) * np.exp(gammaln(gamma + delta) - gammaln(1 + delta))
-        return scale * np.exp(log_first) * np.expm1(change - log_first)
+        first = delta + start
+        return (
+            delta
+            / (1 - gamma)
+            * np.exp(_log_gamma_ratio_change(gamma, delta, first))
+            * np.expm1(_log_gamma_ratio_change(gamma, first, first + length))
+        )
 
     def expected_number_of_purchases_up_to_time(self, t: object):
         """Expected repeat transactions of a new customer over the first ``t`` opportunities.
@@ -433,7 +455,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
             Shaped like ``t``.
         """
         alpha, beta, _, _ = self._unload_params(*self._param_names)
-        periods = _whole(t, "t")
+        periods = whole_number(t, "t", unit="opportunities")
         values = alpha / (alpha + beta) * self._alive_count(0.0, periods)
         return shaped(values, None, "expected_purchases")
 
@@ -449,7 +471,9 @@ class BetaGeoBetaBinomFitter(BaseFitter):
             Shaped like ``t`` and ``n`` broadcast.
         """
         params = np.array(self._unload_params(*self._param_names))
-        periods, count = np.broadcast_arrays(_whole(t, "t"), _whole(n, "n"))
+        periods, count = np.broadcast_arrays(
+            whole_number(t, "t", unit="opportunities"), whole_number(n, "n", unit="transactions")
+        )
 
         def distinct(periods, count):
             out = np.zeros(len(periods))

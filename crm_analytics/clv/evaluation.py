@@ -30,7 +30,15 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from crm_analytics.clv._checks import check_fitted, require_columns, require_present
+from crm_analytics.clv._checks import (
+    check_fitted,
+    check_histories,
+    check_summary,
+    positive_integer,
+    require_columns,
+    require_present,
+    to_float,
+)
 from crm_analytics.clv._collapse import evaluate_on_unique_rows
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import CUSTOMER_ID, DATE
@@ -85,9 +93,7 @@ def holdout_predictions(model: object, calibration_holdout: pd.DataFrame) -> pd.
         (``frequency_holdout``) and ``predicted``.
     """
     check_fitted(model)
-    frame = require_columns(
-        calibration_holdout, _HOLDOUT_COLUMNS, name="calibration_holdout", remedy=_HOLDOUT_REMEDY
-    )
+    frame = _checked_calibration_holdout(calibration_holdout)
     predicted = evaluate_on_unique_rows(
         model.conditional_expected_number_of_purchases_up_to_time,
         frame["duration_holdout"].to_numpy(),
@@ -103,6 +109,18 @@ def holdout_predictions(model: object, calibration_holdout: pd.DataFrame) -> pd.
         },
         index=frame.index,
     )
+
+
+def _checked_calibration_holdout(calibration_holdout: object) -> pd.DataFrame:
+    """The frame, its columns checked and its calibration histories checked as a fit would.
+
+    Customers are named by the frame's index, before predictions collapse distinct histories.
+    """
+    frame = require_columns(
+        calibration_holdout, _HOLDOUT_COLUMNS, name="calibration_holdout", remedy=_HOLDOUT_REMEDY
+    )
+    check_summary(frame, ("frequency_cal", "recency_cal", "T_cal"), remedy=_HOLDOUT_REMEDY)
+    return frame
 
 
 def holdout_metrics(model: object, calibration_holdout: pd.DataFrame) -> pd.Series:
@@ -182,7 +200,7 @@ def conditional_expectations(
         Output of `crm_analytics.summary.calibration_holdout_split`.
     censor : int or None, default 7
         Customers with ``frequency_cal >= censor`` are pooled in the row labelled ``censor``
-        (read it as "7+"); None keeps every frequency apart.
+        (read it as "7+"); None keeps every frequency apart. A positive whole number.
 
     Returns
     -------
@@ -190,11 +208,13 @@ def conditional_expectations(
         Indexed by ``frequency_cal`` (ascending), with columns ``n_customers``, ``actual``
         and ``predicted`` (group means of holdout purchases).
     """
+    if censor is not None:
+        censor = positive_integer(
+            censor, "censor", meaning="the frequency whose row pools the higher ones, or None"
+        )
     predictions = holdout_predictions(model, calibration_holdout)
     frequency = predictions["frequency_cal"].to_numpy()
     if censor is not None:
-        if censor < 1:
-            raise DataValidationError(f"censor must be a positive integer or None, got {censor}")
         frequency = np.minimum(frequency, censor)
     table = predictions.groupby(pd.Index(frequency, name="frequency_cal")).agg(
         n_customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
@@ -220,7 +240,8 @@ def period_transactions(
         The data the model was fitted on, with ``frequency`` and ``T`` columns (the output
         of `crm_analytics.summary.rfm_summary`).
     max_frequency : int, default 7
-        Customers with ``frequency >= max_frequency`` are pooled in the last row.
+        Customers with ``frequency >= max_frequency`` are pooled in the last row; a positive
+        whole number.
 
     Returns
     -------
@@ -235,9 +256,17 @@ def period_transactions(
             f"{type(model).__name__} has no probability_of_n_purchases_up_to_time(t, n), "
             "which the expected frequency counts need; use a BG/NBD or MBG/NBD model"
         )
-    if max_frequency < 1:
-        raise DataValidationError(f"max_frequency must be a positive integer, got {max_frequency}")
+    max_frequency = positive_integer(
+        max_frequency, "max_frequency", meaning="the frequency whose row pools the higher ones"
+    )
     frame = require_columns(summary, ("frequency", "T"), name="summary", remedy=_SUMMARY_REMEDY)
+    check_histories(
+        {"frequency": to_float(frame["frequency"], "column 'frequency'", _SUMMARY_REMEDY)},
+        frame.index,
+        integer=["frequency"],
+        zero_when_no_repeat=None,
+        remedy=_SUMMARY_REMEDY,
+    )
     ages, customers_per_age = np.unique(frame["T"].to_numpy(dtype=np.float64), return_counts=True)
     predicted = np.empty(max_frequency + 1)
     for n_purchases in range(max_frequency):
@@ -305,10 +334,7 @@ def tracking_transactions(
         ``actual_cumulative`` and ``predicted_cumulative`` up to ``t``.
     """
     check_fitted(model)
-    if freq_multiplier < 1 or int(freq_multiplier) != freq_multiplier:
-        raise DataValidationError(
-            f"freq_multiplier must be a positive integer, got {freq_multiplier}"
-        )
+    freq_multiplier = _time_unit(freq, freq_multiplier)
     periods, customer_codes = _transaction_periods(
         transactions, freq=freq, customer_id_col=customer_id_col, datetime_col=datetime_col
     )
@@ -342,6 +368,20 @@ def tracking_transactions(
             "predicted_cumulative": predicted_cumulative,
         },
         index=pd.RangeIndex(1, n_units + 1, name="t"),
+    )
+
+
+def _time_unit(freq: object, freq_multiplier: object) -> int:
+    """Check ``freq`` is a pandas period frequency; ``freq_multiplier`` as a positive int."""
+    try:
+        pd.Timestamp("2000-01-01").to_period(freq)
+    except (TypeError, ValueError):
+        raise DataValidationError(
+            f"freq must be a pandas period frequency such as 'D', 'W' or 'M' (the period the "
+            f"model's time unit is built on), got {freq!r}"
+        ) from None
+    return positive_integer(
+        freq_multiplier, "freq_multiplier", meaning=f"{freq!r} periods in one model time unit"
     )
 
 
@@ -445,9 +485,7 @@ def compare_models(
     Log-likelihoods of the discrete-time BG/BB (a probability) and of the continuous-time
     models (a density) are not on the same scale: compare those on holdout errors only.
     """
-    frame = require_columns(
-        calibration_holdout, _HOLDOUT_COLUMNS, name="calibration_holdout", remedy=_HOLDOUT_REMEDY
-    )
+    frame = _checked_calibration_holdout(calibration_holdout)
     named = _labelled(models)
     rows = {}
     for label, model in named.items():
@@ -596,11 +634,13 @@ def _frequency_recency_grid(
     recency, frequency = np.meshgrid(
         np.arange(max_recency + 1, dtype=np.float64), np.arange(max_frequency + 1), indexing="ij"
     )
-    values = np.asarray(
-        function(frequency.ravel(), recency.ravel(), np.full(frequency.size, age)),
+    # Models refuse the impossible histories (no repeat purchase but a positive recency).
+    possible = (frequency > 0) | (recency == 0)
+    values = np.full(frequency.shape, np.nan)
+    values[possible] = np.asarray(
+        function(frequency[possible], recency[possible], np.full(possible.sum(), age)),
         dtype=np.float64,
-    ).reshape(frequency.shape)
-    values[(frequency == 0) & (recency > 0)] = np.nan
+    ).reshape(-1)
     return pd.DataFrame(
         values,
         index=pd.RangeIndex(max_recency + 1, name="recency"),
@@ -651,6 +691,7 @@ def probability_alive_history(
         ``recency``, ``T`` and ``p_alive``.
     """
     check_fitted(model)
+    freq_multiplier = _time_unit(freq, freq_multiplier)
     periods, _ = _transaction_periods(
         transactions, freq=freq, customer_id_col=customer_id_col, datetime_col=datetime_col
     )

@@ -21,6 +21,8 @@ from crm_analytics.exceptions import DataValidationError
 __all__ = ["GammaGammaFitter"]
 
 _SPEND = ("frequency", "monetary_value")
+# Checks of `check_histories` for fit and prediction alike; the fit also needs repeat buyers.
+_CHECKS = {"integer": ["frequency"], "zero_when_no_repeat": None}
 _FILTER = (
     "fit the spend model on repeat buyers with positive spend only, e.g. "
     "summary[(summary['frequency'] > 0) & (summary['monetary_value'] > 0)]"
@@ -109,7 +111,7 @@ class GammaGammaFitter(BaseFitter):
             _SPEND,
             weights,
             index=index,
-            checks={"integer": ["frequency"], "zero_when_no_repeat": None},
+            checks=_CHECKS,
             initial_params=initial_params,
             tol=tol,
             options=kwargs,
@@ -201,7 +203,7 @@ class GammaGammaFitter(BaseFitter):
             "frequency": np.atleast_1d(frequency).reshape(-1),
             "monetary_value": np.atleast_1d(monetary_value).reshape(-1),
         }
-        check_histories(flat, index, zero_when_no_repeat=None)
+        check_histories(flat, index, **_CHECKS)
         p, q, v = self._unload_params("p", "q", "v")
         own_weight = p * frequency / (p * frequency + q - 1)
         expected = (1 - own_weight) * p * v / (q - 1) + own_weight * monetary_value

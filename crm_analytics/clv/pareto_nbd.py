@@ -25,7 +25,13 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from crm_analytics.clv._base import Sample, dot, log_add_exp
 from crm_analytics.clv._collapse import COLLAPSE_ABOVE, evaluate_on_unique_rows
-from crm_analytics.clv._transaction import TransactionFitter, histories, horizon, shaped
+from crm_analytics.clv._transaction import (
+    TransactionFitter,
+    histories,
+    horizon,
+    shaped,
+    whole_number,
+)
 from crm_analytics.exceptions import DataValidationError
 
 __all__ = ["ParetoNBDFitter"]
@@ -120,16 +126,6 @@ def _lifetime_share(s: float, log_ratio):
     if abs(s - 1) < 1e-12:
         return log_ratio
     return -np.expm1((1 - s) * log_ratio) / (s - 1)
-
-
-def _purchase_count(n: object) -> np.ndarray:
-    values = np.asarray(n, dtype=np.float64)
-    bad = ~np.isfinite(values) | (values < 0) | (values != np.round(values))
-    if np.any(bad):
-        raise DataValidationError(
-            f"n must be a whole number of purchases >= 0, got {np.atleast_1d(values)[:3].tolist()}"
-        )
-    return values.astype(np.int64)
 
 
 class ParetoNBDFitter(TransactionFitter):
@@ -302,11 +298,11 @@ class ParetoNBDFitter(TransactionFitter):
             A Series indexed by customer when the histories came as a DataFrame or Series.
         """
         self._unload_params("r")
-        count = _purchase_count(n)
+        count = whole_number(n, "n")
         if count.ndim:
             raise DataValidationError(f"n must be one whole number here, got shape {count.shape}")
+        (x, t_x, age), index = histories(frequency, recency, T, aligned={"t": t})
         t = horizon(t)
-        (x, t_x, age), index = histories(frequency, recency, T)
         return shaped(self._conditional_pmf(int(count), t, x, t_x, age), index, "probability")
 
     def probability_of_n_purchases_up_to_time(self, t: object, n: object):
@@ -328,7 +324,7 @@ class ParetoNBDFitter(TransactionFitter):
             Shaped like ``t`` and ``n`` broadcast.
         """
         self._unload_params("r")
-        t, counts = np.broadcast_arrays(horizon(t), _purchase_count(n))
+        t, counts = np.broadcast_arrays(horizon(t), whole_number(n, "n").astype(np.int64))
         probability = np.empty(t.shape)
         # One vectorised evaluation per distinct count (the pmf sums over 0..n).
         for count in np.unique(counts):

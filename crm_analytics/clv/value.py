@@ -11,7 +11,13 @@ import logging
 import numpy as np
 import pandas as pd
 
-from crm_analytics.clv._checks import check_fitted, require_columns
+from crm_analytics._checks import check_margin
+from crm_analytics.clv._checks import (
+    check_fitted,
+    check_summary,
+    positive_integer,
+    require_columns,
+)
 from crm_analytics.clv._collapse import unique_rows
 from crm_analytics.clv._transaction import TransactionFitter
 from crm_analytics.exceptions import DataValidationError
@@ -80,7 +86,8 @@ def customer_lifetime_value(
     freq_multiplier : int, default 1
         Number of ``freq`` units in one model time unit, as given to ``rfm_summary``.
     margin : float, default 1.0
-        Share of spend that is profit; 1.0 values revenue.
+        Share of spend that is profit, a fraction in (0, 1] (0.3 for 30%); 1.0 values
+        revenue.
     steps_per_month : int, default 1
         Discounting steps per month (see above).
 
@@ -92,16 +99,26 @@ def customer_lifetime_value(
     Raises
     ------
     DataValidationError
-        If ``summary`` lacks a column or has missing or negative values, or an argument is
-        out of range.
+        If ``summary`` lacks a column, has missing or negative values or impossible histories
+        (recency > T, a fractional frequency; customers named by the index), or an argument
+        is out of range (such as a margin of 30 meant as 30%).
     NotFittedError
         If a model is not fitted.
     """
     check_fitted(transaction_model, role="transaction_model")
     check_fitted(spend_model, role="spend_model")
     frame = require_columns(summary, _SUMMARY_COLUMNS, name="summary", remedy=_SUMMARY_REMEDY)
+    check_summary(frame, remedy=_SUMMARY_REMEDY)
+    horizon = positive_integer(horizon, "horizon", meaning="whole months to value")
+    freq_multiplier = positive_integer(
+        freq_multiplier, "freq_multiplier", meaning="time units of the summary in one model unit"
+    )
+    steps_per_month = positive_integer(
+        steps_per_month, "steps_per_month", meaning="discounting steps in a month"
+    )
     units_per_step = _units_per_step(freq, freq_multiplier, steps_per_month)
-    _check_terms(horizon=horizon, discount_rate=discount_rate, margin=margin)
+    _check_discount_rate(discount_rate)
+    margin = check_margin(margin)
     n_steps = horizon * steps_per_month
     step_numbers = np.arange(1, n_steps + 1)
     times = step_numbers * units_per_step
@@ -169,24 +186,13 @@ def _units_per_step(freq: str, freq_multiplier: int, steps_per_month: int) -> fl
             f"freq must be one of {', '.join(map(repr, UNITS_PER_MONTH))} (the time unit of the "
             f"summary), got {freq!r}"
         )
-    for name, value in (("freq_multiplier", freq_multiplier), ("steps_per_month", steps_per_month)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise DataValidationError(f"{name} must be a positive integer, got {value!r}")
     return UNITS_PER_MONTH[freq] / freq_multiplier / steps_per_month
 
 
-def _check_terms(*, horizon: int, discount_rate: float, margin: float) -> None:
-    if not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise DataValidationError(
-            f"horizon must be a positive whole number of months, got {horizon!r}"
-        )
+def _check_discount_rate(discount_rate: float) -> None:
     if not _is_number(discount_rate) or not np.isfinite(discount_rate) or discount_rate < 0:
         raise DataValidationError(
             f"discount_rate must be a finite monthly rate >= 0 (e.g. 0.01), got {discount_rate!r}"
-        )
-    if not _is_number(margin) or not np.isfinite(margin) or margin <= 0:
-        raise DataValidationError(
-            f"margin must be a positive share of spend (e.g. 0.3 for 30%), got {margin!r}"
         )
 
 

@@ -167,6 +167,35 @@ def value_series(values: object, *, name: str, allow_negative: bool = False) -> 
     return pd.Series(converted, index=values.index, name=values.name)
 
 
+def aligned_values(
+    values: object,
+    index: pd.Index,
+    *,
+    name: str,
+    of: str,
+    fix: str,
+    allow_negative: bool = False,
+) -> pd.Series:
+    """:func:`value_series` of ``values`` in the order of ``index``, every customer present.
+
+    Examples
+    --------
+    >>> aligned_values(pd.Series({"a": 1.0}), pd.Index(["a", "b"]), name="cost", of="value",
+    ...                fix="give a cost for every customer")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: cost lacks 1 customer(s) of value (e.g. ['b']); give a cost for every customer
+    """
+    checked = value_series(values, name=name, allow_negative=allow_negative).reindex(index)
+    lacking = checked.isna().to_numpy()
+    if lacking.any():
+        raise DataValidationError(
+            f"{name} lacks {int(lacking.sum())} customer(s) of {of} (e.g. "
+            f"{index[lacking][:3].tolist()}); {fix}"
+        )
+    return checked
+
+
 def require_min_customers(n_customers: int, minimum: int, *, what: str, fix: str) -> None:
     """Check there are enough customers for the bins or clusters asked for.
 

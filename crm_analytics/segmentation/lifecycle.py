@@ -253,20 +253,20 @@ def _p_alive(frame: pd.DataFrame, clv_model: Any, p_alive: pd.Series | None) -> 
             )
     if p_alive is None:
         return None
-    checked = _checks.value_series(p_alive, name="p_alive", allow_negative=True)
+    checked = _checks.aligned_values(
+        p_alive,
+        frame.index,
+        name="p_alive",
+        of="the summary",
+        fix="give P(alive) for every customer",
+        allow_negative=True,
+    )
     outside = ((checked < 0) | (checked > 1)).to_numpy()
     if outside.any():
         raise DataValidationError(
             f"p_alive has {int(outside.sum())} value(s) outside [0, 1] (customers "
             f"{checked.index[outside][:3].tolist()}); pass probabilities of being alive, "
             "e.g. a fitted model's conditional_probability_alive"
-        )
-    checked = checked.reindex(frame.index)
-    missing = checked.isna().to_numpy()
-    if missing.any():
-        raise DataValidationError(
-            f"p_alive lacks {int(missing.sum())} customer(s) of the summary (e.g. "
-            f"{frame.index[missing][:3].tolist()}); give P(alive) for every customer"
         )
     return checked
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from crm_analytics._checks import check_margin
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.segmentation import _binning, _checks
 
@@ -342,7 +343,7 @@ def value_matrix(
     potential_quantile = _checks.fraction(
         potential_quantile, name="potential_quantile", example="0.8"
     )
-    margin = _checked_margin(margin)
+    margin = check_margin(margin)
     low_threshold = _checks.finite_number(
         low_threshold, name="low_threshold", example="low_threshold=0"
     )
@@ -369,19 +370,6 @@ def value_matrix(
     return result
 
 
-def _checked_margin(margin: object) -> float:
-    value = _checks.finite_number(margin, name="margin", example="margin=0.3 for 30%")
-    if not 0 < value <= 1:
-        percent = (
-            f"for a {value:g}% margin pass margin={value / 100:g}; " if 1 < value <= 100 else ""
-        )
-        raise DataValidationError(
-            f"margin must be a fraction in (0, 1], got {margin!r}; {percent}e.g. margin=0.3 "
-            "for 30%, or 1 when current_value is already profit"
-        )
-    return value
-
-
 def _checked_costs(cost_to_serve: object, index: pd.Index) -> float | pd.Series:
     """cost_to_serve as one non-negative number or a Series aligned on ``index``."""
     if isinstance(cost_to_serve, numbers.Real | str):
@@ -401,11 +389,10 @@ def _checked_costs(cost_to_serve: object, index: pd.Index) -> float | pd.Series:
                 "order of current_value, or a Series indexed by customer_id"
             )
         cost_to_serve = pd.Series(array, index=index)
-    costs = _checks.value_series(cost_to_serve, name="cost_to_serve").reindex(index)
-    lacking = costs.isna().to_numpy()
-    if lacking.any():
-        raise DataValidationError(
-            f"cost_to_serve lacks {int(lacking.sum())} customer(s) of current_value (e.g. "
-            f"{index[lacking][:3].tolist()}); give a cost for every customer or a single number"
-        )
-    return costs
+    return _checks.aligned_values(
+        cost_to_serve,
+        index,
+        name="cost_to_serve",
+        of="current_value",
+        fix="give a cost for every customer or a single number",
+    )

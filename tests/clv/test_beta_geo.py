@@ -9,6 +9,7 @@ import pytest
 
 from crm_analytics.clv._base import Sample
 from crm_analytics.clv.beta_geo import BetaGeoFitter, ModifiedBetaGeoFitter
+from crm_analytics.exceptions import DataValidationError
 from tests.clv.lifetimes_reference import assert_same_predictions, history_arrays
 from tests.clv.simulated import bgnbd_customers
 
@@ -94,6 +95,13 @@ def test_probabilities_of_n_purchases_sum_to_one_and_give_the_mean(fitted, model
     assert counts @ probabilities == pytest.approx(
         model.expected_number_of_purchases_up_to_time(10.0), rel=1e-6
     )
+
+
+@pytest.mark.parametrize("model_class", [BetaGeoFitter, ModifiedBetaGeoFitter])
+def test_probability_of_n_purchases_needs_a_whole_n(fitted, model_class):
+    # A fractional count gave 0.0106 instead of an error.
+    with pytest.raises(DataValidationError, match=r"n must count whole purchases .* e.g. \[1.5\]"):
+        fitted[model_class].probability_of_n_purchases_up_to_time(10, 1.5)
 
 
 def _bgnbd_expectation_mpmath(params, t, x, t_x, age):

@@ -420,3 +420,50 @@ def test_predictions_are_probabilities_and_grow_with_time(
     assert model.expected_number_of_purchases_up_to_time(
         future
     ) <= model.expected_number_of_purchases_up_to_time(future + 1)
+
+
+def _alive_sum_mpmath(gamma, delta, start, length):
+    """``sum_i B(gamma, delta + start + i) / B(gamma, delta + start)``, i = 1..length, 50 digits."""
+    mpmath.mp.dps = 50
+    return float(
+        mpmath.fsum(
+            mpmath.beta(gamma, delta + start + i) / mpmath.beta(gamma, delta + start)
+            for i in range(1, length + 1)
+        )
+    )
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"alpha": 1.2, "beta": 0.75, "gamma": 300.0, "delta": 2000.0},
+        # A random 6-period data set was fitted to gamma = 48194 (and delta in the millions).
+        {"alpha": 1.2, "beta": 0.75, "gamma": 48194.0, "delta": 2.0e6},
+    ],
+)
+def test_large_gamma_gives_exact_expectations_not_nan(params):
+    """E[X(n)] = alpha / (alpha + beta) sum_i P(alive at i) (FHS 2010, eq. 9), summed directly."""
+    model = with_params(params)
+    alpha, beta, gamma, delta = (params[name] for name in NAMES)
+    horizons = [1, 6, 40]
+    expected = [alpha / (alpha + beta) * _alive_sum_mpmath(gamma, delta, 0, t) for t in horizons]
+    np.testing.assert_allclose(
+        model.expected_number_of_purchases_up_to_time(np.array(horizons)), expected, rtol=1e-6
+    )
+    # Given (x, t_x, n): P(alive at n) (alpha + x) / (alpha + beta + n) sum_i P(alive at n + i
+    # | alive at n) (FHS 2010, eq. 13).
+    x, t_x, n, future = np.array([0, 2, 6]), np.array([0, 4, 6]), 6, 5
+    p_alive = model.conditional_probability_alive(0, x, t_x, n)
+    direct = p_alive * (alpha + x) / (alpha + beta + n) * _alive_sum_mpmath(gamma, delta, n, future)
+    np.testing.assert_allclose(
+        model.conditional_expected_number_of_purchases_up_to_time(future, x, t_x, n),
+        direct,
+        rtol=1e-6,
+    )
+
+
+def test_horizon_series_must_share_the_histories_index(model, donations):
+    horizons = pd.Series(1, index=donations.index[::-1])
+    with pytest.raises(DataValidationError, match="summary DataFrame and m_periods_in_future"):
+        model.conditional_probability_alive(horizons, donations)

@@ -570,3 +570,71 @@ def test_tracking_counts_every_repeat_period(purchases):
     n_customers = len({customer for customer, _ in purchases})
     assert tracking["actual_cumulative"].iloc[-1] == len(distinct) - n_customers
     assert (np.diff(tracking["predicted_cumulative"]) >= 0).all()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: conditional_expectations(PoissonStub(), hand_frame(), censor=2.5),
+            r"censor must be a positive integer .*got 2.5",
+        ),
+        (
+            lambda: period_transactions(
+                PoissonStub(),
+                pd.DataFrame({"frequency": [0, 1], "T": [2.0, 2.0]}),
+                max_frequency=2.5,
+            ),
+            r"max_frequency must be a positive integer .*got 2.5",
+        ),
+        (
+            lambda: period_transactions(
+                PoissonStub(),
+                pd.DataFrame(
+                    {"frequency": [0, 1.5], "T": [2.0, 2.0]},
+                    index=pd.Index(["a", "b"], name="customer_id"),
+                ),
+            ),
+            r"'frequency' must count whole .* 1 non-integer row\(s\) \(customer_id b\)",
+        ),
+    ],
+)
+def test_counts_must_be_whole(call, message):
+    # censor=2.5 made a row labelled 2.5; a frequency of 1.5 was truncated to 1.
+    with pytest.raises(DataValidationError, match=message):
+        call()
+
+
+def _one_customer_log():
+    return pd.DataFrame(
+        {"customer_id": ["a", "a"], "date": pd.to_datetime(["2020-01-01", "2020-01-05"])}
+    )
+
+
+@pytest.mark.parametrize("function", [tracking_transactions, probability_alive_history])
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"freq": "X"}, r"freq must be a pandas period frequency such as 'D', 'W' or 'M'.*'X'"),
+        ({"freq_multiplier": 0}, r"freq_multiplier must be a positive integer .*got 0"),
+        ({"freq_multiplier": 1.5}, r"freq_multiplier must be a positive integer .*got 1.5"),
+    ],
+)
+def test_time_unit_is_checked_up_front(function, arguments, message):
+    # freq="X" raised pandas' "Invalid frequency"; freq_multiplier=0 gave NaN recencies.
+    extra = {"customer_id": "a"} if function is probability_alive_history else {}
+    with pytest.raises(DataValidationError, match=message):
+        function(PoissonStub(), _one_customer_log(), **extra, **arguments)
+
+
+def test_impossible_calibration_histories_are_named_by_customer():
+    frame = hand_frame()
+    frame.loc["b", "recency_cal"] = 5.0
+    # Named "rows 1, 2, 3" of the distinct histories before.
+    message = r"1 row\(s\) have recency_cal > T_cal \(customer_id b\)"
+    with pytest.raises(DataValidationError, match=message):
+        holdout_metrics(PoissonStub(), frame)
+    frame = hand_frame()
+    frame.loc["a", "recency_cal"] = 0.5
+    with pytest.raises(DataValidationError, match=r"frequency_cal 0 but recency_cal != 0 \(cus"):
+        compare_models([BetaGeoFitter], frame)

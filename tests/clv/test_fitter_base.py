@@ -280,3 +280,57 @@ def test_every_transaction_fitter_refuses_empty_data_and_no_repeat_buyers(model_
 def test_gamma_gamma_names_bad_spend_histories(frequency, spend, message):
     with pytest.raises(DataValidationError, match=message):
         GammaGammaFitter().fit(frequency, spend)
+
+
+def test_series_with_different_indexes_are_refused(model, cdnow):
+    """Series are paired by position: a sorted one would mix customers up, so it is refused."""
+    reordered = cdnow["frequency"].sort_values()
+    with pytest.raises(DataValidationError, match=r"indexes of frequency and recency, T differ"):
+        model.conditional_probability_alive(reordered, cdnow["recency"], cdnow["T"])
+    with pytest.raises(DataValidationError, match=r"summary DataFrame and t differ \(t: 2357 of"):
+        model.predict(cdnow["T"].sort_values(), cdnow)
+    with pytest.raises(DataValidationError, match=r"recency: 100 rows against 2357"):
+        BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"].iloc[:100], cdnow["T"])
+    with pytest.raises(DataValidationError, match=r"indexes of frequency and weights differ"):
+        BetaGeoFitter().fit(
+            cdnow["frequency"], cdnow["recency"], cdnow["T"], weights=reordered * 0 + 1
+        )
+    # The same Series in the same order, or a horizon per customer on their index, still work.
+    by_customer = model.predict(cdnow["T"], cdnow)
+    np.testing.assert_allclose(
+        by_customer, model.predict(cdnow["T"].to_numpy(), *(cdnow[c] for c in cdnow.columns))
+    )
+
+
+@pytest.mark.parametrize("model_class", TRANSACTION_FITTERS)
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"recency": ("c2", 4.0)}, r"frequency 0 but recency != 0 \(customer_id c2\)"),
+        ({"frequency": ("c1", 1.5)}, r"'frequency' must count whole .* 1 non-integer .*c1"),
+        ({"recency": ("c3", 12.0)}, r"1 row\(s\) have recency > T \(customer_id c3\)"),
+        ({"T": ("c4", -1.0)}, r"'T' has 1 row\(s\) with negative values \(customer_id c4\)"),
+    ],
+)
+def test_predictions_refuse_the_histories_fit_refuses(cdnow, model_class, changes, message):
+    model = model_class().fit(cdnow)
+    with pytest.raises(DataValidationError, match=message):
+        model_class().fit(small_summary(**changes))
+    with pytest.raises(DataValidationError, match=message):
+        model.conditional_probability_alive(small_summary(**changes))
+    with pytest.raises(DataValidationError, match=message):
+        model.conditional_expected_number_of_purchases_up_to_time(5.0, small_summary(**changes))
+
+
+def test_impossible_scalar_history_is_refused(cdnow):
+    # Pareto/NBD gave P(alive) = 0.965 for a customer without repeat purchases but recency 10.
+    model = ParetoNBDFitter().fit(cdnow)
+    with pytest.raises(DataValidationError, match=r"frequency 0 but recency != 0 \(rows 0\)"):
+        model.conditional_probability_alive(0, 10, 20)
+
+
+def test_spend_predictions_refuse_fractional_frequencies(cdnow_monetary):
+    buyers = cdnow_monetary[cdnow_monetary["frequency"] > 0]
+    model = GammaGammaFitter().fit(buyers)
+    with pytest.raises(DataValidationError, match=r"'frequency' must count whole .*rows 1"):
+        model.conditional_expected_average_profit([2, 1.5], [10.0, 12.0])

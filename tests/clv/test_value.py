@@ -223,11 +223,14 @@ def test_missing_monetary_value_is_named():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"horizon": 0, "discount_rate": 0.01}, "horizon must be a positive whole number"),
-        ({"horizon": 1.5, "discount_rate": 0.01}, "horizon must be a positive whole number"),
+        ({"horizon": 0, "discount_rate": 0.01}, "horizon must be a positive integer"),
+        ({"horizon": 1.5, "discount_rate": 0.01}, "horizon must be a positive integer"),
         ({"horizon": 12, "discount_rate": -0.01}, "discount_rate must be a finite monthly rate"),
         ({"horizon": 12, "discount_rate": "1%"}, "discount_rate must be a finite monthly rate"),
-        ({"horizon": 12, "discount_rate": 0.01, "margin": 0}, "margin must be a positive share"),
+        (
+            {"horizon": 12, "discount_rate": 0.01, "margin": 0},
+            r"margin must be a fraction .*\(0, 1\]",
+        ),
         ({"horizon": 12, "discount_rate": 0.01, "freq": "Y"}, "freq must be one of 'H', 'D'"),
         ({"horizon": 12, "discount_rate": 0.01, "steps_per_month": 0}, "steps_per_month must"),
     ],
@@ -254,4 +257,39 @@ def test_unfitted_spend_model_is_rejected():
             small_summary(),
             horizon=12,
             discount_rate=0.01,
+        )
+
+
+@pytest.mark.parametrize(
+    ("margin", "message"),
+    [
+        (
+            30,
+            r"margin must be a fraction of spend in \(0, 1\], got 30; for a 30% margin pass "
+            r"margin=0.3",
+        ),
+        (1.5, r"got 1.5; for a 1.5% margin pass margin=0.015"),
+        (np.nan, r"got nan; e.g. margin=0.3 for 30%"),
+        (np.inf, r"got inf; e.g. margin=0.3 for 30%"),
+    ],
+)
+def test_margin_typed_as_a_percentage_is_refused(margin, message):
+    # margin=30 gave 30 times the value.
+    with pytest.raises(DataValidationError, match=message):
+        customer_lifetime_value(
+            LinearPurchases(),
+            SpendAsObserved(),
+            small_summary(),
+            horizon=12,
+            discount_rate=0.01,
+            margin=margin,
+        )
+
+
+def test_impossible_histories_are_named_by_customer():
+    summary = small_summary()
+    summary.loc["b", "recency"] = 45.0
+    with pytest.raises(DataValidationError, match=r"1 row\(s\) have recency > T \(customer_id b\)"):
+        customer_lifetime_value(
+            LinearPurchases(), SpendAsObserved(), summary, horizon=12, discount_rate=0.01
         )

@@ -152,10 +152,13 @@ def _current_and_predicted() -> tuple[pd.Series, pd.Series]:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"margin": np.nan}, "margin must be a finite number, got nan"),
+        ({"margin": np.nan}, r"margin must be a fraction of spend in \(0, 1\], got nan"),
         ({"cost_to_serve": np.nan}, "cost_to_serve must be a finite number, got nan"),
         ({"low_threshold": np.nan}, "low_threshold must be a finite number, got nan"),
-        ({"margin": 30}, r"margin must be a fraction in \(0, 1\], got 30; .* pass margin=0\.3"),
+        (
+            {"margin": 30},
+            r"margin must be a fraction of spend in \(0, 1\], got 30; .* pass margin=0\.3",
+        ),
         ({"cost_to_serve": np.ones(3)}, "cost_to_serve holds 3 value.* for 10 customers"),
     ],
 )
