@@ -19,6 +19,7 @@ from crm_analytics.exceptions import DataValidationError
 
 __all__ = [
     "Parsed",
+    "check_date_format",
     "column_label",
     "examples",
     "finish_ids",
@@ -33,7 +34,10 @@ _EARLIEST = pd.Timestamp("1677-09-22")
 _LATEST = pd.Timestamp("2262-04-11")
 _TRUE = frozenset({"1", "1.0", "true", "t", "yes", "y"})
 _FALSE = frozenset({"0", "0.0", "false", "f", "no", "n"})
-_FLOAT_WHOLE_NUMBER = r"-?\d+\.0+"
+# "12.0": a whole number written out by a float column; group 1 is the integer's text.
+_WHOLE_FLOAT_TEXT = r"^(-?\d+)\.0+$"
+# Integers without leading zeros (those are text ids), short enough for int64.
+_INTEGER_TEXT = r"-?(?:0|[1-9]\d{0,17})"
 
 
 @dataclass
@@ -119,10 +123,14 @@ def _is_string_like(raw: pd.Series) -> bool:
 
 
 def parse_ids(raw: pd.Series) -> Parsed:
-    """Identifiers as in the source: text stripped, whole numbers as integers.
+    """Identifiers: whole numbers as integers whatever their storage, other text stripped.
 
-    Numeric ids stored as floats (as happens when a column of integers has gaps) come
-    back as integers; text ids are kept as text so leading zeros survive.
+    The same id must come back the same from every source: ``10855`` stored as an integer,
+    as a float (as pandas and spreadsheets store a column of integers with gaps), as the
+    text ``"10855"`` or as the text ``"10855.0"`` (a CSV written from such a float column)
+    becomes the integer 10855. Text ids stay text when any of them is not a whole number or
+    has a leading zero (``"0042"`` keeps its zeros), with whole floats among them written
+    as the integer's text (``12.0`` -> ``"12"``).
 
     Examples
     --------
@@ -130,8 +138,10 @@ def parse_ids(raw: pd.Series) -> Parsed:
     [17850, <NA>]
     >>> parse_ids(pd.Series([" 007 ", ""])).missing.tolist()
     [False, True]
-    >>> parse_ids(pd.Series(["17850.0", "13047.0", None])).values.tolist()
+    >>> parse_ids(pd.Series(["17850.0", "13047", None])).values.tolist()
     [17850, 13047, <NA>]
+    >>> parse_ids(pd.Series(["0042", "12.0", "A-17"])).values.tolist()
+    ['0042', '12', 'A-17']
     """
     if types.is_bool_dtype(raw.dtype):
         return parse_ids(raw.astype(object).astype("str"))
@@ -146,10 +156,10 @@ def parse_ids(raw: pd.Series) -> Parsed:
         if inferred in ("floating", "mixed-integer-float", "decimal"):
             return _numeric_ids(raw.astype("float64"))
     text, missing = _text(raw)
-    if len(text) > int(missing.sum()) and text[~missing].str.fullmatch(_FLOAT_WHOLE_NUMBER).all():
-        # Integer ids written out as floats ("17850.0"), as pandas and spreadsheets do when
-        # the column has gaps: read them as the numbers they are.
-        return _numeric_ids(text.astype("float64"))
+    text = text.str.replace(_WHOLE_FLOAT_TEXT, r"\1", regex=True)
+    present = text[~missing]
+    if len(present) and present.str.fullmatch(_INTEGER_TEXT).all():
+        return Parsed(text.astype("Int64"), missing, np.zeros(len(raw), bool))
     return Parsed(text, missing, np.zeros(len(raw), bool))
 
 
@@ -225,6 +235,7 @@ def parse_dates(
     >>> parsed.values.tolist()[:2], int(parsed.invalid.sum())
     ([Timestamp('2011-12-09 00:00:00'), Timestamp('2011-12-09 12:50:00')], 2)
     """
+    check_date_format(date_format)
     note = None
     if types.is_datetime64_any_dtype(raw.dtype):
         values, missing = raw, raw.isna().to_numpy()
@@ -248,6 +259,38 @@ def parse_dates(
     values = values.mask(out_of_range).astype("datetime64[ns]")
     invalid = ~missing & values.isna().to_numpy()
     return Parsed(values, missing, invalid, note)
+
+
+def check_date_format(date_format: str | None) -> None:
+    """Raise a ``DataValidationError`` when ``date_format`` is not a usable strptime pattern.
+
+    Checked whatever the source holds, so a typo is reported even when every date is
+    already a date (an Excel date cell, a database timestamp) and the pattern goes unused.
+
+    Examples
+    --------
+    >>> check_date_format("%d/%m/%Y")
+    >>> try:
+    ...     check_date_format("%Q")
+    ... except DataValidationError as exc:
+    ...     print(exc)
+    date_format='%Q' is not a date pattern ('Q' is a bad directive in format '%Q'); pass strptime codes such as '%d/%m/%Y %H:%M', or 'ISO8601' or 'mixed'
+    """
+    if date_format is None:
+        return
+    problem = None
+    if not isinstance(date_format, str):
+        problem = f"it is a {type(date_format).__name__}, not text"
+    else:
+        try:
+            pd.to_datetime(pd.Series(["2000-01-01"]), format=date_format, errors="coerce")
+        except ValueError as exc:
+            problem = str(exc)
+    if problem is not None:
+        raise DataValidationError(
+            f"date_format={date_format!r} is not a date pattern ({problem}); pass strptime "
+            "codes such as '%d/%m/%Y %H:%M', or 'ISO8601' or 'mixed'"
+        )
 
 
 def _text_to_dates(

@@ -7,11 +7,13 @@ then reads just those columns.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import importlib
 import os
 import re
+import zipfile
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,17 @@ from crm_analytics.exceptions import DataValidationError
 __all__ = ["import_optional", "read_source", "require_columns", "roles_for"]
 
 _SQL_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+# URLs that name a file rather than a database: not downloaded, so refused before they
+# are mistaken for SQLAlchemy URLs.
+_FILE_URL = re.compile(r"^(?:https?|ftps?|s3a?|gs|gcs|az|abfss?|file)://", re.IGNORECASE)
+# Import name of a database driver -> the package that installs it, where they differ.
+_DRIVER_PACKAGES = {
+    "psycopg": "psycopg[binary]",
+    "psycopg2": "psycopg2-binary",
+    "MySQLdb": "mysqlclient",
+    "pymysql": "PyMySQL",
+    "cx_Oracle": "oracledb",
+}
 _COMPRESSIONS = {".gz", ".bz2", ".zip", ".xz", ".zst"}
 _TAB_SUFFIXES = {".tsv", ".tab"}
 _DELIMITED_SUFFIXES = {".csv", ".txt"} | _TAB_SUFFIXES
@@ -48,15 +61,17 @@ def read_source(
 
     Parameters
     ----------
-    source : path, URL, DataFrame, polars frame, pyarrow Table or SQLAlchemy connectable
-        Where the table lives.
+    source : path, SQL URL, DataFrame, polars frame, pyarrow Table or SQLAlchemy connectable
+        Where the table lives. URLs of files (``https://``...) are refused.
     roles : mapping
         Source column name -> the argument that named it (e.g. ``"customer_id="``), used in
         error messages.
     all_columns : bool
         Read every column, not only those in ``roles``.
     text_columns : sequence
-        Columns that delimited files must read as text (identifiers keep leading zeros).
+        Columns that delimited files must read as text: identifiers keep leading zeros,
+        and dates reach the date parser as written (the pyarrow CSV parser would turn
+        ``"2024-01-02T00:30+02:00"`` into UTC and ignore ``date_format``).
     sheet_name, table, query, delimiter, encoding
         Source-specific options, documented on ``read_transactions``.
 
@@ -68,6 +83,7 @@ def read_source(
     """
     kind = _source_kind(source)
     _check_options(kind, sheet_name=sheet_name, table=table, query=query, delimiter=delimiter)
+    _check_encoding(encoding)
     wanted = None if all_columns else list(roles)
     if kind == "sql":
         return _read_sql(source, roles=roles, wanted=wanted, table=table, query=query)
@@ -84,10 +100,10 @@ def read_source(
     if kind == "polars":
         return _read_polars(source, roles=roles, wanted=wanted)
     if kind == "arrow":
-        require_columns(roles, source.column_names)
+        require_columns(roles, source.column_names, every_column=wanted is None)
         frame = source if wanted is None else source.select(wanted)
         return frame.to_pandas(), f"pyarrow Table ({source.num_rows:,} rows)"
-    require_columns(roles, list(source.columns))
+    require_columns(roles, list(source.columns), every_column=wanted is None)
     frame = source.copy() if wanted is None else source.loc[:, wanted].copy()
     return frame, f"pandas DataFrame ({len(source):,} rows)"
 
@@ -107,8 +123,14 @@ def roles_for(mapping: Mapping[str, Hashable | None]) -> dict[Hashable, str]:
     return roles
 
 
-def require_columns(roles: Mapping[Hashable, str], present: Sequence[Hashable]) -> None:
-    """Raise a ``DataValidationError`` naming every requested column the source lacks.
+def require_columns(
+    roles: Mapping[Hashable, str], present: Sequence[Hashable], *, every_column: bool = False
+) -> None:
+    """Raise a ``DataValidationError`` naming every requested column missing or repeated.
+
+    ``present`` lists the source's column names as written, repeats included; with
+    ``every_column`` (every column is read) a repeated name is refused even when no
+    argument asked for it.
 
     Examples
     --------
@@ -119,14 +141,18 @@ def require_columns(roles: Mapping[Hashable, str], present: Sequence[Hashable]) 
     column 'CustomerID' (customer_id=) not found; did you mean 'Customer ID'? columns present: 'InvoiceNo', 'Customer ID'
     """
     present = list(present)
+    checked = dict(roles)
+    if every_column:
+        checked.update({name: "" for name in present if name not in checked})
     problems = []
-    for name, role in roles.items():
+    for name, role in checked.items():
         count = present.count(name)
+        named = f"column {name!r} ({role})" if role else f"column {name!r}"
         if count == 0:
-            problems.append(f"column {name!r} ({role}) not found{_suggestion(name, present)}")
+            problems.append(f"{named} not found{_suggestion(name, present)}")
         elif count > 1:
             problems.append(
-                f"column {name!r} ({role}) appears {count} times in the source; "
+                f"{named} appears {count} times in the source; "
                 "rename the duplicates so each column name is unique"
             )
     if problems:
@@ -172,6 +198,11 @@ def _listing(columns: list) -> str:
 def _source_kind(source: Any) -> str:
     if isinstance(source, pd.DataFrame):
         return "pandas"
+    if isinstance(source, str) and _FILE_URL.match(source):
+        raise DataValidationError(
+            f"cannot read {source!r}: URLs of files are not downloaded; download the file "
+            "and pass its local path (CSV, TSV, Excel or Parquet)"
+        )
     if isinstance(source, str) and _SQL_URL.match(source):
         return "sql"
     if isinstance(source, (str, os.PathLike)):
@@ -198,9 +229,22 @@ def _check_options(kind: str, **options: Any) -> None:
     }.get(kind, set())
     for option, value in options.items():
         if value is not None and option not in applicable:
-            raise ValueError(f"{option}= does not apply to a {kind} source; remove it")
+            raise DataValidationError(f"{option}= does not apply to a {kind} source; remove it")
     if kind == "sql" and (options["table"] is None) == (options["query"] is None):
-        raise ValueError("a SQL source needs exactly one of table= (a table name) or query=")
+        raise DataValidationError(
+            "a SQL source needs exactly one of table= (a table name) or query="
+        )
+
+
+def _check_encoding(encoding: Any) -> None:
+    """Refuse an encoding name Python does not know before any file is opened."""
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError) as exc:
+        raise DataValidationError(
+            f"encoding={encoding!r} is not a text encoding Python knows; pass e.g. "
+            "'utf-8', 'utf-8-sig', 'latin-1' or 'cp1252'"
+        ) from exc
 
 
 def _read_path(
@@ -214,7 +258,10 @@ def _read_path(
     encoding: str,
 ) -> tuple[pd.DataFrame, str]:
     if not path.exists():
-        raise FileNotFoundError(f"no such file or folder: {str(path)!r}")
+        start = "" if path.is_absolute() else f" (relative to the working folder {os.getcwd()!r})"
+        raise DataValidationError(
+            f"no such file or folder: {str(path)!r}{start}; check the path and the file name"
+        )
     suffixes = [suffix.lower() for suffix in path.suffixes]
     compression = suffixes[-1] if suffixes and suffixes[-1] in _COMPRESSIONS else None
     suffix = (suffixes[:-1] if compression else suffixes)[-1:] or [""]
@@ -222,7 +269,7 @@ def _read_path(
     if path.is_dir() or suffix in _PARQUET_SUFFIXES:
         return _read_parquet(path, roles=roles, wanted=wanted), f"Parquet file {str(path)!r}"
     if sheet_name is not None and suffix not in _EXCEL_SUFFIXES:
-        raise ValueError(f"sheet_name= applies to Excel files only, not {path.name!r}")
+        raise DataValidationError(f"sheet_name= applies to Excel files only, not {path.name!r}")
     if suffix in _EXCEL_SUFFIXES:
         frame, sheet = _read_excel(path, roles=roles, wanted=wanted, sheet_name=sheet_name)
         return frame, f"Excel file {str(path)!r}, sheet {sheet!r}"
@@ -273,12 +320,15 @@ def _read_delimited(
 ) -> pd.DataFrame:
     options: dict[str, Any] = {"sep": delimiter, "encoding": encoding}
     try:
-        header = list(pd.read_csv(path, nrows=0, **options).columns)
+        header = _as_written(
+            list(pd.read_csv(path, nrows=0, **options).columns),
+            pd.read_csv(path, header=None, nrows=1, dtype="str", **options).iloc[0].tolist(),
+        )
     except UnicodeDecodeError as exc:
         raise _encoding_error(path, encoding) from exc
     except pd.errors.EmptyDataError as exc:
         raise DataValidationError(f"{path.name!r} is empty: it has no header row") from exc
-    require_columns(roles, header)
+    require_columns(roles, header, every_column=wanted is None)
     options["usecols"] = wanted
     options["dtype"] = {column: "str" for column in text_columns if column in header}
     try:
@@ -298,6 +348,26 @@ def _read_delimited(
     return frame if wanted is None else frame.loc[:, wanted]
 
 
+def _as_written(named: list, first_row: list) -> list:
+    """Column names as the header row spells them, repeats included.
+
+    pandas renames a repeated header (the second ``CustomerID`` becomes ``CustomerID.1``),
+    which would hide the repeat; ``first_row`` is the header row read as data. Blank header
+    cells keep pandas' ``Unnamed: n`` names.
+
+    Examples
+    --------
+    >>> _as_written(["id", "id.1", "Unnamed: 2"], ["id", "id", float("nan")])
+    ['id', 'id', 'Unnamed: 2']
+    """
+    if len(first_row) != len(named):
+        return named
+    return [
+        written if isinstance(written, str) else name
+        for name, written in zip(named, first_row, strict=True)
+    ]
+
+
 def _encoding_error(path: Path, encoding: str) -> DataValidationError:
     return DataValidationError(
         f"{path.name!r} is not valid {encoding} text; pass the file's encoding, "
@@ -315,7 +385,7 @@ def _read_parquet(
     except pyarrow.ArrowInvalid as exc:
         raise DataValidationError(f"{path.name!r} is not a readable Parquet file: {exc}") from exc
     present = [name for name in schema.names if not name.startswith("__index_level_")]
-    require_columns(roles, present)
+    require_columns(roles, present, every_column=wanted is None)
     return pd.read_parquet(path, columns=present if wanted is None else wanted)
 
 
@@ -323,7 +393,16 @@ def _read_excel(
     path: Path, *, roles: Mapping[Hashable, str], wanted: list | None, sheet_name: str | int | None
 ) -> tuple[pd.DataFrame, str | int]:
     import_optional("openpyxl", "excel", "reading Excel files")
-    with pd.ExcelFile(path, engine="openpyxl") as workbook:
+    try:
+        workbook = pd.ExcelFile(path, engine="openpyxl")
+    except (zipfile.BadZipFile, KeyError) as exc:
+        # .xlsx files are zip archives of XML parts: a file that is no zip, or lacks the
+        # parts, is not a workbook (often an old .xls or a CSV renamed).
+        raise DataValidationError(
+            f"{str(path)!r} is not a readable Excel workbook ({exc}); open it in a spreadsheet "
+            "program and save it as .xlsx, or export it as CSV"
+        ) from exc
+    with workbook:
         sheets = workbook.sheet_names
         sheet = sheets[0] if sheet_name is None else sheet_name
         if isinstance(sheet, int) and not 0 <= sheet < len(sheets):
@@ -337,7 +416,9 @@ def _read_excel(
                 f"sheets: {_listing(sheets)}"
             )
         frame = pd.read_excel(workbook, sheet_name=sheet)
-    require_columns(roles, list(frame.columns))
+        first_row = pd.read_excel(workbook, sheet_name=sheet, header=None, nrows=1)
+    header = _as_written(list(frame.columns), first_row.iloc[0].tolist() if len(first_row) else [])
+    require_columns(roles, header, every_column=wanted is None)
     return (frame if wanted is None else frame.loc[:, wanted]), sheet
 
 
@@ -365,10 +446,7 @@ def _read_sql(
 ) -> tuple[pd.DataFrame, str]:
     sa = import_optional("sqlalchemy", "sql", "reading from a SQL database")
     if isinstance(source, str):
-        try:
-            engine = sa.create_engine(source)
-        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
-            raise DataValidationError(f"cannot open the SQL URL {source!r}: {exc}") from exc
+        engine = _create_engine(sa, source)
     elif isinstance(source, (sa.engine.Engine, sa.engine.Connection)):
         engine = source.engine if isinstance(source, sa.engine.Connection) else source
     else:
@@ -376,14 +454,24 @@ def _read_sql(
             f"cannot read SQL from a {type(source).__name__}; pass an Engine or Connection"
         )
     where = engine.url.render_as_string(hide_password=True)
+    what = f"reading the SQL table {table!r}" if table is not None else "the SQL query"
     try:
         if isinstance(source, sa.engine.Connection):
             frame = _query_sql(sa, source, roles=roles, wanted=wanted, table=table, query=query)
         else:
+            # Connecting to a SQLite file that is not there would create an empty one.
+            _require_database_file(engine.url, where)
             with engine.connect() as connection:
                 frame = _query_sql(
                     sa, connection, roles=roles, wanted=wanted, table=table, query=query
                 )
+    except (sa.exc.DBAPIError, pd.errors.DatabaseError) as exc:
+        # pandas wraps the driver's error; the driver's own message is the useful part.
+        cause = exc.__cause__ if isinstance(exc.__cause__, sa.exc.DBAPIError) else exc
+        raise DataValidationError(
+            f"{what} failed: {getattr(cause, 'orig', cause)} (database {where}); check the "
+            "URL, that the file or server is a database you can reach, and the SQL"
+        ) from exc
     finally:
         if isinstance(source, str):
             engine.dispose()
@@ -392,6 +480,38 @@ def _read_sql(
     shown = " ".join(query.split())
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
     return frame, f"SQL query {shown!r} at {where}"
+
+
+def _create_engine(sa: Any, url: str) -> Any:
+    """A SQLAlchemy engine for ``url``, or an error naming what is wrong with it."""
+    try:
+        return sa.create_engine(url)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise DataValidationError(f"cannot open the SQL URL {url!r}: {exc}") from exc
+    except ImportError as exc:
+        # The dialect is known but its database driver (DBAPI module) is not installed.
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+        if exc.name is None:
+            remedy = "install the database driver that the URL's dialect names"
+        else:
+            remedy = f"install it with: pip install {_DRIVER_PACKAGES.get(exc.name, exc.name)}"
+        raise DataValidationError(
+            f"the SQL URL {shown!r} needs a database driver that is not installed ({exc}); {remedy}"
+        ) from exc
+
+
+def _require_database_file(url: Any, where: str) -> None:
+    """Refuse a SQLite URL whose database file does not exist (SQLite would create it)."""
+    if url.get_backend_name() != "sqlite" or url.query.get("uri"):
+        return
+    database = url.database
+    if not database or database == ":memory:" or Path(database).is_file():
+        return
+    raise DataValidationError(
+        f"no such database file: {database!r} (from {where}); check the path: "
+        "sqlite:///relative/path.db is relative to the working folder "
+        f"({os.getcwd()!r}), sqlite:////absolute/path.db is absolute"
+    )
 
 
 def _query_sql(
@@ -412,14 +532,9 @@ def _query_sql(
                 f"table {table!r} not found{_suggestion(table, tables)}; tables: {_listing(tables)}"
             ) from exc
         present = [column.name for column in reflected.columns]
-        require_columns(roles, present)
+        require_columns(roles, present, every_column=wanted is None)
         statement = sa.select(*(reflected.c[name] for name in (wanted or present)))
         return pd.read_sql(statement, connection)
-    try:
-        frame = pd.read_sql(sa.text(query), connection)
-    except (sa.exc.DBAPIError, pd.errors.DatabaseError) as exc:
-        # pandas wraps the driver's error; the driver's own message is the useful part.
-        cause = exc.__cause__ if isinstance(exc.__cause__, sa.exc.DBAPIError) else exc
-        raise DataValidationError(f"the SQL query failed: {getattr(cause, 'orig', cause)}") from exc
-    require_columns(roles, list(frame.columns))
+    frame = pd.read_sql(sa.text(query), connection)
+    require_columns(roles, list(frame.columns), every_column=wanted is None)
     return frame if wanted is None else frame.loc[:, wanted]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.io._parse import Parsed
+from crm_analytics.io._parse import Parsed, finish_ids
 from crm_analytics.io.report import DataQualityReport
 from crm_analytics.schema import AMOUNT, CUSTOMER_ID, ORDER_ID
 
@@ -17,10 +17,19 @@ __all__ = ["Tally", "check_choice", "drop_missing_customer_ids"]
 
 
 def check_choice(name: str, value: Any, allowed: Sequence[str]) -> None:
-    """Raise a ValueError when a policy argument is not one of its allowed values."""
-    if value not in allowed:
+    """Raise a ``DataValidationError`` when a policy argument is not one of its allowed values.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_choice("returns", "dorp", ("drop", "net", "keep"))
+    ... except DataValidationError as exc:
+    ...     print(exc)
+    returns= must be one of 'drop', 'net', 'keep', not 'dorp'
+    """
+    if not isinstance(value, str) or value not in allowed:
         options = ", ".join(repr(option) for option in allowed)
-        raise ValueError(f"{name}= must be one of {options}, not {value!r}")
+        raise DataValidationError(f"{name}= must be one of {options}, not {value!r}")
 
 
 class Tally:
@@ -107,7 +116,8 @@ def drop_missing_customer_ids(
     """Apply the ``missing_customer_id=`` policy: raise on, or drop, rows without an id.
 
     ``ids`` is the parsed id column of the raw rows; ``counted`` ends the error message,
-    saying that dropped rows are counted in the quality report.
+    saying that dropped rows are counted in the quality report. Once no id is missing,
+    integer ids become plain int64, so both readers return the same ids the same way.
     """
     missing = ids.missing[frame.index.to_numpy()]
     if missing.any() and policy == "raise":
@@ -117,4 +127,5 @@ def drop_missing_customer_ids(
             f"e.g. rows {rows} (counting from 0); fill them in the source, or pass "
             f"missing_customer_id='drop' to leave them out {counted}"
         )
-    return tally.drop(frame, missing, "missing_customer_id")
+    frame = tally.drop(frame, missing, "missing_customer_id")
+    return frame.assign(**{CUSTOMER_ID: finish_ids(frame[CUSTOMER_ID])})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -14,7 +14,6 @@ from crm_analytics.io._parse import (
     Parsed,
     column_label,
     examples,
-    finish_ids,
     parse_dates,
     parse_flags,
     parse_ids,
@@ -64,8 +63,9 @@ def read_customers(
         As for :func:`read_transactions`: CSV/TSV, Excel or Parquet file, pandas or polars
         frame, pyarrow Table, or SQL URL/Engine/Connection with ``table=`` or ``query=``.
     customer_id : column name
-        The customer identifier (text stripped; whole numbers stored as floats become
-        integers).
+        The customer identifier, normalised as by :func:`read_transactions` (whole numbers
+        become int64 whether stored as integers, floats or text), so the ids of both
+        tables match.
     signup_date : column name, optional
         Date the customer joined (first purchase or contract start). When mapped, a
         missing or unreadable signup date makes the row invalid.
@@ -76,8 +76,9 @@ def read_customers(
         ``cancel_date`` is given, ``churned`` is derived as "has a cancel date".
     attributes : list or dict of column names, optional
         Extra columns to keep: a list keeps them under their names, a dict renames
-        ``{source name: new name}``. Default None keeps every column not mapped above,
-        unchanged (e.g. the contract type and charges of a telecom export); ``[]`` keeps none.
+        ``{source name: new name}`` (each new name used once). Default None keeps every
+        column not mapped above, unchanged (e.g. the contract type and charges of a telecom
+        export); ``[]`` keeps none.
     missing_customer_id : {"drop", "raise"}, default "drop"
         Rows without a customer id are dropped (counted as ``"missing_customer_id"``) or
         raise.
@@ -100,8 +101,10 @@ def read_customers(
     Raises
     ------
     DataValidationError
-        Missing columns (with close matches suggested), unreadable values, duplicate ids,
-        attribute names that clash with canonical ones, or no rows left.
+        Missing or repeated columns (with close matches suggested), unreadable values,
+        duplicate ids, attribute names that clash with canonical ones or with each other,
+        argument values that cannot work, or no rows left (and the source problems listed
+        for :func:`read_transactions`).
 
     Examples
     --------
@@ -132,7 +135,9 @@ def read_customers(
         source,
         roles=roles,
         all_columns=extra is None,
-        text_columns=[customer_id],
+        text_columns=[
+            mapping[key] for key in (CUSTOMER_ID, SIGNUP_DATE, CANCEL_DATE) if key in mapping
+        ],
         sheet_name=sheet_name,
         table=table,
         query=query,
@@ -142,13 +147,7 @@ def read_customers(
     raw = raw.reset_index(drop=True)
     if extra is None:
         extra = {column: column for column in raw.columns if column not in roles}
-    clashes = [str(new) for new in extra.values() if new in _CANONICAL]
-    if clashes:
-        raise DataValidationError(
-            f"attribute column(s) {examples(clashes)} would clash with the canonical columns "
-            f"{', '.join(_CANONICAL)}; map them (e.g. churned=...) or rename them with "
-            "attributes={'old name': 'new name'}"
-        )
+    _check_attribute_names(extra)
     if raw.empty:
         raise DataValidationError(f"{description} has no rows: there is nothing to load")
 
@@ -164,7 +163,6 @@ def read_customers(
     frame = _drop_duplicate_ids(frame, tally, customer_id, duplicates)
     tally.require_rows_left(frame, description)
 
-    frame[CUSTOMER_ID] = finish_ids(frame[CUSTOMER_ID])
     for source_name, new_name in extra.items():
         frame[new_name] = raw[source_name]
     frame = frame.sort_values(CUSTOMER_ID).reset_index(drop=True)
@@ -194,13 +192,40 @@ def read_customers(
 def _attribute_names(
     attributes: Sequence[Hashable] | Mapping[Hashable, str] | None,
 ) -> dict[Hashable, str] | None:
+    """Source name -> output name of the attribute columns (None: every unmapped column)."""
     if attributes is None:
         return None
     if isinstance(attributes, Mapping):
         return dict(attributes)
-    if isinstance(attributes, str):
-        raise TypeError("attributes= takes a list of column names, not a single string")
+    if isinstance(attributes, (str, bytes)) or not isinstance(attributes, Iterable):
+        raise DataValidationError(
+            f"attributes={attributes!r} is not a list of column names or a mapping; pass "
+            "e.g. attributes=['Region'] to keep columns as they are, or "
+            "attributes={'Region': 'region'} to rename them"
+        )
     return {column: column for column in attributes}
+
+
+def _check_attribute_names(extra: Mapping[Hashable, Hashable]) -> None:
+    """Refuse attribute output names that clash with canonical columns or with each other."""
+    clashes = [str(new) for new in extra.values() if new in _CANONICAL]
+    if clashes:
+        raise DataValidationError(
+            f"attribute column(s) {examples(clashes)} would clash with the canonical columns "
+            f"{', '.join(_CANONICAL)}; map them (e.g. churned=...) or rename them with "
+            "attributes={'old name': 'new name'}"
+        )
+    targets = pd.Series(list(extra.values()), index=list(extra), dtype=object)
+    repeated = targets[targets.duplicated(keep=False)]
+    if len(repeated):
+        cases = "; ".join(
+            f"{examples(sources.index)} all become {name!r}"
+            for name, sources in repeated.groupby(repeated, sort=False)
+        )
+        raise DataValidationError(
+            f"attributes= gives {repeated.nunique():,} output name(s) to several columns "
+            f"({cases}); give each kept column its own name"
+        )
 
 
 def _parse(

@@ -79,11 +79,16 @@ def read_transactions(
         optionally compressed; ``.xlsx``/``.xlsm``; ``.parquet`` or a folder of Parquet files),
         a pandas or polars DataFrame, a polars LazyFrame, a pyarrow Table, or a SQL database
         given as a SQLAlchemy URL string (``"sqlite:///shop.db"``) or Engine/Connection,
-        together with ``table=`` or ``query=``.
+        together with ``table=`` or ``query=``. URLs of files (``https://``, ``s3://``...)
+        are refused: download the file and pass its path. A SQLite URL must name an existing
+        database file (it is never created).
     customer_id, date : column name
         Source columns holding the customer identifier and the transaction date/time.
-        Identifiers come back as in the source (text stripped; whole numbers stored as
-        floats come back as integers).
+        Identifiers are whole numbers (int64) whenever every id is one, whether the source
+        stores them as integers, floats (a column with gaps) or text (``"17850"``,
+        ``"17850.0"``), so the same ids match across files and sources; otherwise text,
+        stripped, with leading zeros kept. Dates in text files are read as text and parsed
+        like text in a data frame.
     amount : column name, optional
         Source column with the value of each line. Give either ``amount`` or both
         ``quantity`` and ``unit_price``, from which ``amount = quantity * unit_price``.
@@ -140,7 +145,8 @@ def read_transactions(
         ``merged_customer_id``).
     date_format : str, optional
         strftime pattern of text dates (``"%d/%m/%Y %H:%M"``), or ``"ISO8601"`` or
-        ``"mixed"``. Default: ISO 8601 first, then pandas' inference.
+        ``"mixed"``, honoured for every kind of source. Default: ISO 8601 first, then
+        pandas' inference.
     dayfirst : bool, default False
         Read ambiguous text dates such as 01/02/2011 as 1 February.
     sheet_name : str or int, optional
@@ -151,7 +157,7 @@ def read_transactions(
         Field separator of a text file; default sniffed from its first lines (tab for
         ``.tsv``/``.tab``).
     encoding : str, default "utf-8"
-        Encoding of a text file.
+        Encoding of a text file (a name Python knows, e.g. ``"latin-1"``).
 
     Returns
     -------
@@ -161,9 +167,12 @@ def read_transactions(
     Raises
     ------
     DataValidationError
-        Missing columns (with close matches suggested), unusable dates or numbers, missing
-        ids (``missing_customer_id="raise"``), dates after the observation end,
-        duplicates (``duplicates="raise"``), or no rows left.
+        Missing or repeated columns (with close matches suggested), unusable dates or
+        numbers, missing ids (``missing_customer_id="raise"``), dates after the observation
+        end, duplicates (``duplicates="raise"``), or no rows left; also a missing,
+        corrupt or unreadable file or database, a missing database driver, and argument
+        values that cannot work (a policy, ``observation_end``, ``date_format``,
+        ``encoding``). It is a ``ValueError``.
     ImportError
         When an optional dependency is missing (``pip install crm-analytics[excel]`` or
         ``crm-analytics[sql]``).
@@ -191,11 +200,11 @@ def read_transactions(
     check_choice("invalid_rows", invalid_rows, ("raise", "drop"))
     check_choice("after_observation_end", after_observation_end, ("raise", "drop"))
     if amount is None and (quantity is None or unit_price is None):
-        raise ValueError("give amount=, or both quantity= and unit_price= to derive it")
+        raise DataValidationError("give amount=, or both quantity= and unit_price= to derive it")
     if amount is not None and unit_price is not None:
-        raise ValueError("give either amount= or unit_price= (with quantity=), not both")
+        raise DataValidationError("give either amount= or unit_price= (with quantity=), not both")
     if cancellation_prefix is not None and order_id is None:
-        raise ValueError("cancellation_prefix= marks order ids, so it needs order_id=")
+        raise DataValidationError("cancellation_prefix= marks order ids, so it needs order_id=")
     end = _observation_end(observation_end)
     mapping = {
         CUSTOMER_ID: customer_id,
@@ -210,7 +219,9 @@ def read_transactions(
     raw, description = read_source(
         source,
         roles=roles_for(mapping),
-        text_columns=[mapping[key] for key in (CUSTOMER_ID, ORDER_ID, PRODUCT) if key in mapping],
+        text_columns=[
+            mapping[key] for key in (CUSTOMER_ID, DATE, ORDER_ID, PRODUCT) if key in mapping
+        ],
         sheet_name=sheet_name,
         table=table,
         query=query,
@@ -230,7 +241,6 @@ def read_transactions(
         policy=missing_customer_id,
         counted=_HOW_TO_DROP,
     )
-    frame = frame.assign(**{CUSTOMER_ID: finish_ids(frame[CUSTOMER_ID])})
     if end is not None:
         frame = _drop_after_end(frame, tally, end, after_observation_end)
     frame = _handle_duplicates(frame, tally, duplicates)
@@ -298,9 +308,12 @@ def _observation_end(value: Any) -> pd.Timestamp | None:
     try:
         end = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"observation_end={value!r} is not a date") from exc
+        raise DataValidationError(
+            f"observation_end={value!r} is not a date; pass a date such as '2024-12-31' "
+            "(year-month-day), a pandas Timestamp or None"
+        ) from exc
     if end is pd.NaT:
-        raise ValueError("observation_end= is missing (NaT); pass a date or None")
+        raise DataValidationError("observation_end= is missing (NaT); pass a date or None")
     return end.tz_localize(None) if end.tz is not None else end
 
 

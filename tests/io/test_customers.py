@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.io import read_customers
+from crm_analytics.io import read_customers, read_transactions
 
 
 @pytest.fixture
@@ -147,3 +147,57 @@ def test_real_telco_export(shared_data) -> None:
     )
     assert len(customers) == 7_043
     assert customers["churned"].sum() == 1_869  # IBM's published churn count (26.5%)
+
+
+def test_numeric_ids_match_whether_or_not_a_file_has_gaps(tmp_path) -> None:
+    # pandas writes a column of integer ids with a gap as floats: "10855.0".
+    pd.DataFrame(
+        {"CustomerID": [10855.0, None, 10000.0], "Day": ["2024-01-01"] * 3, "Value": [1.0] * 3}
+    ).to_csv(tmp_path / "orders.csv", index=False)
+    pd.DataFrame({"CustomerID": [10855, 10000], "Joined": ["2023-01-01"] * 2}).to_csv(
+        tmp_path / "customers.csv", index=False
+    )
+    assert "10855.0" in (tmp_path / "orders.csv").read_text()
+    orders = read_transactions(
+        tmp_path / "orders.csv", customer_id="CustomerID", date="Day", amount="Value"
+    )
+    customers = read_customers(tmp_path / "customers.csv", customer_id="CustomerID")
+    assert orders["customer_id"].tolist() == customers["customer_id"].tolist() == [10000, 10855]
+    assert orders["customer_id"].dtype == customers["customer_id"].dtype == "int64"
+    # The same ids given as text, as numbers or as a frame come back the same.
+    as_text = pd.DataFrame({"CustomerID": ["10855", "10000"]})
+    assert read_customers(as_text, customer_id="CustomerID")["customer_id"].tolist() == [
+        10000,
+        10855,
+    ]
+    # Leading zeros make an id text, so they survive.
+    zeros = pd.DataFrame({"CustomerID": ["0042", "12.0", "7"]})
+    assert read_customers(zeros, customer_id="CustomerID")["customer_id"].tolist() == [
+        "0042",
+        "12",
+        "7",
+    ]
+
+
+def test_attribute_arguments_that_cannot_work(contracts: pd.DataFrame) -> None:
+    with pytest.raises(DataValidationError, match="attributes='Contract' is not a list of column"):
+        read_customers(contracts, customer_id="CustID", attributes="Contract")
+    with pytest.raises(
+        DataValidationError,
+        match=r"attributes= gives 1 output name\(s\) to several columns \('Contract', "
+        r"'MonthlyCharges' all become 'x'\); give each kept column its own name",
+    ):
+        read_customers(
+            contracts, customer_id="CustID", attributes={"Contract": "x", "MonthlyCharges": "x"}
+        )
+    with pytest.raises(DataValidationError, match="duplicates= must be one of 'raise', 'first'"):
+        read_customers(contracts, customer_id="CustID", duplicates="frist")
+
+
+def test_repeated_header_is_refused_when_every_column_is_kept(tmp_path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text("CustID,Region,Region\n1,East,West\n")
+    with pytest.raises(DataValidationError, match="column 'Region' appears 2 times in the source"):
+        read_customers(path, customer_id="CustID")
+    kept = read_customers(path, customer_id="CustID", attributes=[])
+    assert kept["customer_id"].tolist() == [1]

@@ -208,7 +208,7 @@ def test_repeated_column_name_is_refused(text_lines):
 
 
 def test_file_problems(tmp_path, text_lines):
-    with pytest.raises(FileNotFoundError, match="no such file or folder: .*absent.csv"):
+    with pytest.raises(DataValidationError, match="no such file or folder: .*absent.csv'; check"):
         read_transactions(tmp_path / "absent.csv", **MAPPING)
     (tmp_path / "lines.json").write_text("{}")
     with pytest.raises(DataValidationError, match="cannot tell the format of 'lines.json'"):
@@ -249,3 +249,63 @@ def test_missing_optional_dependency_names_the_extra(
     monkeypatch.setitem(sys.modules, module, None)
     with pytest.raises(ImportError, match=rf"pip install crm-analytics\[{extra}\]"):
         read_transactions(source, table="t" if extra == "sql" else None, **MAPPING)
+
+
+def test_corrupt_excel_file_is_named(tmp_path):
+    path = tmp_path / "lines.xlsx"
+    path.write_bytes(b"not a zip archive")
+    with pytest.raises(DataValidationError, match=r"lines.xlsx' is not a readable Excel workbook"):
+        read_transactions(path, **MAPPING)
+
+
+@pytest.mark.parametrize("name", ["lines.csv", "lines.tsv", "lines.xlsx"])
+def test_repeated_header_in_a_file_is_refused_like_in_a_frame(tmp_path, text_lines, name):
+    doubled = pd.concat([text_lines, text_lines[["Customer ID"]]], axis=1)
+    path = tmp_path / name
+    if name.endswith(".xlsx"):
+        doubled.to_excel(path, index=False)
+    else:
+        doubled.to_csv(path, sep="\t" if name.endswith(".tsv") else ",", index=False)
+    message = r"column 'Customer ID' \(customer_id=\) appears 2 times in the source; rename"
+    with pytest.raises(DataValidationError, match=message):
+        read_transactions(path, **MAPPING)
+    with pytest.raises(DataValidationError, match=message):
+        read_transactions(doubled, **MAPPING)
+
+
+def test_urls_of_files_are_refused_not_taken_for_sql():
+    with pytest.raises(DataValidationError, match="URLs of files are not downloaded; download"):
+        read_transactions("https://example.com/orders.csv", **MAPPING)
+
+
+def test_unknown_encoding_names_the_argument(tmp_path, text_lines):
+    path = tmp_path / "lines.csv"
+    text_lines.to_csv(path, index=False)
+    with pytest.raises(DataValidationError, match="encoding='utf-99' is not a text encoding"):
+        read_transactions(path, encoding="utf-99", **MAPPING)
+
+
+def test_sql_sources_that_are_not_databases(tmp_path, text_lines):
+    absent = tmp_path / "absent.db"
+    with pytest.raises(DataValidationError, match="no such database file: .*absent.db"):
+        read_transactions(f"sqlite:///{absent}", table="invoice_lines", **MAPPING)
+    assert not absent.exists()
+    text_file = tmp_path / "lines.db"
+    text_lines.to_csv(text_file, index=False)
+    with pytest.raises(
+        DataValidationError,
+        match="reading the SQL table 'invoice_lines' failed: file is not a database",
+    ):
+        read_transactions(f"sqlite:///{text_file}", table="invoice_lines", **MAPPING)
+
+
+def test_missing_database_driver_names_the_package(monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg2", None)
+    with pytest.raises(
+        DataValidationError,
+        match=r"'postgresql\+psycopg2://user:\*\*\*@localhost/shop' needs a database driver "
+        r"that is not installed .*pip install psycopg2-binary",
+    ):
+        read_transactions(
+            "postgresql+psycopg2://user:secret@localhost/shop", table="lines", **MAPPING
+        )

@@ -348,11 +348,44 @@ def test_empty_source_and_empty_after_dropping(invoice_lines):
         ({"amount": "Quantity"}, r"give either amount= or unit_price= \(with quantity=\)"),
         ({"order_id": None, "cancellation_prefix": "C"}, "cancellation_prefix= .* needs order_id="),
         ({"observation_end": "someday"}, "observation_end='someday' is not a date"),
+        ({"observation_end": "31/31/2024"}, r"is not a date; pass a date such as '2024-12-31'"),
+        ({"encoding": "utf-99"}, "encoding='utf-99' is not a text encoding Python knows"),
+        ({"date_format": "%Q"}, r"date_format='%Q' is not a date pattern \('Q' is a bad"),
     ],
 )
 def test_argument_errors(invoice_lines, options, message):
-    with pytest.raises(ValueError, match=message):
+    # A DataValidationError is a ValueError, so callers catching ValueError still work.
+    with pytest.raises(DataValidationError, match=message):
         _read(invoice_lines, **options)
+
+
+def test_csv_dates_with_a_utc_offset_keep_local_time_like_a_frame(tmp_path):
+    text = "c,d,v\n1,2024-01-02T00:30:00+02:00,1.0\n1,2024-01-05T00:30:00+02:00,2.0\n"
+    path = tmp_path / "lines.csv"
+    path.write_text(text)
+    from_csv = read_transactions(path, customer_id="c", date="d", amount="v")
+    from_frame = read_transactions(
+        pd.read_csv(path, dtype="str"), customer_id="c", date="d", amount="v"
+    )
+    # The customer's calendar day, not UTC's (which would be 1 and 4 January).
+    expected = [pd.Timestamp("2024-01-02 00:30"), pd.Timestamp("2024-01-05 00:30")]
+    assert from_csv["date"].tolist() == from_frame["date"].tolist() == expected
+
+
+def test_date_format_is_honoured_by_every_source(tmp_path):
+    lines = pd.DataFrame({"c": ["a", "b"], "d": ["2024-02-01", "2024-05-01"], "v": [1.0, 2.0]})
+    path = tmp_path / "lines.csv"
+    lines.to_csv(path, index=False)
+    options = {"customer_id": "c", "date": "d", "amount": "v", "date_format": "%Y-%d-%m"}
+    expected = [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-05")]
+    for source in (lines, path, str(path)):
+        assert read_transactions(source, **options)["date"].tolist() == expected
+    with pytest.raises(DataValidationError, match=r"date_format='%Q' is not a date pattern"):
+        read_transactions(path, **{**options, "date_format": "%Q"})
+    # Checked even where every value is already a date and the pattern would go unused.
+    as_dates = lines.assign(d=pd.to_datetime(lines["d"]))
+    with pytest.raises(DataValidationError, match=r"date_format=5 is not a date pattern"):
+        read_transactions(as_dates, **{**options, "date_format": 5})
 
 
 def test_report_is_kept_by_row_filters(invoice_lines):
