@@ -7,6 +7,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from crm_analytics._checks import require_columns, require_frame, require_no_missing
+from crm_analytics.exceptions import DataValidationError
+from crm_analytics.io._parse import parse_numbers
 from crm_analytics.schema import AMOUNT, QUANTITY
 
 _FIX = (
@@ -28,8 +30,23 @@ def purchase_lines(transactions: pd.DataFrame, columns: list[str], *, name: str)
     purchase = np.ones(len(frame), dtype=bool)
     for column in (QUANTITY, AMOUNT):
         if column in frame.columns:
-            purchase &= ~(frame[column].to_numpy(dtype=float) < 0)
+            purchase &= ~(_numbers(frame, column, name=name) < 0)
     return frame.loc[purchase, columns].drop_duplicates()
+
+
+def _numbers(frame: pd.DataFrame, column: str, *, name: str) -> np.ndarray:
+    """The values of ``column`` as floats (NaN where missing), or an error naming bad ones."""
+    raw = frame[column]
+    parsed = parse_numbers(raw)
+    label = f"{name}: column {column!r}"
+    problem = parsed.problem(raw, label, "numbers", missing_ok=True)
+    if problem:
+        raise DataValidationError(
+            f"{problem}, out of {len(frame)} rows; correct or drop those rows (a negative "
+            f"{column} marks a return), or load the log with "
+            "crm_analytics.io.read_transactions"
+        )
+    return parsed.values.to_numpy(dtype=float)
 
 
 def incidence(rows: pd.Series, columns: pd.Series) -> tuple[sp.csr_matrix, pd.Index, pd.Index]:

@@ -45,7 +45,9 @@ def recommend_products(
     customer_history : pandas.DataFrame
         Canonical transactions with ``customer_id`` and ``product`` (returns ignored).
     rules : pandas.DataFrame
-        Output of :func:`crm_analytics.associations.association_rules`.
+        Output of :func:`crm_analytics.associations.association_rules`: its
+        ``antecedents`` and ``consequents`` are sets of products (text, as a CSV file
+        gives back, is refused).
     k : int, default 5
         Recommendations per customer, at most.
     metric : {"confidence", "lift", "conviction", "leverage", "support"}
@@ -90,6 +92,8 @@ def recommend_products(
         name="rules",
         fix="pass the output of crm_analytics.associations.association_rules",
     )
+    for column in ("antecedents", "consequents"):
+        _check_itemsets(rules, column)
     lines = purchase_lines(customer_history, [CUSTOMER_ID, PRODUCT], name="customer_history")
     bought, customers, products = incidence(lines[CUSTOMER_ID], lines[PRODUCT])
     vocabulary = products.append(
@@ -202,7 +206,7 @@ def evaluate_recommendations(
     transactions : pandas.DataFrame
         Canonical log with ``customer_id``, ``date``, ``order_id`` and ``product``.
     split_date : str or pandas.Timestamp
-        First instant of the test period.
+        First instant of the test period; with a time zone exactly when ``date`` has one.
     min_support, min_confidence, max_len
         Passed to :func:`crm_analytics.associations.association_rules`.
     k : int, default 5
@@ -246,7 +250,7 @@ def evaluate_recommendations(
         fix="load the log with crm_analytics.io.read_transactions(..., order_id=..., product=...)",
     )
     require_datetime(frame, DATE, name="transactions")
-    split = pd.Timestamp(split_date)
+    split = _split_timestamp(split_date, frame[DATE])
     before = frame[DATE] < split
     if before.all() or not before.any():
         raise DataValidationError(
@@ -311,6 +315,51 @@ def _top_k_per_customer(
 def _check_k(k: object) -> None:
     if not isinstance(k, Integral) or isinstance(k, bool) or k < 1:
         raise DataValidationError(f"k={k!r}: pass a positive integer (recommendations each)")
+
+
+def _split_timestamp(split_date: object, dates: pd.Series) -> pd.Timestamp:
+    """``split_date`` as a timestamp comparable with ``dates``, or a clear error."""
+    try:
+        split = pd.Timestamp(split_date)
+    except (TypeError, ValueError):
+        split = pd.NaT
+    if pd.isna(split):
+        raise DataValidationError(
+            f"split_date={split_date!r} is not a date; pass a date such as '2024-02-01' or "
+            f"a pandas.Timestamp between {dates.min()} and {dates.max()}"
+        )
+    zone = dates.dt.tz
+    if (split.tz is None) != (zone is None):
+        # A naive and an aware instant cannot be ordered: which clock the naive one reads
+        # is a guess.
+        split_zone, dates_zone = (
+            "no time zone" if tz is None else f"time zone {tz}" for tz in (split.tz, zone)
+        )
+        raise DataValidationError(
+            f"split_date={split_date!r} has {split_zone} but transactions column 'date' "
+            f"({len(dates)} rows) has {dates_zone}; pass a split_date of the same kind, "
+            f"e.g. {split.tz_localize(zone)!r}"
+        )
+    return split
+
+
+def _check_itemsets(rules: pd.DataFrame, column: str) -> None:
+    """Check that each rule's ``column`` holds a collection of products, not text.
+
+    Rules read back from a CSV file hold their itemsets as text ("frozenset({'P006'})"),
+    and text iterated as a collection gives its characters, not products.
+    """
+    itemsets = rules[column]
+    is_collection = itemsets.map(lambda items: isinstance(items, (set, frozenset, list, tuple)))
+    wrong = ~is_collection.to_numpy(dtype=bool)
+    if wrong.any():
+        examples = ", ".join(repr(items) for items in itemsets[wrong].iloc[:3])
+        raise DataValidationError(
+            f"rules: column {column!r} has {int(wrong.sum())} of {len(rules)} rows that are "
+            f"not sets of products (e.g. {examples}); pass the rules as association_rules "
+            "returns them (frozensets of products): save them with DataFrame.to_pickle, or "
+            "turn the values read back from text into frozensets"
+        )
 
 
 def _flatten(itemsets: pd.Series) -> list:

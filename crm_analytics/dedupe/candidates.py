@@ -41,6 +41,7 @@ import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -86,6 +87,8 @@ FIELD_KINDS: dict[str, _Kind] = {
     "postcode": _Kind(agree=1.5, disagree=-0.5, floor=0.99),
     "text": _Kind(agree=1.0, disagree=-1.0, floor=0.5),
 }
+# Kinds whose values form blocks of candidate pairs (postcodes only together with a name).
+_BLOCKING_KINDS = frozenset({"name", "email", "phone"})
 _PAIRS_PER_CHUNK = 2_000_000
 # The match weight of a pair about which nothing is known: duplicates are rare.
 _PRIOR = -6.0
@@ -124,7 +127,10 @@ def find_duplicate_customers(
         "phone", "address", "postcode" or "text" (fuzzy-compared free text); in a list
         the kind is read from the column name (``first_name`` → name, ``mobile`` →
         phone, ``zip`` → postcode, ...; other names → text). All name columns are joined
-        into one name, word order ignored.
+        into one name, word order ignored. At least one field must be a name, an e-mail
+        or a phone: records are paired only when they share one of these (or a postcode
+        and the first letter of the name), see the module notes. A column that is entirely
+        missing is allowed (with a warning) and adds nothing to the scores.
     min_score : float, default 0.5
         Pairs scoring below are not returned.
     window : int, default 5
@@ -135,7 +141,9 @@ def find_duplicate_customers(
         to form pairs (a warning names them): they are placeholders such as
         "noemail@shop.com" or a shop's own phone, not evidence.
     default_region : str or None, default "GB"
-        Country of phone numbers written without a country code (ISO 3166, e.g. "US").
+        Country of phone numbers written without a country code: an ISO 3166 code that
+        phonenumbers knows (``phonenumbers.SUPPORTED_REGIONS``, e.g. "GB", "US"); None
+        when every number carries its country code.
 
     Returns
     -------
@@ -150,7 +158,8 @@ def find_duplicate_customers(
     Raises
     ------
     DataValidationError
-        Missing columns, duplicated or missing ``customer_id``, an unknown kind, or
+        Missing columns, duplicated or missing ``customer_id``, an unknown kind, no
+        field of kind name, email or phone in ``on``, an unknown ``default_region``, or
         arguments out of range.
 
     Examples
@@ -220,6 +229,16 @@ def _kinds(frame: pd.DataFrame, on: Sequence[str] | Mapping[str, str]) -> dict[s
         raise DataValidationError(
             f"on: unknown kind(s) {unknown}; use one of {', '.join(FIELD_KINDS)}"
         )
+    if not set(kinds.values()) & _BLOCKING_KINDS:
+        # Without a block every record would be compared with every other, which is out
+        # of reach beyond a few thousand records.
+        raise DataValidationError(
+            f"on={kinds}: none of these fields can pair records, so the {len(frame)} "
+            "records cannot be compared; pairs are formed among records sharing a name, "
+            "an e-mail or a phone (kinds 'name', 'email', 'phone'), or a postcode together "
+            "with a name; add such a column to on, e.g. on=[..., 'last_name'] or "
+            "on={..., 'contact': 'email'}"
+        )
     return kinds
 
 
@@ -232,7 +251,7 @@ def _guess(column: str) -> str:
 
 
 def _check_arguments(*, min_score: float, window: int, max_block_size: int) -> None:
-    if not 0 <= min_score <= 1:
+    if not isinstance(min_score, Real) or isinstance(min_score, bool) or not 0 <= min_score <= 1:
         raise DataValidationError(f"min_score={min_score!r} must be between 0 and 1")
     for name, value, least in (("window", window, 2), ("max_block_size", max_block_size, 2)):
         if not isinstance(value, (int, np.integer)) or value < least:
@@ -284,6 +303,14 @@ def _normalised_fields(
         else:
             values = _NORMALISERS[kind](frame[column])
         fields[column] = (kind, values.to_numpy())
+    for field, (_, values) in fields.items():
+        if not pd.notna(values).any():
+            described = f"name columns {', '.join(names)}" if field == "name" else field
+            warnings.warn(
+                f"{described}: all {len(frame)} values are missing (or blank), so the field "
+                "adds nothing to the scores; check that on names the intended columns",
+                stacklevel=3,
+            )
     return fields
 
 
@@ -303,8 +330,12 @@ def _candidate_pairs(
         initials = np.array([None if text is None else text[:1] for text in name], dtype=object)
         for field, (kind, values) in fields.items():
             if kind == "postcode":
-                key = np.where(
-                    pd.isna(values) | pd.isna(initials), None, values + " " + initials.astype(str)
+                key = np.array(
+                    [
+                        None if code is None or initial is None else f"{code} {initial}"
+                        for code, initial in zip(values, initials, strict=True)
+                    ],
+                    dtype=object,
                 )
                 found.append(_block_pairs(_codes(key), max_block_size, label=field))
     left = np.concatenate([pair[0] for pair in found])
@@ -322,7 +353,8 @@ def _codes(values: np.ndarray, *, sort: bool = False) -> np.ndarray:
 
 def _block_pairs(codes: np.ndarray, max_block_size: int, *, label: str):
     """All pairs of records with the same code, blocks larger than the limit skipped."""
-    counts = np.bincount(codes[codes >= 0]) if (codes >= 0).any() else np.zeros(0, np.int64)
+    coded = codes >= 0
+    counts = np.bincount(codes[coded])
     too_big = np.flatnonzero(counts > max_block_size)
     if len(too_big):
         warnings.warn(
@@ -331,7 +363,8 @@ def _block_pairs(codes: np.ndarray, max_block_size: int, *, label: str):
             "pair records; they look like placeholders (raise max_block_size if they are not)",
             stacklevel=3,
         )
-    usable = (codes >= 0) & (counts[np.maximum(codes, 0)] <= max_block_size)
+    usable = coded.copy()
+    usable[coded] = counts[codes[coded]] <= max_block_size
     members = np.flatnonzero(usable)
     members = members[np.argsort(codes[members], kind="stable")]
     sorted_codes = codes[members]

@@ -3,7 +3,8 @@
 Pairs scoring at least the threshold link records; records linked directly or through
 others (connected components of the pair graph) are one person. Each group keeps one id,
 the *surviving* id: that of the record that signed up first (``signup_date``, when the
-table has it), ties and tables without signup dates going to the smallest id. The choice
+table has it), ties and tables without signup dates going to the smallest id (numbers
+before text when the ids mix both, as 7 and "C7" do not compare). The choice
 depends only on the table and the pairs kept, not on their order, so running the merge
 again on the same data gives the same mapping.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,7 @@ __all__ = ["apply_customer_mapping", "merge_customers"]
 logger = logging.getLogger(__name__)
 
 _PAIR_COLUMNS = [f"{CUSTOMER_ID}_1", f"{CUSTOMER_ID}_2", "score"]
+_EXAMPLES = 3
 
 
 def merge_customers(
@@ -41,7 +44,9 @@ def merge_customers(
     customers : pandas.DataFrame
         The customer table given to
         :func:`~crm_analytics.dedupe.find_duplicate_customers`, with ``customer_id``
-        and, optionally, ``signup_date`` (the earliest signup survives).
+        and, optionally, ``signup_date`` (the earliest signup survives; dates or text
+        in any usual format, time zones dropped as
+        :func:`crm_analytics.io.read_customers` does).
     pairs : pandas.DataFrame
         Its output (``customer_id_1``, ``customer_id_2``, ``score`` and, optionally,
         ``reasons``).
@@ -60,6 +65,13 @@ def merge_customers(
         ``customer_id``, by surviving id, survivor first then by signup, with ``surviving_id``, ``group_size``,
         ``survivor`` (bool), ``best_score`` (its best merged pair) and ``reasons`` (of
         that pair; empty when ``pairs`` has no ``reasons``).
+
+    Raises
+    ------
+    DataValidationError
+        Missing or repeated ``customer_id``, ``signup_date`` values that are not dates, a
+        ``score`` that is not numeric, pairs naming unknown ids, or a threshold outside
+        [0, 1].
 
     Examples
     --------
@@ -93,10 +105,10 @@ def merge_customers(
     size = np.bincount(component)[component]
     merged = np.flatnonzero(size > 1)
     # Survivor: earliest signup (missing dates last), then smallest id.
-    id_rank = pd.factorize(pd.Series(ids, dtype=object), sort=True)[0] if n else ids
+    id_rank = _id_rank(ids)
     keys = [id_rank[merged]]
     if SIGNUP_DATE in frame.columns:
-        signup = pd.to_datetime(frame[SIGNUP_DATE]).to_numpy()[merged]
+        signup = _signup_dates(frame).to_numpy()[merged]
         keys.append(np.where(pd.isna(signup), np.iinfo(np.int64).max, signup.view(np.int64)))
     keys.append(component[merged])
     order = merged[np.lexsort(keys)]
@@ -121,7 +133,9 @@ def merge_customers(
         },
         index=pd.Index(ids[order], name=CUSTOMER_ID),
     )
-    mapping = audit.loc[~is_survivor, "surviving_id"].sort_index()
+    merged_away = np.flatnonzero(~is_survivor)
+    merged_away = merged_away[np.argsort(id_rank[order[merged_away]], kind="stable")]
+    mapping = audit["surviving_id"].iloc[merged_away]
     logger.info(
         "%d pairs merged %d records into %d customers",
         len(links),
@@ -147,6 +161,13 @@ def apply_customer_mapping(transactions: pd.DataFrame, mapping: pd.Series) -> pd
         A copy with ``customer_id`` replaced where mapped; other columns and ``attrs``
         unchanged, plus ``attrs["customer_mapping"]`` = number of rows whose id changed.
 
+    Raises
+    ------
+    DataValidationError
+        No ``customer_id`` column, a mapping that is not a Series, maps to missing ids or
+        chains ids, or surviving ids that the ``customer_id`` column cannot hold unchanged
+        (text ids into an integer column).
+
     Examples
     --------
     >>> log = pd.DataFrame({"customer_id": ["a", "b", "c"], "amount": [10.0, 5.0, 2.0]})
@@ -168,12 +189,19 @@ def apply_customer_mapping(transactions: pd.DataFrame, mapping: pd.Series) -> pd
             f"mapping must be a pandas Series (old id -> surviving id), got "
             f"{type(mapping).__name__}; pass the first result of merge_customers"
         )
+    unmapped = mapping.isna()
+    if unmapped.any():
+        raise DataValidationError(
+            f"mapping: {int(unmapped.sum())} old id(s) map to a missing surviving id (e.g. "
+            f"{_examples(mapping.index[unmapped])}); every old id needs the id it merges "
+            "into, as merge_customers returns"
+        )
     chained = mapping.isin(mapping.index)
     if chained.any() or not mapping.index.is_unique:
-        examples = ", ".join(map(repr, mapping.index[chained | mapping.index.duplicated()][:3]))
+        repeated = mapping.index[chained | mapping.index.duplicated()]
         raise DataValidationError(
             f"mapping: {int(chained.sum())} surviving id(s) are themselves mapped, or old "
-            f"ids repeat (e.g. {examples}); each old id must map once, straight to a "
+            f"ids repeat (e.g. {_examples(repeated)}); each old id must map once, straight to a "
             "surviving id, as merge_customers returns"
         )
     ids = frame[CUSTOMER_ID]
@@ -183,7 +211,7 @@ def apply_customer_mapping(transactions: pd.DataFrame, mapping: pd.Series) -> pd
     if changed.any():
         values = ids.to_numpy(dtype=object, copy=True)
         values[changed] = mapping.to_numpy(dtype=object)[position[changed]]
-        result[CUSTOMER_ID] = pd.Series(values, index=frame.index).astype(ids.dtype)
+        result[CUSTOMER_ID] = _in_dtype_of(ids, values, changed)
     elif len(mapping):
         warnings.warn(
             f"none of the {len(mapping)} mapped ids occurs in transactions (ids there look "
@@ -209,7 +237,15 @@ def _merged_links(pairs: pd.DataFrame, ids: np.ndarray, *, threshold: float) -> 
     require_columns(
         pairs, _PAIR_COLUMNS, name="pairs", fix="pass the output of find_duplicate_customers"
     )
-    kept = pairs[pairs["score"] >= threshold]
+    score = pairs["score"]
+    if not pd.api.types.is_numeric_dtype(score) or pd.api.types.is_bool_dtype(score):
+        raise DataValidationError(
+            f"pairs: column 'score' has dtype {score.dtype}, not numbers, in its {len(pairs)} "
+            f"rows (e.g. {_examples(score.dropna().unique())}); pass the output of "
+            "find_duplicate_customers, or convert the column with pandas.to_numeric after "
+            "reading it back from a file"
+        )
+    kept = pairs[score >= threshold]
     lookup = pd.Index(ids)
     left = lookup.get_indexer(kept[_PAIR_COLUMNS[0]])
     right = lookup.get_indexer(kept[_PAIR_COLUMNS[1]])
@@ -229,6 +265,71 @@ def _merged_links(pairs: pd.DataFrame, ids: np.ndarray, *, threshold: float) -> 
             "reasons": reasons.to_numpy(dtype=object),
         }
     )
+
+
+def _id_rank(ids: np.ndarray) -> np.ndarray:
+    """Position of each (unique) id in sorted order.
+
+    Ids of mixed types (7 and "C7") do not compare with each other; then the numbers come
+    first, in numeric order, and the others after them in the order of their text.
+    """
+    values = pd.Series(ids, dtype=object)
+    try:
+        return pd.factorize(values, sort=True)[0]
+    except TypeError:
+        is_number = values.map(lambda value: isinstance(value, Real)).to_numpy(dtype=bool)
+        rank = np.empty(len(values), dtype=np.int64)
+        rank[is_number] = pd.factorize(values[is_number], sort=True)[0]
+        text = values[~is_number].astype(str)
+        rank[~is_number] = is_number.sum() + pd.factorize(text, sort=True)[0]
+        return rank
+
+
+def _signup_dates(frame: pd.DataFrame) -> pd.Series:
+    """The ``signup_date`` column as naive datetimes, or an error naming unreadable ones."""
+    # Imported here because crm_analytics.io imports this module (to merge on reading).
+    from crm_analytics.io._parse import parse_dates
+
+    raw = frame[SIGNUP_DATE]
+    label = f"customers: column {SIGNUP_DATE!r}"
+    parsed = parse_dates(raw, label=label)
+    problem = parsed.problem(raw, label, "dates", missing_ok=True)
+    if problem:
+        raise DataValidationError(
+            f"{problem}, out of {len(frame)} rows; correct or blank those values (records "
+            "without a signup date survive last), or drop the column to keep the smallest "
+            "id of each group"
+        )
+    if parsed.note:
+        logger.info(parsed.note)
+    return parsed.values
+
+
+def _in_dtype_of(ids: pd.Series, values: np.ndarray, changed: np.ndarray) -> pd.Series:
+    """``values`` in the dtype of ``ids``, or an error naming surviving ids that do not fit.
+
+    A surviving id that the column cannot hold unchanged ("C7" in an integer column, 7.5
+    in one that would truncate it) must not be silently altered.
+    """
+    try:
+        converted = pd.Series(values, index=ids.index).astype(ids.dtype)
+        fits = converted.to_numpy(dtype=object)[changed] == values[changed]
+    except (TypeError, ValueError):
+        fits = np.zeros(int(changed.sum()), dtype=bool)
+    if not fits.all():
+        misfits = values[changed][~fits]
+        raise DataValidationError(
+            f"mapping: surviving ids such as {_examples(pd.unique(misfits))} cannot be stored "
+            f"in transactions column 'customer_id' of dtype {ids.dtype} ({len(misfits)} of "
+            f"the {int(changed.sum())} rows to change); give the log and the customer table "
+            "the same id type, e.g. transactions['customer_id'].astype(str)"
+        )
+    return converted
+
+
+def _examples(values: pd.Index | np.ndarray) -> str:
+    """The first few values, quoted, for an error message."""
+    return ", ".join(repr(value) for value in list(values[:_EXAMPLES]))
 
 
 def _best_pair_per_record(links: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -5,14 +5,23 @@ punctuation, e-mail aliases (``John.Smith+shop@gmail.com`` is ``johnsmith@gmail.
 phone formats (``020 7946 0018``, ``+44 (0)20-7946-0018``). Each function maps a column
 to a canonical form, vectorised with pyarrow, missing values staying missing (``None``),
 so that equal forms mean the same detail.
+
+A column is a pandas Series or anything one-dimensional that pandas can turn into one (a
+list, a numpy array, a Polars Series); the result is a pandas Series of text. Whole
+numbers stored as floats, as pandas reads a CSV column of numbers with gaps, count as
+their digits: 447946000018.0 is the phone number 447946000018, 2139.0 the postcode 2139.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from crm_analytics.exceptions import DataValidationError
 
 __all__ = [
     "normalise_address",
@@ -22,7 +31,10 @@ __all__ = [
     "normalise_postcode",
 ]
 
+Column = pd.Series | np.ndarray | Sequence[object]
 _GMAIL = ("gmail.com", "googlemail.com")
+# Floats beyond 2**53 are not all whole numbers that a float can tell apart.
+_EXACT_FLOAT = 2.0**53
 # Word forms folded to one spelling in addresses (UK and US usage).
 _ADDRESS_WORDS = {
     "street": "st",
@@ -46,7 +58,7 @@ _ADDRESS_WORDS = {
 }
 
 
-def normalise_name(values: pd.Series) -> pd.Series:
+def normalise_name(values: Column) -> pd.Series:
     """Lower case, accents and punctuation removed, words sorted alphabetically.
 
     Sorting the words makes "Smith, John" and "john smith" the same name.
@@ -60,6 +72,7 @@ def normalise_name(values: pd.Series) -> pd.Series:
     3                 None
     dtype: object
     """
+    values = _as_series(values, function="normalise_name")
     words = _plain(values)
     sorted_words = [
         None if name is None else " ".join(sorted(name.split())) for name in words.to_pylist()
@@ -67,7 +80,7 @@ def normalise_name(values: pd.Series) -> pd.Series:
     return _series(pa.array(sorted_words, type=pa.string()), values)
 
 
-def normalise_address(values: pd.Series) -> pd.Series:
+def normalise_address(values: Column) -> pd.Series:
     """Lower case, accents and punctuation removed, usual words abbreviated (street → st).
 
     Examples
@@ -78,13 +91,14 @@ def normalise_address(values: pd.Series) -> pd.Series:
     2    apt 3 4 rue de leglise
     dtype: object
     """
+    values = _as_series(values, function="normalise_address")
     plain = _plain(values)
     for word, short in _ADDRESS_WORDS.items():
         plain = pc.replace_substring_regex(plain, rf"\b{word}\b", short)
     return _series(plain, values)
 
 
-def normalise_email(values: pd.Series) -> pd.Series:
+def normalise_email(values: Column) -> pd.Series:
     """Lower case, without plus-tags, and without dots in the user part of Gmail addresses.
 
     ``name+tag@domain`` delivers to ``name@domain`` at Gmail, Outlook, iCloud, Fastmail
@@ -102,6 +116,7 @@ def normalise_email(values: pd.Series) -> pd.Series:
     3                   None
     dtype: object
     """
+    values = _as_series(values, function="normalise_email")
     text = pc.replace_substring_regex(pc.utf8_lower(_arrow(values)), r"\s+", "")
     parts = pc.extract_regex(text, r"^(?P<user>[^@]*)@(?P<domain>[^@]*)$")
     user = pc.replace_substring_regex(pc.struct_field(parts, "user"), r"\+.*$", "")
@@ -114,7 +129,7 @@ def normalise_email(values: pd.Series) -> pd.Series:
     return _series(pc.if_else(pc.is_valid(parts), joined, _blank_to_null(text)), values)
 
 
-def normalise_phone(values: pd.Series, *, default_region: str | None = "GB") -> pd.Series:
+def normalise_phone(values: Column, *, default_region: str | None = "GB") -> pd.Series:
     """Phone numbers in E.164 form (``+442079460018``), parsed with ``phonenumbers``.
 
     Numbers written without a country code are read as numbers of ``default_region``
@@ -132,6 +147,8 @@ def normalise_phone(values: pd.Series, *, default_region: str | None = "GB") -> 
     4             None
     dtype: object
     """
+    values = _as_series(values, function="normalise_phone")
+    _check_region(default_region)
     text = pc.utf8_trim_whitespace(_arrow(values).cast(pa.string()))
     digits = pc.replace_substring_regex(text, r"\D+", "")
     international = pc.or_(pc.starts_with(text, "+"), pc.starts_with(text, "00"))
@@ -150,7 +167,7 @@ def normalise_phone(values: pd.Series, *, default_region: str | None = "GB") -> 
     return pd.Series(result, index=values.index, name=values.name, dtype=object)
 
 
-def normalise_postcode(values: pd.Series) -> pd.Series:
+def normalise_postcode(values: Column) -> pd.Series:
     """Upper case letters and digits only ("sw1a 1aa" and "SW1A1AA" are one postcode).
 
     Examples
@@ -161,6 +178,7 @@ def normalise_postcode(values: pd.Series) -> pd.Series:
     2       None
     dtype: object
     """
+    values = _as_series(values, function="normalise_postcode")
     text = pc.utf8_upper(_arrow(values).cast(pa.string()))
     return _series(_blank_to_null(pc.replace_substring_regex(text, r"[^\p{L}\p{N}]+", "")), values)
 
@@ -221,11 +239,55 @@ def _plain(values: pd.Series) -> pa.Array:
     return _blank_to_null(pc.utf8_trim_whitespace(text))
 
 
+def _as_series(values: Column, *, function: str) -> pd.Series:
+    """``values`` as a pandas Series, or a clear error when they are not one column."""
+    if isinstance(values, pd.Series):
+        return values
+    shape = getattr(values, "shape", None)
+    if isinstance(values, (str, bytes)) or (shape is not None and len(shape) != 1):
+        kind = type(values).__name__
+        if shape is None:
+            got = f"a single {kind}"
+        elif len(shape) == 2:
+            got = f"a {kind} with {shape[0]} rows and {shape[1]} columns"
+        else:
+            got = f"a {kind} of shape {tuple(shape)}"
+        raise DataValidationError(
+            f"{function}: got {got}, not one column; pass one column of values, e.g. "
+            "customers['email'] or a list, and call it once per column"
+        )
+    # Polars and pyarrow columns convert themselves, keeping their name.
+    if hasattr(values, "to_pandas"):
+        return values.to_pandas()
+    return pd.Series(values)
+
+
+def _check_region(region: str | None) -> None:
+    """Check that phonenumbers knows ``region`` (it silently parses nothing otherwise)."""
+    import phonenumbers
+
+    if region is not None and region not in phonenumbers.SUPPORTED_REGIONS:
+        raise DataValidationError(
+            f"default_region={region!r} is not a region phonenumbers knows, so numbers "
+            "written without a country code could not be read; pass an ISO 3166 code in "
+            "capitals such as 'GB' (the United Kingdom, not 'UK'), 'US' or 'FR', or None "
+            "when every number carries its country code"
+        )
+
+
 def _arrow(values: pd.Series) -> pa.Array:
-    """A column as an arrow array of strings, missing values as nulls."""
+    """A column as an arrow array of strings, missing values as nulls.
+
+    Whole numbers stored as floats are written as integers (2139.0 as "2139"), so that a
+    numeric column read with gaps keeps the digits it was written with.
+    """
     present = values.notna().to_numpy()
-    strings = np.where(present, values.astype(str).to_numpy(dtype=object), None)
-    return pa.array(strings, type=pa.string())
+    strings = values.astype(str).to_numpy(dtype=object)
+    if pd.api.types.is_float_dtype(values.dtype):
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        whole = present & (np.abs(numbers) < _EXACT_FLOAT) & (np.mod(numbers, 1) == 0)
+        strings[whole] = numbers[whole].astype(np.int64).astype(str)
+    return pa.array(np.where(present, strings, None), type=pa.string())
 
 
 def _blank_to_null(text: pa.Array) -> pa.Array:

@@ -173,3 +173,36 @@ def test_input_errors(rules):
         recommend_products(history, rules.drop(columns="consequents"))
     with pytest.raises(DataValidationError, match="rules must be a DataFrame"):
         recommend_products(history, rules.to_dict())
+
+
+def test_itemsets_as_text_are_refused(rules):
+    # As rules reloaded from a CSV file hold them.
+    as_text = rules.assign(antecedents=rules["antecedents"].map(lambda items: ",".join(items)))
+    with pytest.raises(
+        DataValidationError,
+        match=rf"rules: column 'antecedents' has {len(rules)} of {len(rules)} rows that are "
+        r"not sets of products \(e\.g\. '",
+    ):
+        recommend_products(_history({"ann": ["bread"]}), as_text)
+    as_lists = rules.assign(consequents=rules["consequents"].map(sorted))
+    history = _history({"ann": ["bread"]})
+    expected = recommend_products(history, rules)
+    assert recommend_products(history, as_lists)["product"].tolist() == expected["product"].tolist()
+
+
+def test_split_date_errors():
+    log = _planted_log(seed=1)
+    with pytest.raises(DataValidationError, match="split_date='later' is not a date"):
+        evaluate_recommendations(log, split_date="later", min_support=0.01)
+    aware = log.assign(date=log["date"].dt.tz_localize("UTC"))
+    with pytest.raises(
+        DataValidationError,
+        match=rf"has no time zone but transactions column 'date' \({len(log)} rows\) has "
+        r"time zone UTC; pass a split_date of the same kind",
+    ):
+        evaluate_recommendations(aware, split_date="2024-02-01", min_support=0.01)
+    same_kind = evaluate_recommendations(
+        aware, split_date=pd.Timestamp("2024-02-01", tz="UTC"), min_support=0.01
+    )
+    naive = evaluate_recommendations(log, split_date="2024-02-01", min_support=0.01)
+    pd.testing.assert_frame_equal(same_kind, naive)

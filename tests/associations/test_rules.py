@@ -202,3 +202,19 @@ def test_nothing_frequent_gives_empty_tables(five_orders):
     assert rules.empty
     assert "conviction" in rules.columns
     assert frequent_itemsets(five_orders, min_support=0.9).empty
+
+
+def test_quantities_that_are_not_numbers_are_named(five_orders):
+    log = five_orders.assign(quantity=[1, "two", 1, 1, 1, 1, 1, 1, 1, 1])
+    with pytest.raises(
+        DataValidationError,
+        match=r"transactions: column 'quantity' has 1 value that is not numbers "
+        r"\(e\.g\. 'two'\), out of 10 rows",
+    ):
+        frequent_itemsets(log, min_support=0.2)
+    # Numbers written as text are numbers; a gap is not a return.
+    readable = five_orders.assign(quantity=["1", "1", None, "-1", "2", "1", "1", "1", "1", "1"])
+    counts = frequent_itemsets(readable, min_support=0.2).set_index("itemsets")["n_orders"]
+    # Order 2's butter is a return; its bread, without a quantity, still counts.
+    assert counts[frozenset({"butter"})] == 1
+    assert counts[frozenset({"bread"})] == 4

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crm_analytics.datasets import make_customer_records
 from crm_analytics.dedupe.candidates import find_duplicate_customers
 from crm_analytics.exceptions import DataValidationError
 from tests.dedupe.conftest import ON, true_pairs
@@ -130,3 +131,50 @@ def test_input_errors(family):
         find_duplicate_customers(family, on=["name"], window=1)
     with pytest.raises(DataValidationError, match="min_score=2 must be between 0 and 1"):
         find_duplicate_customers(family, on=["name"], min_score=2)
+
+
+@pytest.fixture(scope="module")
+def small_records() -> pd.DataFrame:
+    return make_customer_records(200, seed=0)
+
+
+def test_missing_postcodes_leave_the_other_pairs_unchanged(small_records):
+    on = ["first_name", "last_name", "postcode"]
+    blanked = small_records["customer_id"].iloc[:6]
+    gappy = small_records.assign(postcode=small_records["postcode"].mask(small_records.index < 6))
+    pairs = find_duplicate_customers(gappy, on=on, min_score=0)
+    full = find_duplicate_customers(small_records, on=on, min_score=0)
+    # Records with a postcode are paired and scored exactly as before; the blanked ones
+    # have no postcode similarity.
+    involved = pairs["customer_id_1"].isin(blanked) | pairs["customer_id_2"].isin(blanked)
+    unaffected = ~(full["customer_id_1"].isin(blanked) | full["customer_id_2"].isin(blanked))
+    pd.testing.assert_frame_equal(
+        pairs[~involved].reset_index(drop=True), full[unaffected].reset_index(drop=True)
+    )
+    assert involved.any()
+    assert pairs.loc[involved, "similarity_postcode"].isna().all()
+
+
+@pytest.mark.parametrize("on", [["address"], ["postcode"], {"address": "text"}])
+def test_fields_that_cannot_pair_records_are_refused(small_records, on):
+    with pytest.raises(
+        DataValidationError,
+        match=r"none of these fields can pair records, so the 223 records.*'name', 'email', "
+        r"'phone'\), or a postcode together with a name; add such a column",
+    ):
+        find_duplicate_customers(small_records, on=on)
+
+
+def test_an_empty_column_adds_nothing(small_records):
+    with pytest.warns(UserWarning, match="email: all 223 values are missing"):
+        pairs = find_duplicate_customers(small_records.assign(email=None), on=ON)
+    without = find_duplicate_customers(small_records, on=[c for c in ON if c != "email"])
+    assert pairs["similarity_email"].isna().all()
+    pd.testing.assert_frame_equal(pairs.drop(columns="similarity_email"), without)
+
+
+def test_unknown_phone_region_is_refused(family):
+    with pytest.raises(DataValidationError, match=r"default_region='UK' is not a region.*'GB'"):
+        find_duplicate_customers(family, on=["name", "phone"], default_region="UK")
+    with pytest.raises(DataValidationError, match="min_score='0.5' must be between 0 and 1"):
+        find_duplicate_customers(family, on=["name"], min_score="0.5")

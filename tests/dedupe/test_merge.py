@@ -140,3 +140,54 @@ def test_merge_errors(chain):
         merge_customers(customers, pairs.drop(columns="score"), threshold=0.5)
     with pytest.raises(DataValidationError, match=r"2 pair\(s\) name ids not in customers"):
         merge_customers(customers.iloc[:3], pairs, threshold=0.5)
+
+
+def test_mixed_id_types_merge_in_a_deterministic_order():
+    customers = pd.DataFrame({"customer_id": np.array([3, "b", 1, "a", 10], dtype=object)})
+    pairs = pd.DataFrame(
+        {"customer_id_1": [3, "a", 10], "customer_id_2": ["b", 1, "b"], "score": [0.9] * 3}
+    )
+    # Numbers sort before text, in numeric order: 3 (not 10) survives its group.
+    expected = {"a": 1, "b": 3, 10: 3}
+    for rows in ([0, 1, 2, 3, 4], [4, 3, 2, 1, 0]):
+        mapping, audit = merge_customers(customers.iloc[rows], pairs, threshold=0.5)
+        assert mapping.to_dict() == expected
+        assert mapping.index.tolist() == [10, "a", "b"]
+        assert audit.index.tolist() == [1, "a", 3, 10, "b"]
+
+
+def test_signup_dates_in_mixed_formats(chain):
+    customers, pairs = chain
+    written = ["2024-03-01", "2024-01-01T00:00:00+00:00", "2024-02-01 10:00", "2023-01-01",
+               "2024-05-01", None, "2024-01-02"]  # fmt: skip
+    mapping, _ = merge_customers(customers.assign(signup_date=written), pairs, threshold=0.5)
+    assert mapping.to_dict() == {"a": "b", "c": "b", "f": "e", "g": "b"}
+
+
+def test_unusable_scores_and_dates_are_named(chain):
+    customers, pairs = chain
+    with pytest.raises(
+        DataValidationError, match=r"column 'score' has dtype str, not numbers, in its 5 rows"
+    ):
+        merge_customers(customers, pairs.assign(score=pairs["score"].astype(str)), threshold=0.5)
+    unreadable = customers.assign(signup_date=["n/a", *customers["signup_date"].astype(str)[1:]])
+    with pytest.raises(
+        DataValidationError,
+        match=r"column 'signup_date' has 1 value that is not dates \(e\.g\. 'n/a'\), out of 7",
+    ):
+        merge_customers(unreadable, pairs, threshold=0.5)
+
+
+def test_apply_mapping_keeps_the_id_type_or_says_why_not():
+    log = pd.DataFrame({"customer_id": [1, 2, 3]})
+    with pytest.raises(
+        DataValidationError,
+        match=r"surviving ids such as 'x' cannot be stored in transactions column "
+        r"'customer_id' of dtype int64 \(1 of the 1 rows",
+    ):
+        apply_customer_mapping(log, pd.Series({1: "x"}))
+    with pytest.raises(DataValidationError, match=r"cannot be stored.*\(1 of the 1 rows"):
+        apply_customer_mapping(log, pd.Series({1: 2.5}))
+    with pytest.raises(DataValidationError, match=r"1 old id\(s\) map to a missing surviving"):
+        apply_customer_mapping(log, pd.Series({1: np.nan, 2: 3.0}))
+    assert apply_customer_mapping(log, pd.Series({1: 2.0}))["customer_id"].tolist() == [2, 2, 3]

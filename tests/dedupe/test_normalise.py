@@ -16,6 +16,7 @@ from crm_analytics.dedupe.normalise import (
     normalise_phone,
     normalise_postcode,
 )
+from crm_analytics.exceptions import DataValidationError
 
 
 def _one(function, value, **kwargs):
@@ -104,3 +105,31 @@ def test_normalising_twice_changes_nothing(text):
     for function in (normalise_name, normalise_email, normalise_address, normalise_postcode):
         once = function(pd.Series([text]))
         assert function(once).equals(once), function.__name__
+
+
+def test_whole_floats_keep_their_digits():
+    # What pandas gives for a CSV column of numbers with gaps.
+    phones = normalise_phone(pd.Series([447946000018.0, np.nan, 2079460018.0]))
+    assert phones.tolist() == ["+447946000018", None, "+442079460018"]
+    assert normalise_postcode(pd.Series([2139.0, np.nan, 12.5])).tolist() == ["2139", None, "125"]
+
+
+def test_lists_arrays_and_polars_series_are_columns():
+    polars = pytest.importorskip("polars")
+    written = ["020 7946 0018", None]
+    expected = ["+442079460018", None]
+    assert normalise_phone(written).tolist() == expected
+    assert normalise_phone(np.array(written, dtype=object)).tolist() == expected
+    assert normalise_phone(polars.Series("phone", written)).tolist() == expected
+    assert normalise_email(["A@B.com"]).tolist() == ["a@b.com"]
+    frame = pd.DataFrame({"first_name": ["Ann", "Bo"], "last_name": ["Lee", "Ng"]})
+    with pytest.raises(DataValidationError, match="got a DataFrame with 2 rows and 2 columns"):
+        normalise_name(frame)
+    with pytest.raises(DataValidationError, match="normalise_email: got a single str"):
+        normalise_email("a@b.com")
+
+
+def test_unknown_phone_region_is_refused():
+    with pytest.raises(DataValidationError, match=r"default_region='gb' is not a region"):
+        normalise_phone(pd.Series(["020 7946 0018"]), default_region="gb")
+    assert _one(normalise_phone, "020 7946 0018", default_region=None) == "02079460018"
