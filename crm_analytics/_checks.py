@@ -137,3 +137,21 @@ def check_margin(margin: object) -> float:
             "(1 values revenue, or a value that is already profit)"
         )
     return float(margin)
+
+
+def examples(values: object) -> str:
+    """The first few values, quoted, for an error message.
+
+    Examples
+    --------
+    >>> examples(["x", 2.5, "y", "z"])
+    "'x', 2.5, 'y'"
+    """
+    return ", ".join(repr(_plain(value)) for value in list(values)[:_EXAMPLES])
+
+
+def _plain(value: object) -> object:
+    """numpy / pandas scalars shown as the Python values users recognise."""
+    if isinstance(value, pd.Timestamp):
+        return str(value)
+    return value.item() if isinstance(value, np.generic) else value

@@ -20,7 +20,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from crm_analytics._checks import require_columns, require_frame
+from crm_analytics._checks import examples, require_columns, require_frame
 from crm_analytics._runs import run_starts
 from crm_analytics.dedupe.candidates import _unique_ids
 from crm_analytics.exceptions import DataValidationError
@@ -31,7 +31,6 @@ __all__ = ["apply_customer_mapping", "merge_customers"]
 logger = logging.getLogger(__name__)
 
 _PAIR_COLUMNS = [f"{CUSTOMER_ID}_1", f"{CUSTOMER_ID}_2", "score"]
-_EXAMPLES = 3
 
 
 def merge_customers(
@@ -193,7 +192,7 @@ def apply_customer_mapping(transactions: pd.DataFrame, mapping: pd.Series) -> pd
     if unmapped.any():
         raise DataValidationError(
             f"mapping: {int(unmapped.sum())} old id(s) map to a missing surviving id (e.g. "
-            f"{_examples(mapping.index[unmapped])}); every old id needs the id it merges "
+            f"{examples(mapping.index[unmapped])}); every old id needs the id it merges "
             "into, as merge_customers returns"
         )
     chained = mapping.isin(mapping.index)
@@ -201,7 +200,7 @@ def apply_customer_mapping(transactions: pd.DataFrame, mapping: pd.Series) -> pd
         repeated = mapping.index[chained | mapping.index.duplicated()]
         raise DataValidationError(
             f"mapping: {int(chained.sum())} surviving id(s) are themselves mapped, or old "
-            f"ids repeat (e.g. {_examples(repeated)}); each old id must map once, straight to a "
+            f"ids repeat (e.g. {examples(repeated)}); each old id must map once, straight to a "
             "surviving id, as merge_customers returns"
         )
     ids = frame[CUSTOMER_ID]
@@ -241,7 +240,7 @@ def _merged_links(pairs: pd.DataFrame, ids: np.ndarray, *, threshold: float) -> 
     if not pd.api.types.is_numeric_dtype(score) or pd.api.types.is_bool_dtype(score):
         raise DataValidationError(
             f"pairs: column 'score' has dtype {score.dtype}, not numbers, in its {len(pairs)} "
-            f"rows (e.g. {_examples(score.dropna().unique())}); pass the output of "
+            f"rows (e.g. {examples(score.dropna().unique())}); pass the output of "
             "find_duplicate_customers, or convert the column with pandas.to_numeric after "
             "reading it back from a file"
         )
@@ -319,17 +318,12 @@ def _in_dtype_of(ids: pd.Series, values: np.ndarray, changed: np.ndarray) -> pd.
     if not fits.all():
         misfits = values[changed][~fits]
         raise DataValidationError(
-            f"mapping: surviving ids such as {_examples(pd.unique(misfits))} cannot be stored "
+            f"mapping: surviving ids such as {examples(pd.unique(misfits))} cannot be stored "
             f"in transactions column 'customer_id' of dtype {ids.dtype} ({len(misfits)} of "
             f"the {int(changed.sum())} rows to change); give the log and the customer table "
             "the same id type, e.g. transactions['customer_id'].astype(str)"
         )
     return converted
-
-
-def _examples(values: pd.Index | np.ndarray) -> str:
-    """The first few values, quoted, for an error message."""
-    return ", ".join(repr(value) for value in list(values[:_EXAMPLES]))
 
 
 def _best_pair_per_record(links: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:

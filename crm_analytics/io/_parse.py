@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types
 
+from crm_analytics._checks import examples
 from crm_analytics.exceptions import DataValidationError
 
 __all__ = [
@@ -29,7 +30,6 @@ __all__ = [
     "parse_numbers",
 ]
 
-_N_EXAMPLES = 3
 _EARLIEST = pd.Timestamp("1677-09-22")
 _LATEST = pd.Timestamp("2262-04-11")
 _TRUE = frozenset({"1", "1.0", "true", "t", "yes", "y"})
@@ -80,17 +80,6 @@ class Parsed:
         return f"{label} has " + " and ".join(parts)
 
 
-def examples(values: object) -> str:
-    """The first few values, quoted, for an error message.
-
-    Examples
-    --------
-    >>> examples(["x", 2.5, "y", "z"])
-    "'x', 2.5, 'y'"
-    """
-    return ", ".join(repr(_plain(value)) for value in list(values)[:_N_EXAMPLES])
-
-
 def column_label(mapping: Mapping[str, Hashable], key: str) -> str:
     """How messages name a mapped column: its source name and the argument that mapped it.
 
@@ -100,13 +89,6 @@ def column_label(mapping: Mapping[str, Hashable], key: str) -> str:
     "column 'When' (date=)"
     """
     return f"column {mapping[key]!r} ({key}=)"
-
-
-def _plain(value: object) -> object:
-    """numpy / pandas scalars shown as the Python values users recognise."""
-    if isinstance(value, pd.Timestamp):
-        return str(value)
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _text(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
