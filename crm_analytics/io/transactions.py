@@ -386,6 +386,12 @@ def _drop_after_end(
             f"check date_format=/dayfirst=, or pass after_observation_end='drop' to leave them "
             f"out {_HOW_TO_DROP}"
         )
+    if late.all():
+        raise DataValidationError(
+            f"observation_end {end.date()} is before the first transaction "
+            f"({frame[DATE].min()}): all {len(frame):,} rows are after it; pass an "
+            "observation_end (as_of) inside the log"
+        )
     return tally.drop(frame, late, "after_observation_end")
 
 

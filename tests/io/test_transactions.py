@@ -325,6 +325,12 @@ def test_dates_after_observation_end(invoice_lines):
         "return": 2
     }
     assert report.last_date == pd.Timestamp("2011-01-10 12:00")
+    with pytest.raises(
+        DataValidationError,
+        match=r"observation_end 2010-06-30 is before the first transaction \(2011-01-0.*\): "
+        r"all \d+ rows are after it",
+    ):
+        _read(invoice_lines, observation_end="2010-06-30", after_observation_end="drop")
 
 
 def test_empty_source_and_empty_after_dropping(invoice_lines):
