@@ -87,6 +87,12 @@ def clv_batch(
         When no Parquet file matches ``source``, or the log lacks a column (``amount``
         included) or has missing values (see :func:`~crm_analytics.summary.rfm_summary`).
 
+    Notes
+    -----
+    Lines with a negative amount (returns) are left out, as
+    :func:`~crm_analytics.io.read_transactions` does by default, and their number is logged
+    as a warning: the job does not count a refund as a purchase.
+
     Examples
     --------
     >>> from crm_analytics.datasets import make_transactions
@@ -113,6 +119,7 @@ def clv_batch(
             f"customers by their spend, so every line needs its amount (columns present: "
             f"{', '.join(present)})"
         )
+    log = _without_returns(log)
     if engine == "spark":
         from crm_analytics.scale.spark import score_spark
 
@@ -135,6 +142,24 @@ def clv_batch(
         _score_file(summary_path, output, models, options, chunk_size=chunk_size)
         logger.info("scores written to %s", output)
     return models
+
+
+def _without_returns(log: Any) -> Any:
+    """The log without its lines of negative amount (returns), as ``read_transactions``
+    leaves them out by default, with their number logged: the job does not count a refund as
+    a purchase."""
+    frame = nw.from_native(log)
+    negative = (nw.col(AMOUNT) < 0).cast(nw.Int64).sum().alias("returns")
+    returns = int(frame.select(negative).collect().item() or 0)
+    if not returns:
+        return log
+    logger.warning(
+        "left out %d line(s) with a negative amount (returns), as read_transactions does by "
+        "default; to net them against purchases, read the export with "
+        "read_transactions(..., returns='net') and write it to Parquet",
+        returns,
+    )
+    return frame.filter(nw.col(AMOUNT) >= 0).to_native()
 
 
 def _score_file(

@@ -132,3 +132,21 @@ def test_batch_job_writes_the_pandas_scores(
     pd.testing.assert_series_equal(models[0].params_, expected_models[0].params_)
     expected = summary.join(clv_scores(summary, *expected_models, horizon=6))
     pd.testing.assert_frame_equal(written, expected, check_dtype=False, check_names=False)
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_batch_job_leaves_returns_out_and_says_how_many(
+    log: pd.DataFrame, tmp_path: Path, engine: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    refunds = log.head(3).assign(amount=-5.0)
+    (tmp_path / "log").mkdir()
+    pd.concat([log, refunds]).to_parquet(tmp_path / "log" / "with_returns.parquet")
+    output = tmp_path / "scores.parquet"
+    with caplog.at_level("WARNING", logger="crm_analytics.scale.batch"):
+        clv_batch(tmp_path / "log", output, engine=engine, horizon=6)
+    assert "left out 3 line(s) with a negative amount (returns)" in caplog.text
+    written = pd.read_parquet(output).set_index("customer_id").sort_index()
+    expected = rfm_summary(log)
+    pd.testing.assert_frame_equal(
+        written[expected.columns], expected, check_dtype=False, check_names=False
+    )
