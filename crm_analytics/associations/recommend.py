@@ -11,7 +11,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from crm_analytics._checks import require_columns, require_datetime, require_frame
+from crm_analytics._checks import (
+    comparable_timestamp,
+    require_columns,
+    require_datetime,
+    require_frame,
+)
 from crm_analytics._runs import position_in_run, run_starts
 from crm_analytics.associations._baskets import incidence, purchase_lines
 from crm_analytics.associations.rules import association_rules
@@ -250,7 +255,9 @@ def evaluate_recommendations(
         fix="load the log with crm_analytics.io.read_transactions(..., order_id=..., product=...)",
     )
     require_datetime(frame, DATE, name="transactions")
-    split = _split_timestamp(split_date, frame[DATE])
+    split = comparable_timestamp(
+        split_date, name="split_date", dates=frame[DATE], table="transactions"
+    )
     before = frame[DATE] < split
     if before.all() or not before.any():
         raise DataValidationError(
@@ -315,32 +322,6 @@ def _top_k_per_customer(
 def _check_k(k: object) -> None:
     if not isinstance(k, Integral) or isinstance(k, bool) or k < 1:
         raise DataValidationError(f"k={k!r}: pass a positive integer (recommendations each)")
-
-
-def _split_timestamp(split_date: object, dates: pd.Series) -> pd.Timestamp:
-    """``split_date`` as a timestamp comparable with ``dates``, or a clear error."""
-    try:
-        split = pd.Timestamp(split_date)
-    except (TypeError, ValueError):
-        split = pd.NaT
-    if pd.isna(split):
-        raise DataValidationError(
-            f"split_date={split_date!r} is not a date; pass a date such as '2024-02-01' or "
-            f"a pandas.Timestamp between {dates.min()} and {dates.max()}"
-        )
-    zone = dates.dt.tz
-    if (split.tz is None) != (zone is None):
-        # A naive and an aware instant cannot be ordered: which clock the naive one reads
-        # is a guess.
-        split_zone, dates_zone = (
-            "no time zone" if tz is None else f"time zone {tz}" for tz in (split.tz, zone)
-        )
-        raise DataValidationError(
-            f"split_date={split_date!r} has {split_zone} but transactions column 'date' "
-            f"({len(dates)} rows) has {dates_zone}; pass a split_date of the same kind, "
-            f"e.g. {split.tz_localize(zone)!r}"
-        )
-    return split
 
 
 def _check_itemsets(rules: pd.DataFrame, column: str) -> None:

@@ -275,32 +275,3 @@ def integer(value: object, *, name: str, minimum: int, example: str) -> int:
             f"{name} must be an integer of at least {minimum}, got {value!r}; e.g. {example}"
         )
     return int(value)
-
-
-def timestamp(value: object, *, name: str, like: pd.Series) -> pd.Timestamp:
-    """Parse a date argument and check it has the time zone (or none) of the dates in ``like``.
-
-    Examples
-    --------
-    >>> timestamp("not a date", name="as_of", like=pd.Series(pd.to_datetime(["2024-01-01"])))
-    Traceback (most recent call last):
-    ...
-    crm_analytics.exceptions.DataValidationError: as_of='not a date' is not a date; ...
-    """
-    try:
-        parsed = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        parsed = pd.NaT
-    if parsed is pd.NaT:
-        raise DataValidationError(
-            f"{name}={value!r} is not a date; pass a date such as '2024-12-31' or a "
-            "pandas.Timestamp"
-        )
-    dates_tz = getattr(like.dtype, "tz", None)
-    if (parsed.tz is None) != (dates_tz is None):
-        raise DataValidationError(
-            f"{name}={value!r} has time zone {parsed.tz} but column {like.name!r} has time "
-            f"zone {dates_tz}; give both a time zone or neither, e.g. "
-            f"pandas.Timestamp({name}).tz_localize(None) or dates.dt.tz_localize(None)"
-        )
-    return parsed

@@ -191,7 +191,9 @@ def _as_of(frame: pd.DataFrame, as_of: object) -> pd.Timestamp:
         if "days_since_last_purchase" in frame.columns:
             end = end + pd.to_timedelta(frame["days_since_last_purchase"], unit="D")
         return end.max()
-    as_of_date = _checks.timestamp(as_of, name="as_of", like=frame["first_purchase"])
+    as_of_date = shared_checks.comparable_timestamp(
+        as_of, name="as_of", dates=frame["first_purchase"], table="summary"
+    )
     early = (frame["first_purchase"] > as_of_date).to_numpy()
     if early.any():
         raise DataValidationError(
@@ -341,7 +343,9 @@ def _prospects(
     _checks.same_id_type(table.index, buyers, name="customers", reference_name="summary")
     if SIGNUP_DATE in table.columns:
         signup = _signup_dates(table)
-        _checks.timestamp(as_of_date, name="as_of", like=signup)
+        shared_checks.comparable_timestamp(
+            as_of_date, name="as_of", dates=signup, table="customers"
+        )
         table = table.loc[~(signup > as_of_date)]
     return table.index[~table.index.isin(buyers)]
 

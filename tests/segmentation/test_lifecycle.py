@@ -174,7 +174,7 @@ def test_p_alive_outside_zero_one_names_probabilities(value):
     ("as_of", "message"),
     [
         ("not a date", "as_of='not a date' is not a date"),
-        (pd.Timestamp("2024-12-31", tz="UTC"), "time zone UTC but column 'first_purchase'"),
+        (pd.Timestamp("2024-12-31", tz="UTC"), "time zone UTC but summary column 'first_purchase'"),
     ],
 )
 def test_bad_as_of(as_of, message):
