@@ -292,8 +292,12 @@ def _text_to_dates(
 def _to_datetime(text: pd.Series, fmt: str | None, dayfirst: bool) -> tuple[pd.Series, str | None]:
     # A fixed format parses a million dates in a third of a second; pandas' cache of the
     # distinct values pays off only where each value is parsed on its own (no format, "mixed").
-    options = {"format": fmt, "dayfirst": dayfirst, "errors": "coerce"}
-    options["cache"] = fmt in (None, "mixed")
+    options = {
+        "format": fmt,
+        "dayfirst": dayfirst,
+        "errors": "coerce",
+        "cache": fmt in (None, "mixed"),
+    }
     with warnings.catch_warnings():
         # pandas warns when it falls back to per-element parsing; the caller counts failures.
         warnings.simplefilter("ignore", UserWarning)
