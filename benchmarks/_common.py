@@ -1,4 +1,4 @@
-"""Measuring helpers shared by the benchmark scripts: wall time, peak memory, a fresh process.
+"""Measuring helpers shared by the benchmark scripts: wall time, peak memory, fresh processes.
 
 Peak memory is read from ``/proc/self/status`` (Linux): `reset_peak_memory` before the
 measured call, `peak_memory_growth_mib` after it.
@@ -7,8 +7,10 @@ measured call, `peak_memory_growth_mib` after it.
 from __future__ import annotations
 
 import multiprocessing
+import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +50,86 @@ def run_in_process(target: Callable[..., None], *args: object) -> Any:
     result = queue.get()
     process.join()
     return result
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed call: wall and CPU seconds (the process' own, all threads), the growth of peak
+    memory during the call, and what the ``inspect`` function of `interleaved_runs` made of
+    its result (None without one)."""
+
+    seconds: float
+    cpu: float
+    peak_mib: float
+    inspected: Any = None
+
+
+def interleaved_runs(
+    prepare: Callable[..., Callable[[], Any]],
+    methods: Sequence[str],
+    args: tuple[object, ...] = (),
+    rounds: int = 3,
+    inspect: Callable[[Any], Any] | None = None,
+) -> dict[str, list[Run]]:
+    """Time each method ``rounds`` times, each in its own process, the methods taking turns.
+
+    Every method gets a spawned process, which calls ``prepare(method, *args)`` to load its
+    input and warm up (outside the measurement) and gets back the call to time. Once every
+    process is ready, the methods run one after the other, round after round, so that a slow
+    spell of a shared machine falls on all of them alike instead of on whichever method ran
+    during it; a waiting process does nothing. ``prepare`` and ``inspect`` must be functions
+    defined at a module's top level (they are sent to the processes by name).
+    """
+    context = multiprocessing.get_context("spawn")
+    workers = {}
+    for method in methods:
+        commands, results = context.Queue(), context.Queue()
+        process = context.Process(
+            target=_serve, args=(prepare, method, args, inspect, commands, results)
+        )
+        process.start()
+        workers[method] = (process, commands, results)
+    for _, _, results in workers.values():
+        results.get()  # the process has loaded its input and warmed up
+    runs: dict[str, list[Run]] = {method: [] for method in methods}
+    for _ in range(rounds):
+        for method, (_, commands, results) in workers.items():
+            commands.put("run")
+            runs[method].append(results.get())
+    for process, commands, _ in workers.values():
+        commands.put(None)
+        process.join()
+    return runs
+
+
+def _serve(
+    prepare: Callable[..., Callable[[], Any]],
+    method: str,
+    args: tuple[object, ...],
+    inspect: Callable[[Any], Any] | None,
+    commands: multiprocessing.Queue,
+    results: multiprocessing.Queue,
+) -> None:
+    """The process of one method in `interleaved_runs`: time the call each time it is asked."""
+    call = prepare(method, *args)
+    results.put("ready")
+    while commands.get() is not None:
+        start_rss = reset_peak_memory()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = call()
+        seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        peak = peak_memory_growth_mib(start_rss)
+        results.put(Run(seconds, cpu, peak, inspect(result) if inspect else None))
+        del result
+
+
+def fastest(runs: Sequence[Run]) -> Run:
+    """The fastest of a method's runs (as ``timeit`` keeps: slower runs measure the machine's
+    other work), with the largest peak memory of them all."""
+    best = min(runs, key=lambda run: run.seconds)
+    return Run(best.seconds, best.cpu, max(run.peak_mib for run in runs), best.inspected)
+
+
+def median_speed_up(baseline: Sequence[Run], method: Sequence[Run]) -> float:
+    """The median over rounds of the baseline's seconds over the method's in the same round."""
+    return statistics.median(b.seconds / m.seconds for b, m in zip(baseline, method, strict=True))

@@ -2,9 +2,11 @@
 
 Every measurement runs in its own process, which loads its input first, warms up, then
 resets the process' peak resident set size (Linux) so that the peak is the growth during the
-measured call alone. Summaries are timed ``--repeat`` times and the best run counts (as
-``timeit`` does: slower runs measure the machine's other work). Ratios are against lifetimes (and a plain pandas groupby) measured in
-the same run. CPU seconds are printed next to wall seconds because on a shared machine wall
+measured call alone. The summary methods are timed in turns, one run each per round, for
+``--repeat`` rounds, and the best run counts (as ``timeit`` does: slower runs measure the
+machine's other work); ``median`` is the median over rounds of lifetimes' time over the
+method's in the same round. Ratios are against lifetimes (and a plain pandas groupby) measured
+in the same run. CPU seconds are printed next to wall seconds because on a shared machine wall
 time also measures the neighbours. Each engine's summary is hashed (ids, order and values)
 and checked equal to the pandas path's.
 
@@ -24,7 +26,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-from _common import peak_memory_growth_mib, reset_peak_memory, run_in_process
+from _common import (
+    fastest,
+    interleaved_runs,
+    median_speed_up,
+    peak_memory_growth_mib,
+    reset_peak_memory,
+    run_in_process,
+)
 from bench_summary import lifetimes_summary, pandas_groupby
 from parquet_log import write_parquet_log
 
@@ -64,6 +73,25 @@ def _summary_task(method: str, path: Path) -> Callable[[], object]:
     return lambda: call(log)
 
 
+def _warmed_summary_task(method: str, path: Path) -> Callable[[], object]:
+    """`_summary_task`, called once first (imports, thread pools, the file cache), but for
+    lifetimes, too slow to run twice at 1e7 lines."""
+    import warnings
+
+    warnings.simplefilter("ignore")  # lifetimes under pandas 3
+    call = _summary_task(method, path)
+    if method != "lifetimes":
+        call()
+    return call
+
+
+def _summary_fingerprint(summary: object) -> int | None:
+    """`_fingerprint` of an engine's summary; None for the baselines' other tables."""
+    if isinstance(summary, pd.DataFrame) and "days_since_last_purchase" in summary:
+        return _fingerprint(summary)
+    return None
+
+
 def _fit_task(method: str, path: Path) -> Callable[[], object]:
     """Fit BG/NBD and Gamma-Gamma, then P(alive) and 12-month CLV of every customer."""
     summary = rfm_summary(pd.read_parquet(path))
@@ -87,23 +115,17 @@ def _fit_task(method: str, path: Path) -> Callable[[], object]:
     return lifetimes_fit_and_score
 
 
-def _measure(task: str, method: str, path: Path, repeat: int, queue: multiprocessing.Queue) -> None:
+def _measure_fit(method: str, path: Path, queue: multiprocessing.Queue) -> None:
+    """Fit and score once (`_fit_task`) and put (seconds, cpu, peak memory growth) on queue."""
     import warnings
 
     warnings.simplefilter("ignore")  # lifetimes under pandas 3
-    call = (_summary_task if task == "summary" else _fit_task)(method, path)
-    if method not in ("lifetimes",) and task == "summary":
-        call()  # warm-up: imports, thread pools, the file cache
-    runs = []
-    for _ in range(repeat if task == "summary" else 1):
-        start_rss = reset_peak_memory()
-        start, cpu = time.perf_counter(), time.process_time()
-        result = call()
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        runs.append((seconds, cpu, peak_memory_growth_mib(start_rss)))
-    seconds, cpu, _ = min(runs)
-    same = _fingerprint(result) if task == "summary" and method in ENGINES else None
-    queue.put((seconds, cpu, max(peak for _, _, peak in runs), same))
+    call = _fit_task(method, path)
+    start_rss = reset_peak_memory()
+    start, cpu = time.perf_counter(), time.process_time()
+    call()
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    queue.put((seconds, cpu, peak_memory_growth_mib(start_rss)))
 
 
 def _fingerprint(summary: pd.DataFrame) -> int:
@@ -167,13 +189,13 @@ def main() -> None:
     parser.add_argument(
         "--integer-ids", action="store_true", help="integer customer ids (default: strings)"
     )
-    parser.add_argument("--repeat", type=int, default=3, help="summary runs; the best counts")
+    parser.add_argument("--repeat", type=int, default=3, help="summary rounds; the best counts")
     parser.add_argument("--big", type=float, default=0, help="lines of the batch-job dataset")
     parser.add_argument("--big-dataset", type=Path, help="an existing Parquet dataset to use")
     arguments = parser.parse_args()
     print(
         f"{'lines':>12} {'method':>20} {'seconds':>8} {'cpu s':>7} {'peak MiB':>9} {'ratio':>7} "
-        "same as pandas"
+        f"{'median':>7} same as pandas"
     )
     growth = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -186,22 +208,27 @@ def main() -> None:
             methods = [
                 m for m in SUMMARY_METHODS if m != "lifetimes" or size <= arguments.lifetimes_max
             ]
-            results = {
-                method: run_in_process(_measure, "summary", method, path, arguments.repeat)
-                for method in methods
-            }
-            baseline = "lifetimes" if "lifetimes" in results else "pandas groupby"
-            reference = results["pandas"][3]
-            for method, (seconds, cpu, peak, same) in results.items():
-                ratio = results[baseline][0] / seconds
-                equal = "" if same is None else ("yes" if same == reference else "NO")
-                print(f"{size:>12,.0f} {method:>20} {seconds:>8.2f} {cpu:>7.1f} {peak:>9.0f} "
-                      f"{ratio:>6.1f}x {equal}")  # fmt: skip
-            growth[size] = results["pandas"][0]
+            runs = interleaved_runs(
+                _warmed_summary_task, methods, (path,), arguments.repeat, _summary_fingerprint
+            )
+            baseline = "lifetimes" if "lifetimes" in runs else "pandas groupby"
+            reference = runs["pandas"][0].inspected
+            for method, method_runs in runs.items():
+                best = fastest(method_runs)
+                ratio = fastest(runs[baseline]).seconds / best.seconds
+                median = median_speed_up(runs[baseline], method_runs)
+                equal = (
+                    ""
+                    if best.inspected is None
+                    else ("yes" if best.inspected == reference else "NO")
+                )
+                print(f"{size:>12,.0f} {method:>20} {best.seconds:>8.2f} {best.cpu:>7.1f} "
+                      f"{best.peak_mib:>9.0f} {ratio:>6.1f}x {median:>6.1f}x {equal}")  # fmt: skip
+            growth[size] = fastest(runs["pandas"]).seconds
             if size <= arguments.fit_max:
-                ours = run_in_process(_measure, "fit", "fit+score", path, 1)
-                theirs = run_in_process(_measure, "fit", "lifetimes", path, 1)
-                for method, (seconds, cpu, peak, _) in {
+                ours = run_in_process(_measure_fit, "fit+score", path)
+                theirs = run_in_process(_measure_fit, "lifetimes", path)
+                for method, (seconds, cpu, peak) in {
                     "fit+score": ours,
                     "lifetimes fit+score": theirs,
                 }.items():
