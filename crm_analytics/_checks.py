@@ -139,6 +139,32 @@ def check_margin(margin: object) -> float:
     return float(margin)
 
 
+def check_seed(value: object, *, name: str = "random_state") -> int | None:
+    """``value`` as a seed (None, or a whole number in [0, 2**32), as numpy and scikit-learn
+    take), or a clear error.
+
+    Examples
+    --------
+    >>> check_seed(7)
+    7
+    >>> check_seed("a")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: random_state must be None or a whole number in [0, 2**32), got 'a'; e.g. random_state=0
+    """
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool | np.bool_)
+        or not isinstance(value, numbers.Integral)
+        or not 0 <= value < 2**32
+    ):
+        raise DataValidationError(
+            f"{name} must be None or a whole number in [0, 2**32), got {value!r}; e.g. {name}=0"
+        )
+    return int(value)
+
+
 def examples(values: object) -> str:
     """The first few values, quoted, for an error message.
 

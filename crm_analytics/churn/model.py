@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 import platform
 import warnings
 from collections.abc import Mapping, Sequence
@@ -24,6 +25,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
+from crm_analytics._checks import check_seed
 from crm_analytics.churn._inputs import examples
 from crm_analytics.churn.evaluation import metrics_table
 from crm_analytics.churn.labels import LabelDefinition
@@ -250,6 +252,8 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             raise DataValidationError(
                 f"unknown_categories={self.unknown_categories!r}; use 'error' or 'missing'"
             )
+        check_seed(self.random_state)
+        _check_class_weight(self.class_weight)
 
     def _pipeline(self) -> Pipeline:
         estimator = (
@@ -712,6 +716,27 @@ def _versions() -> dict[str, str]:
 
 def _is_numeric(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
+
+
+def _check_class_weight(class_weight: object) -> None:
+    """``"balanced"``, None, or a weight (a positive number) for label 0 and/or 1."""
+    if class_weight is None or (isinstance(class_weight, str) and class_weight == "balanced"):
+        return
+    if isinstance(class_weight, Mapping) and class_weight:
+        labels_ok = all(not isinstance(label, bool) and label in (0, 1) for label in class_weight)
+        weights_ok = all(
+            isinstance(weight, numbers.Real)
+            and not isinstance(weight, bool)
+            and np.isfinite(weight)
+            and weight > 0
+            for weight in class_weight.values()
+        )
+        if labels_ok and weights_ok:
+            return
+    raise DataValidationError(
+        f"class_weight={class_weight!r}; pass 'balanced', None, or positive weights of the "
+        "labels 0 (stays) and 1 (churns), e.g. class_weight={0: 1, 1: 5}"
+    )
 
 
 def _check_frame(X: object) -> pd.DataFrame:

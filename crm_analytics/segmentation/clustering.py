@@ -23,6 +23,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, RobustScaler
 from sklearn.utils.validation import check_is_fitted
 
+from crm_analytics._checks import check_seed
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.segmentation import _checks
 
@@ -67,8 +68,9 @@ class CustomerClusterer(BaseEstimator):
     features : sequence of str, optional
         Numeric summary columns to cluster on; default the recency, frequency and monetary
         columns below.
-    random_state : int, default 0
-        Seed of the sampling and of the models, so the same data gives the same clusters.
+    random_state : int or None, default 0
+        Seed of the sampling and of the models, so the same data gives the same clusters
+        (None: a fresh seed each fit).
     log_transform : "auto", bool or sequence of str, default "auto"
         Features passed through ``log1p``: ``"auto"`` those with skewness above 1 on the
         fitted data, ``True`` all, ``False`` none, or the named ones. They must be
@@ -128,7 +130,7 @@ class CustomerClusterer(BaseEstimator):
         *,
         algorithm: str = "kmeans",
         features: Sequence[str] | None = None,
-        random_state: int = 0,
+        random_state: int | None = 0,
         log_transform: str | bool | Sequence[str] = "auto",
         k_range: tuple[int, int] = (2, 8),
         sample_size: int = 20_000,
@@ -168,6 +170,7 @@ class CustomerClusterer(BaseEstimator):
             raise DataValidationError(
                 f"algorithm must be one of {_ALGORITHMS}, got {self.algorithm!r}"
             )
+        check_seed(self.random_state)
         features = self.features or (self.recency_col, self.frequency_col, self.monetary_col)
         features = [features] if isinstance(features, str) else list(features)
         frame, values = self._values(summary, features)

@@ -155,6 +155,12 @@ def test_training_data_problems_are_refused():
         ChurnModel().fit(infinite, y)
     with pytest.raises(DataValidationError, match="calibration_cv=1; pass a whole number"):
         ChurnModel(calibration_cv=1).fit(X, y)
+    with pytest.raises(DataValidationError, match="class_weight='foo'; pass 'balanced', None"):
+        ChurnModel(class_weight="foo").fit(X, y)
+    with pytest.raises(DataValidationError, match=r"class_weight=\{2: 1\}; .*labels 0"):
+        ChurnModel(class_weight={2: 1}).fit(X, y)
+    with pytest.raises(DataValidationError, match="random_state must be None or a whole number"):
+        ChurnModel(random_state="a").fit(X, y)
 
 
 def test_save_and_load_keep_scores_and_metadata(tmp_path, shop):

@@ -91,6 +91,10 @@ def test_clusterer_errors():
         CustomerClusterer().fit(summary.head(3))
     with pytest.raises(DataValidationError, match="algorithm must be one of"):
         CustomerClusterer(algorithm="dbscan").fit(summary)
+    with pytest.raises(DataValidationError, match=r"random_state must be .* got 'a'"):
+        CustomerClusterer(random_state="a").fit(summary)
+    with pytest.raises(DataValidationError, match=r"random_state must be .* got -1"):
+        CustomerClusterer(random_state=-1).fit(summary)
     with pytest.raises(DataValidationError, match="column 'recency' not found"):
         CustomerClusterer(features=["recency"]).fit(summary)
     with pytest.raises(DataValidationError, match="nothing to cluster"):
