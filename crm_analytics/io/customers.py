@@ -78,7 +78,8 @@ def read_customers(
         Extra columns to keep: a list keeps them under their names, a dict renames
         ``{source name: new name}`` (each new name used once). Default None keeps every
         column not mapped above, unchanged (e.g. the contract type and charges of a telecom
-        export); ``[]`` keeps none.
+        export), but for true/false columns with gaps, which are pandas' nullable
+        ``boolean`` from every kind of source; ``[]`` keeps none.
     missing_customer_id : {"drop", "raise"}, default "drop"
         Rows without a customer id are dropped (counted as ``"missing_customer_id"``) or
         raise.
@@ -164,7 +165,7 @@ def read_customers(
     tally.require_rows_left(frame, description)
 
     for source_name, new_name in extra.items():
-        frame[new_name] = raw[source_name]
+        frame[new_name] = _attribute(raw[source_name])
     frame = frame.sort_values(CUSTOMER_ID).reset_index(drop=True)
     columns = {key: str(column) for key, column in mapping.items()}
     if CHURNED in frame.columns and CHURNED not in mapping:
@@ -204,6 +205,21 @@ def _attribute_names(
             "attributes={'Region': 'region'} to rename them"
         )
     return {column: column for column in attributes}
+
+
+def _attribute(values: pd.Series) -> pd.Series:
+    """An attribute column as read, but for yes/no values with gaps, which become pandas'
+    nullable boolean whatever the source: Parquet, Polars, PyArrow and CSV give them as
+    objects (True, False and None), a pandas frame usually as boolean already.
+
+    Examples
+    --------
+    >>> _attribute(pd.Series([True, None, False], dtype=object)).dtype
+    BooleanDtype
+    """
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "boolean":
+        return values.astype("boolean")
+    return values
 
 
 def _check_attribute_names(extra: Mapping[Hashable, Hashable]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 import pandas as pd
+import polars as pl
+import pyarrow as pa
 import pytest
 
 from crm_analytics.exceptions import DataValidationError
@@ -139,6 +141,31 @@ def test_sql_and_csv_sources_give_the_same_table(contracts: pd.DataFrame, tmp_pa
     from_csv = read_customers(tmp_path / "customers.csv", **options)
     for table in (from_sql, from_csv):
         pd.testing.assert_frame_equal(table, expected, check_dtype=False)
+
+
+def test_yes_no_attribute_with_gaps_is_boolean_from_every_source(tmp_path) -> None:
+    export = pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "joined": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
+            "vip": pd.array([True, None, False], dtype="boolean"),
+            "plan": ["basic", None, "pro"],
+        }
+    )
+    export.to_csv(tmp_path / "customers.csv", index=False)
+    export.to_parquet(tmp_path / "customers.parquet")
+    sources = [
+        export,
+        pl.from_pandas(export),
+        pa.Table.from_pandas(export),
+        tmp_path / "customers.csv",
+        tmp_path / "customers.parquet",
+    ]
+    for source in sources:
+        table = read_customers(source, customer_id="id", signup_date="joined")
+        assert table["vip"].dtype == "boolean", type(source)
+        assert table["vip"].tolist() == [True, pd.NA, False]
+        assert table["plan"].tolist()[::2] == ["basic", "pro"]
 
 
 def test_real_telco_export(shared_data) -> None:
