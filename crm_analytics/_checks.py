@@ -139,6 +139,32 @@ def check_margin(margin: object) -> float:
     return float(margin)
 
 
+def whole_number(value: object, *, name: str, minimum: int = 1, example: str) -> int:
+    """``value`` as an int, or a clear error unless it is a whole number of at least
+    ``minimum`` (``7`` or ``7.0``; not ``True``, ``2.5`` or ``"7"``).
+
+    Examples
+    --------
+    >>> whole_number(7.0, name="horizon", example="horizon=12, whole months to value")
+    7
+    >>> whole_number(1, name="bins", minimum=2, example="bins=5")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: bins must be a whole number of at least 2, got 1; e.g. bins=5
+    """
+    if (
+        isinstance(value, bool | np.bool_)
+        or not isinstance(value, numbers.Real)
+        or not np.isfinite(value)
+        or value != np.round(value)
+        or value < minimum
+    ):
+        raise DataValidationError(
+            f"{name} must be a whole number of at least {minimum}, got {value!r}; e.g. {example}"
+        )
+    return int(value)
+
+
 def check_seed(value: object, *, name: str = "random_state") -> int | None:
     """``value`` as a seed (None, or a whole number in [0, 2**32), as numpy and scikit-learn
     take), or a clear error.

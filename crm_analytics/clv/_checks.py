@@ -365,31 +365,6 @@ def require_present(frame: pd.DataFrame, columns: Sequence[str], *, name: str, r
         )
 
 
-def positive_integer(value: object, name: str, *, meaning: str) -> int:
-    """``value`` as an int, or a clear error unless it is a whole number >= 1.
-
-    ``meaning`` says what the number counts, in the message.
-
-    Examples
-    --------
-    >>> positive_integer(7.0, "censor", meaning="the frequency pooling the rest")
-    7
-    >>> positive_integer(2.5, "censor", meaning="the frequency pooling the rest")
-    Traceback (most recent call last):
-    ...
-    crm_analytics.exceptions.DataValidationError: censor must be a positive integer (the frequency pooling the rest), got 2.5
-    """
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float | np.integer | np.floating)
-        or not np.isfinite(value)
-        or value != np.round(value)
-        or value < 1
-    ):
-        raise DataValidationError(f"{name} must be a positive integer ({meaning}), got {value!r}")
-    return int(value)
-
-
 def _unusable_rows(values: np.ndarray) -> tuple[str, np.ndarray] | None:
     """The first reason some ``values`` are unusable as counts or times, and those rows.
 

@@ -30,11 +30,11 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from crm_analytics._checks import whole_number
 from crm_analytics.clv._checks import (
     check_fitted,
     check_histories,
     check_summary,
-    positive_integer,
     require_columns,
     require_present,
     to_float,
@@ -209,8 +209,10 @@ def conditional_expectations(
         and ``predicted`` (group means of holdout purchases).
     """
     if censor is not None:
-        censor = positive_integer(
-            censor, "censor", meaning="the frequency whose row pools the higher ones, or None"
+        censor = whole_number(
+            censor,
+            name="censor",
+            example="censor=7, the frequency whose row pools the higher ones, or None",
         )
     predictions = holdout_predictions(model, calibration_holdout)
     frequency = predictions["frequency_cal"].to_numpy()
@@ -256,8 +258,10 @@ def period_transactions(
             f"{type(model).__name__} has no probability_of_n_purchases_up_to_time(t, n), "
             "which the expected frequency counts need; use a BG/NBD or MBG/NBD model"
         )
-    max_frequency = positive_integer(
-        max_frequency, "max_frequency", meaning="the frequency whose row pools the higher ones"
+    max_frequency = whole_number(
+        max_frequency,
+        name="max_frequency",
+        example="max_frequency=7, the frequency whose row pools the higher ones",
     )
     frame = require_columns(summary, ("frequency", "T"), name="summary", remedy=_SUMMARY_REMEDY)
     check_histories(
@@ -380,8 +384,10 @@ def _time_unit(freq: object, freq_multiplier: object) -> int:
             f"freq must be a pandas period frequency such as 'D', 'W' or 'M' (the period the "
             f"model's time unit is built on), got {freq!r}"
         ) from None
-    return positive_integer(
-        freq_multiplier, "freq_multiplier", meaning=f"{freq!r} periods in one model time unit"
+    return whole_number(
+        freq_multiplier,
+        name="freq_multiplier",
+        example=f"freq_multiplier=7, {freq!r} periods in one model time unit",
     )
 
 

@@ -11,11 +11,10 @@ import logging
 import numpy as np
 import pandas as pd
 
-from crm_analytics._checks import check_margin
+from crm_analytics._checks import check_margin, whole_number
 from crm_analytics.clv._checks import (
     check_fitted,
     check_summary,
-    positive_integer,
     require_columns,
 )
 from crm_analytics.clv._collapse import unique_rows
@@ -109,12 +108,14 @@ def customer_lifetime_value(
     check_fitted(spend_model, role="spend_model")
     frame = require_columns(summary, _SUMMARY_COLUMNS, name="summary", remedy=_SUMMARY_REMEDY)
     check_summary(frame, remedy=_SUMMARY_REMEDY)
-    horizon = positive_integer(horizon, "horizon", meaning="whole months to value")
-    freq_multiplier = positive_integer(
-        freq_multiplier, "freq_multiplier", meaning="time units of the summary in one model unit"
+    horizon = whole_number(horizon, name="horizon", example="horizon=12, whole months to value")
+    freq_multiplier = whole_number(
+        freq_multiplier,
+        name="freq_multiplier",
+        example="freq_multiplier=1, time units of the summary in one model unit",
     )
-    steps_per_month = positive_integer(
-        steps_per_month, "steps_per_month", meaning="discounting steps in a month"
+    steps_per_month = whole_number(
+        steps_per_month, name="steps_per_month", example="steps_per_month=1, discounting steps"
     )
     units_per_step = _units_per_step(freq, freq_multiplier, steps_per_month)
     _check_discount_rate(discount_rate)

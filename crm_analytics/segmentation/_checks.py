@@ -254,24 +254,3 @@ def fraction(value: object, *, name: str, example: str) -> float:
             f"{name} must be a fraction in (0, 1), got {value!r}; e.g. {example}"
         )
     return number
-
-
-def integer(value: object, *, name: str, minimum: int, example: str) -> int:
-    """Check that an argument is a whole number of at least ``minimum`` and return it.
-
-    Examples
-    --------
-    >>> integer(1, name="bins", minimum=2, example="bins=5")
-    Traceback (most recent call last):
-    ...
-    crm_analytics.exceptions.DataValidationError: bins must be an integer of at least 2, got 1; e.g. bins=5
-    """
-    if (
-        isinstance(value, bool | np.bool_)
-        or not isinstance(value, numbers.Integral)
-        or value < minimum
-    ):
-        raise DataValidationError(
-            f"{name} must be an integer of at least {minimum}, got {value!r}; e.g. {example}"
-        )
-    return int(value)

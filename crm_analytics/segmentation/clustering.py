@@ -23,7 +23,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, RobustScaler
 from sklearn.utils.validation import check_is_fitted
 
-from crm_analytics._checks import check_seed
+from crm_analytics._checks import check_seed, whole_number
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.segmentation import _checks
 
@@ -176,7 +176,7 @@ class CustomerClusterer(BaseEstimator):
         frame, values = self._values(summary, features)
         self._check_reported(frame)
         candidates = self._candidate_ks(len(frame))
-        sample_size = _checks.integer(
+        sample_size = whole_number(
             self.sample_size, name="sample_size", minimum=2 * candidates[0], example="20_000"
         )
         log_mask = self._log_mask(frame, features, values)

@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from crm_analytics._checks import whole_number
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.segmentation import _binning, _checks
 
@@ -188,7 +189,7 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         return result
 
     def _checked_bins(self) -> int:
-        return _checks.integer(self.bins, name="bins", minimum=2, example="bins=5")
+        return whole_number(self.bins, name="bins", minimum=2, example="bins=5")
 
     def _checked_thresholds(self, bins: int) -> dict[str, np.ndarray]:
         if self.thresholds is not None and not isinstance(self.thresholds, Mapping):
@@ -279,7 +280,7 @@ def rfm_segments(
     """
     if bins is None:
         bins = getattr(scores, "attrs", {}).get("bins", 5)
-    bins = _checks.integer(bins, name="bins", minimum=2, example="bins=5, the scorer's bins")
+    bins = whole_number(bins, name="bins", minimum=2, example="bins=5, the scorer's bins")
     frame = _checked_scores(scores, bins)
     if callable(segment_map):
         return _labels_from_function(frame, segment_map)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from crm_analytics._checks import check_margin
+from crm_analytics._checks import check_margin, whole_number
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.segmentation import _binning, _checks
 
@@ -123,7 +123,7 @@ def _checked_shares(shares: Sequence[float]) -> list[float]:
 
 
 def _quantile_tiers(values: pd.Series, n_tiers: int) -> pd.Series:
-    n_tiers = _checks.integer(n_tiers, name="n_tiers", minimum=2, example="n_tiers=3")
+    n_tiers = whole_number(n_tiers, name="n_tiers", minimum=2, example="n_tiers=3")
     _checks.require_min_customers(
         len(values), n_tiers, what=f"n_tiers={n_tiers}", fix="lower n_tiers"
     )

@@ -168,7 +168,7 @@ def test_conditional_expectations_on_cdnow_match_a_pandas_reference(cdnow_split,
 
 
 def test_conditional_expectations_rejects_bad_censor():
-    with pytest.raises(DataValidationError, match="censor must be a positive integer"):
+    with pytest.raises(DataValidationError, match="censor must be a whole number of at least 1"):
         conditional_expectations(PoissonStub(), hand_frame(), censor=0)
 
 
@@ -577,7 +577,7 @@ def test_tracking_counts_every_repeat_period(purchases):
     [
         (
             lambda: conditional_expectations(PoissonStub(), hand_frame(), censor=2.5),
-            r"censor must be a positive integer .*got 2.5",
+            r"censor must be a whole number of at least 1, got 2.5",
         ),
         (
             lambda: period_transactions(
@@ -585,7 +585,7 @@ def test_tracking_counts_every_repeat_period(purchases):
                 pd.DataFrame({"frequency": [0, 1], "T": [2.0, 2.0]}),
                 max_frequency=2.5,
             ),
-            r"max_frequency must be a positive integer .*got 2.5",
+            r"max_frequency must be a whole number of at least 1, got 2.5",
         ),
         (
             lambda: period_transactions(
@@ -616,8 +616,11 @@ def _one_customer_log():
     ("arguments", "message"),
     [
         ({"freq": "X"}, r"freq must be a pandas period frequency such as 'D', 'W' or 'M'.*'X'"),
-        ({"freq_multiplier": 0}, r"freq_multiplier must be a positive integer .*got 0"),
-        ({"freq_multiplier": 1.5}, r"freq_multiplier must be a positive integer .*got 1.5"),
+        ({"freq_multiplier": 0}, r"freq_multiplier must be a whole number of at least 1, got 0"),
+        (
+            {"freq_multiplier": 1.5},
+            r"freq_multiplier must be a whole number of at least 1, got 1.5",
+        ),
     ],
 )
 def test_time_unit_is_checked_up_front(function, arguments, message):

@@ -223,8 +223,8 @@ def test_missing_monetary_value_is_named():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"horizon": 0, "discount_rate": 0.01}, "horizon must be a positive integer"),
-        ({"horizon": 1.5, "discount_rate": 0.01}, "horizon must be a positive integer"),
+        ({"horizon": 0, "discount_rate": 0.01}, "horizon must be a whole number of at least 1"),
+        ({"horizon": 1.5, "discount_rate": 0.01}, "horizon must be a whole number of at least 1"),
         ({"horizon": 12, "discount_rate": -0.01}, "discount_rate must be a finite monthly rate"),
         ({"horizon": 12, "discount_rate": "1%"}, "discount_rate must be a finite monthly rate"),
         (

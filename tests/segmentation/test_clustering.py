@@ -138,5 +138,7 @@ def test_predict_rejects_negative_values_of_log_features():
 @pytest.mark.parametrize("sample_size", [0, -1, "100"])
 def test_sample_size_must_be_a_large_enough_integer(sample_size):
     summary, _ = planted_mixture(300, seed=5)
-    with pytest.raises(DataValidationError, match="sample_size must be an integer of at least 4"):
+    with pytest.raises(
+        DataValidationError, match="sample_size must be a whole number of at least 4"
+    ):
         CustomerClusterer(sample_size=sample_size).fit(summary)

@@ -132,7 +132,7 @@ def test_bad_input_messages():
         RFMScorer().fit(negative)
     with pytest.raises(DataValidationError, match="too few customers for bins=5: got 3"):
         RFMScorer().fit(summary.head(3))
-    with pytest.raises(DataValidationError, match="bins must be an integer of at least 2"):
+    with pytest.raises(DataValidationError, match="bins must be a whole number of at least 2"):
         RFMScorer(bins=1).fit(summary)
     with pytest.raises(DataValidationError, match="bins - 1 = 4 finite numbers"):
         RFMScorer(thresholds={"frequency": [1, 2]}).fit(summary)
@@ -242,7 +242,7 @@ def _five_scores() -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"bins": 1}, "bins must be an integer of at least 2, got 1"),
+        ({"bins": 1}, "bins must be a whole number of at least 2, got 1"),
         ({"segment_map": {"A": 5}}, "segment rule 'A' must be a dict of score column"),
         (
             {"segment_map": {"A": {"r_score": (1, 2, 3)}}},
