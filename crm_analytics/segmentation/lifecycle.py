@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from crm_analytics import _checks as shared_checks
-from crm_analytics._checks import whole_number
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import CUSTOMER_ID, DATE, SIGNUP_DATE
 from crm_analytics.segmentation import _checks
@@ -171,7 +170,7 @@ def _check_parameters(
             f"new_days ({new_days}) must not exceed lost_days ({lost_days}); a customer "
             "cannot be new and lost at once"
         )
-    whole_number(min_repeats, name="min_repeats", example="min_repeats=2")
+    shared_checks.whole_number(min_repeats, name="min_repeats", example="min_repeats=2")
     _checks.fraction(p_alive_threshold, name="p_alive_threshold", example="p_alive_threshold=0.5")
 
 
