@@ -10,7 +10,7 @@ import multiprocessing
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -114,13 +114,18 @@ def _serve(
     call = prepare(method, *args)
     results.put("ready")
     while commands.get() is not None:
-        start_rss = reset_peak_memory()
-        start, start_cpu = time.perf_counter(), time.process_time()
-        result = call()
-        seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
-        peak = peak_memory_growth_mib(start_rss)
-        results.put(Run(seconds, cpu, peak, inspect(result) if inspect else None))
+        result, run = measured(call)
+        results.put(replace(run, inspected=inspect(result)) if inspect else run)
         del result
+
+
+def measured(call: Callable[[], Any]) -> tuple[Any, Run]:
+    """``call()`` and its `Run`: wall and CPU seconds, growth of the peak resident set size."""
+    start_rss = reset_peak_memory()
+    start, start_cpu = time.perf_counter(), time.process_time()
+    result = call()
+    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    return result, Run(seconds, cpu, peak_memory_growth_mib(start_rss))
 
 
 def fastest(runs: Sequence[Run]) -> Run:

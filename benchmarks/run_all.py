@@ -29,6 +29,7 @@ import pandas as pd
 from _common import (
     fastest,
     interleaved_runs,
+    measured,
     median_speed_up,
     peak_memory_growth_mib,
     reset_peak_memory,
@@ -116,16 +117,12 @@ def _fit_task(method: str, path: Path) -> Callable[[], object]:
 
 
 def _measure_fit(method: str, path: Path, queue: multiprocessing.Queue) -> None:
-    """Fit and score once (`_fit_task`) and put (seconds, cpu, peak memory growth) on queue."""
+    """Fit and score once (`_fit_task`) and put its `Run` on queue."""
     import warnings
 
     warnings.simplefilter("ignore")  # lifetimes under pandas 3
-    call = _fit_task(method, path)
-    start_rss = reset_peak_memory()
-    start, cpu = time.perf_counter(), time.process_time()
-    call()
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    queue.put((seconds, cpu, peak_memory_growth_mib(start_rss)))
+    _, run = measured(_fit_task(method, path))
+    queue.put(run)
 
 
 def _fingerprint(summary: pd.DataFrame) -> int:
@@ -228,12 +225,9 @@ def main() -> None:
             if size <= arguments.fit_max:
                 ours = run_in_process(_measure_fit, "fit+score", path)
                 theirs = run_in_process(_measure_fit, "lifetimes", path)
-                for method, (seconds, cpu, peak) in {
-                    "fit+score": ours,
-                    "lifetimes fit+score": theirs,
-                }.items():
-                    print(f"{size:>12,.0f} {method:>20} {seconds:>8.2f} {cpu:>7.1f} {peak:>9.0f} "
-                          f"{theirs[0] / seconds:>6.1f}x")  # fmt: skip
+                for method, run in {"fit+score": ours, "lifetimes fit+score": theirs}.items():
+                    print(f"{size:>12,.0f} {method:>20} {run.seconds:>8.2f} {run.cpu:>7.1f} "
+                          f"{run.peak_mib:>9.0f} {theirs.seconds / run.seconds:>6.1f}x")  # fmt: skip
         print("\nsummary time per million lines (pandas input): linear growth keeps it flat")
         for size, seconds in growth.items():
             print(f"{size:>12,.0f} {seconds / size * 1e6:>8.3f} s")
