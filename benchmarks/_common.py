@@ -132,7 +132,7 @@ def fastest(runs: Sequence[Run]) -> Run:
     """The fastest of a method's runs (as ``timeit`` keeps: slower runs measure the machine's
     other work), with the largest peak memory of them all."""
     best = min(runs, key=lambda run: run.seconds)
-    return Run(best.seconds, best.cpu, max(run.peak_mib for run in runs), best.inspected)
+    return replace(best, peak_mib=max(run.peak_mib for run in runs))
 
 
 def median_speed_up(baseline: Sequence[Run], method: Sequence[Run]) -> float:
