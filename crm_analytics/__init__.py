@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crm_analytics._version import __version__
 from crm_analytics.associations import association_rules, recommend_products
 from crm_analytics.churn import ChurnModel, make_churn_dataset
 from crm_analytics.clv import (
@@ -26,8 +27,6 @@ from crm_analytics.segmentation import (
     value_tiers,
 )
 from crm_analytics.summary import calibration_holdout_split, rfm_summary
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BetaGeoBetaBinomFitter",

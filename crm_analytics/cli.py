@@ -49,6 +49,7 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from crm_analytics._version import library_versions
 from crm_analytics.datasets import make_transactions
 from crm_analytics.exceptions import ConvergenceError, DataValidationError
 from crm_analytics.io import quality_report, read_customers, read_transactions
@@ -59,7 +60,7 @@ from crm_analytics.scoring import FittedModels, ScoringConfig, fit_models, score
 from crm_analytics.scoring._atomic import check_writable, write_files
 from crm_analytics.scoring.config import load_config, section_fields
 from crm_analytics.scoring.knowledge import knowledge_tables, merge_duplicate_customers
-from crm_analytics.scoring.models import library_versions, resolve_as_of
+from crm_analytics.scoring.models import resolve_as_of
 from crm_analytics.scoring.outputs import (
     RUN_METADATA,
     file_sha256,

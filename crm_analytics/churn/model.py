@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import numbers
-import platform
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
@@ -14,7 +13,6 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
-import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
@@ -26,6 +24,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from crm_analytics._checks import check_seed
+from crm_analytics._version import library_versions
 from crm_analytics.churn._inputs import examples
 from crm_analytics.churn.evaluation import metrics_table
 from crm_analytics.churn.labels import LabelDefinition
@@ -591,7 +590,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             "categories": {key: list(value) for key, value in self.categories_.items()},
             "base_rate": self.base_rate_,
             "params": {key: repr(value) for key, value in self.get_params(deep=False).items()},
-            "versions": _versions(),
+            "versions": library_versions(),
             "metrics": None if metrics is None else metrics.reset_index().to_dict("records"),
         }
 
@@ -646,7 +645,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
                 f"{path} does not hold a ChurnModel saved with ChurnModel.save"
             )
         metadata = content["metadata"]
-        saved, current = metadata["versions"], _versions()
+        saved, current = metadata["versions"], library_versions()
         changed = [
             f"{name} {saved[name]} -> {current[name]}"
             for name in ("scikit-learn", "numpy")
@@ -700,18 +699,6 @@ def check_risk_tiers(tiers: Mapping[str, float], tier_by: str) -> None:
 
 def _value(item: tuple[str, float]) -> float:
     return item[1]
-
-
-def _versions() -> dict[str, str]:
-    from crm_analytics import __version__
-
-    return {
-        "crm_analytics": __version__,
-        "scikit-learn": sklearn.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "python": platform.python_version(),
-    }
 
 
 def _is_numeric(values: pd.Series) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import platform
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,14 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import joblib
-import numpy as np
 import pandas as pd
-import scipy
-import sklearn
 from sklearn.linear_model import LogisticRegression
 
-import crm_analytics
 from crm_analytics._checks import require_columns, require_datetime, require_frame
+from crm_analytics._version import library_versions
 from crm_analytics.churn import ChurnModel, make_churn_dataset
 from crm_analytics.clv import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter
 from crm_analytics.exceptions import DataValidationError
@@ -42,7 +38,6 @@ from crm_analytics.summary import rfm_summary
 __all__ = [
     "FittedModels",
     "fit_models",
-    "library_versions",
     "resolve_as_of",
     "summary_as_of",
     "up_to",
@@ -455,18 +450,6 @@ def _fit_churn(
         )
         return
     fitted.churn_model = churn_model.fit(X, y)
-
-
-def library_versions() -> dict[str, str]:
-    """Versions of Python and the libraries the scores depend on."""
-    return {
-        "crm_analytics": crm_analytics.__version__,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "scipy": scipy.__version__,
-        "scikit-learn": sklearn.__version__,
-    }
 
 
 def _plain(params: pd.Series) -> dict[str, float]:
