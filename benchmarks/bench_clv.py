@@ -28,12 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crm_analytics.clv import (
-    BetaGeoFitter,
-    GammaGammaFitter,
-    ParetoNBDFitter,
-    customer_lifetime_value,
-)
+from crm_analytics.clv import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
+from crm_analytics.clv.scores import clv_columns
 from crm_analytics.datasets import make_transactions
 from crm_analytics.summary import rfm_summary
 
@@ -70,21 +66,14 @@ def lifetimes_fit(model_class: type, summary: pd.DataFrame) -> object:
 
 
 def score_ours(transactions: object, spend: object, summary: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "p_alive": transactions.conditional_probability_alive(summary),
-            "purchases": transactions.conditional_expected_number_of_purchases_up_to_time(
-                HORIZON_DAYS, summary
-            ),
-            "clv": customer_lifetime_value(
-                transactions,
-                spend,
-                summary,
-                horizon=CLV_MONTHS,
-                discount_rate=MONTHLY_DISCOUNT,
-                freq="D",
-            ),
-        }
+    """The CLV columns of crm_analytics, by the one definition every command uses."""
+    return clv_columns(
+        summary,
+        transactions,
+        spend,
+        horizon_days=HORIZON_DAYS,
+        clv_months=CLV_MONTHS,
+        discount_rate=MONTHLY_DISCOUNT,
     )
 
 
@@ -93,10 +82,10 @@ def score_lifetimes(transactions: object, spend: object, summary: pd.DataFrame) 
     return pd.DataFrame(
         {
             "p_alive": transactions.conditional_probability_alive(*history),
-            "purchases": transactions.conditional_expected_number_of_purchases_up_to_time(
+            "expected_purchases": transactions.conditional_expected_number_of_purchases_up_to_time(
                 HORIZON_DAYS, *history
             ),
-            "clv": spend.customer_lifetime_value(
+            "predicted_clv": spend.customer_lifetime_value(
                 transactions,
                 *history,
                 summary["monetary_value"],

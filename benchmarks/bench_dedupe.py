@@ -27,8 +27,9 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from crm_analytics.datasets.people import make_customer_records
-from crm_analytics.dedupe import apply_customer_mapping, find_duplicate_customers, merge_customers
+from crm_analytics.dedupe import find_duplicate_customers, merge_customers
 from crm_analytics.dedupe.normalise import normalise_name
+from crm_analytics.io import apply_customer_mapping
 
 ON = ["first_name", "last_name", "email", "phone", "address", "postcode"]
 # make_customer_records gives about 1.12 records per person with its default shares.

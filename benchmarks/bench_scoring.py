@@ -24,7 +24,7 @@ from lifetimes import BetaGeoFitter, GammaGammaFitter
 from lifetimes.utils import summary_data_from_transaction_data
 
 from crm_analytics.datasets import make_transactions
-from crm_analytics.scoring import ScoringConfig, fit_models, score_customers
+from crm_analytics.scoring import ScoringConfig, fit_models, score, score_customers
 
 
 def lifetimes_clv(log):
@@ -52,10 +52,10 @@ def main() -> None:
 
     config = ScoringConfig.from_dict({"customers": {"attributes": ["region", "channel"]}})
     models, fit_seconds = timed(fit_models, log, customers, config=config)
-    scored, score_seconds = timed(score_customers, log, customers, config=config, models=models)
+    result, score_seconds = timed(score, log, customers, config=config, models=models)
     print(f"fit_models (all models): {fit_seconds:.1f} s")
     print(f"score_customers: {score_seconds:.1f} s")
-    for step, seconds in scored.attrs["timings"].items():
+    for step, seconds in result.timings.items():
         print(f"  {step:<12} {seconds:8.3f} s")
 
     clv_only = ScoringConfig.from_dict({"model": {"models": ["clv"]}})

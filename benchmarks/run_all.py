@@ -97,9 +97,17 @@ def _fit_task(method: str, path: Path) -> Callable[[], object]:
     """Fit BG/NBD and Gamma-Gamma, then P(alive) and 12-month CLV of every customer."""
     summary = rfm_summary(pd.read_parquet(path))
     if method == "fit+score":
-        from crm_analytics.scale.models import clv_scores, fit_collapsed
+        from crm_analytics.clv.scores import clv_columns
+        from crm_analytics.scoring import ScoringConfig
+        from crm_analytics.scoring.steps.clv import CLVStep
 
-        return lambda: clv_scores(summary, *fit_collapsed(summary), horizon=12)
+        settings = ScoringConfig().model
+
+        def fit_and_score() -> object:
+            models = CLVStep().fit_summary(summary, settings, {})
+            return clv_columns(summary, *models, clv_months=12)
+
+        return fit_and_score
 
     def lifetimes_fit_and_score() -> object:
         from lifetimes import BetaGeoFitter, GammaGammaFitter
@@ -137,10 +145,11 @@ def _fingerprint(summary: pd.DataFrame) -> int:
 
 
 def _batch(path: Path, output: Path, queue: multiprocessing.Queue) -> None:
-    """The whole job, ``clv_batch``, timed by stage from the times of its log messages."""
+    """The whole job, ``score_batch``, timed by stage from the times of its log messages."""
     import logging
 
-    from crm_analytics.scale.batch import clv_batch
+    from crm_analytics.scale import score_batch
+    from crm_analytics.scoring import ScoringConfig
 
     class Laps(logging.Handler):
         def __init__(self) -> None:
@@ -156,11 +165,13 @@ def _batch(path: Path, output: Path, queue: multiprocessing.Queue) -> None:
     batch_logger.setLevel(logging.INFO)
     start_rss = reset_peak_memory()
     start = time.perf_counter()
-    clv_batch(path, output, engine="duckdb", memory_limit=MEMORY_LIMIT)
+    config = ScoringConfig.from_dict(
+        {"transactions": {"order_id": "order_id"}, "model": {"models": ["clv"]}}
+    )
+    score_batch(path, output, config=config, engine="duckdb", memory_limit=MEMORY_LIMIT)
     names = {
         "summary": "summary, written out of core",
-        "fitted": "fit (BG/NBD + Gamma-Gamma)",
-        "scores": "scoring, writing",
+        "scores": "fit, scoring, writing",
     }
     stages, previous = {}, start
     for message, moment in laps.laps:

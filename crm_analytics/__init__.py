@@ -14,9 +14,16 @@ from crm_analytics.clv import (
     customer_lifetime_value,
 )
 from crm_analytics.cohorts import cohort_table, loyalty_metrics
-from crm_analytics.dedupe import apply_customer_mapping, find_duplicate_customers, merge_customers
+from crm_analytics.dedupe import find_duplicate_customers, merge_customers
 from crm_analytics.exceptions import ConvergenceError, DataValidationError, NotFittedError
-from crm_analytics.io import DataQualityReport, read_customers, read_transactions
+from crm_analytics.io import (
+    CustomerTable,
+    DataQualityReport,
+    apply_customer_mapping,
+    read_customers,
+    read_transactions,
+)
+from crm_analytics.log import TransactionLog
 from crm_analytics.scoring import score_customers
 from crm_analytics.segmentation import (
     CustomerClusterer,
@@ -34,6 +41,7 @@ __all__ = [
     "ChurnModel",
     "ConvergenceError",
     "CustomerClusterer",
+    "CustomerTable",
     "DataQualityReport",
     "DataValidationError",
     "GammaGammaFitter",
@@ -41,6 +49,7 @@ __all__ = [
     "NotFittedError",
     "ParetoNBDFitter",
     "RFMScorer",
+    "TransactionLog",
     "__version__",
     "apply_customer_mapping",
     "association_rules",

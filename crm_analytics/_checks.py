@@ -20,6 +20,9 @@ _EXAMPLES = 3
 def require_frame(data: object, *, name: str) -> pd.DataFrame:
     """Check that ``data`` is a non-empty pandas DataFrame and return it.
 
+    The library's own tables (a :class:`~crm_analytics.log.TransactionLog`, a
+    :class:`~crm_analytics.io.CustomerTable`) are taken as their ``to_pandas()``.
+
     Examples
     --------
     >>> require_frame(pd.DataFrame(), name="transactions")
@@ -27,6 +30,8 @@ def require_frame(data: object, *, name: str) -> pd.DataFrame:
     ...
     crm_analytics.exceptions.DataValidationError: transactions is empty (0 rows); ...
     """
+    if type(data).__module__.startswith("crm_analytics.") and hasattr(data, "to_pandas"):
+        data = data.to_pandas()
     if not isinstance(data, pd.DataFrame):
         kind = f"{type(data).__module__.partition('.')[0]}.{type(data).__name__}"
         convert = "convert it with .to_pandas(), or " if hasattr(data, "to_pandas") else ""
@@ -207,38 +212,3 @@ def _plain(value: object) -> object:
     if isinstance(value, pd.Timestamp):
         return str(value)
     return value.item() if isinstance(value, np.generic) else value
-
-
-def comparable_timestamp(value: object, *, name: str, dates: pd.Series, table: str) -> pd.Timestamp:
-    """``value`` parsed as a Timestamp that can be compared with ``dates``: with a time zone
-    exactly when they have one (a naive and an aware instant cannot be ordered: which clock
-    the naive one reads would be a guess).
-
-    Examples
-    --------
-    >>> dates = pd.Series(pd.to_datetime(["2024-01-01"], utc=True), name="date")
-    >>> comparable_timestamp("2024-02-01", name="split_date", dates=dates, table="transactions")
-    Traceback (most recent call last):
-    ...
-    crm_analytics.exceptions.DataValidationError: split_date='2024-02-01' has no time zone but transactions column 'date' (1 rows) has time zone UTC; ...
-    """
-    try:
-        parsed = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        parsed = pd.NaT
-    if pd.isna(parsed):
-        raise DataValidationError(
-            f"{name}={value!r} is not a date; pass a date such as '2024-12-31' or a "
-            f"pandas.Timestamp between {dates.min()} and {dates.max()}"
-        )
-    zone = getattr(dates.dtype, "tz", None)
-    if (parsed.tz is None) != (zone is None):
-        parsed_zone, dates_zone = (
-            "no time zone" if tz is None else f"time zone {tz}" for tz in (parsed.tz, zone)
-        )
-        raise DataValidationError(
-            f"{name}={value!r} has {parsed_zone} but {table} column {dates.name!r} "
-            f"({len(dates)} rows) has {dates_zone}; pass a {name} of the same kind, e.g. "
-            f"{parsed.tz_localize(zone)!r}"
-        )
-    return parsed

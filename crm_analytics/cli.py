@@ -34,7 +34,6 @@ stderr; on a terminal, a progress line shows the current step instead of the INF
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import sys
@@ -45,29 +44,31 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import matplotlib
-import pandas as pd
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from crm_analytics._engines import ENGINES, parquet_files
 from crm_analytics._version import library_versions
 from crm_analytics.datasets import make_transactions
 from crm_analytics.exceptions import ConvergenceError, DataValidationError
-from crm_analytics.io import quality_report, read_customers, read_transactions
-from crm_analytics.scale.batch import clv_batch
-from crm_analytics.scale.engines import ENGINES, parquet_files
-from crm_analytics.schema import CUSTOMER_ID
-from crm_analytics.scoring import FittedModels, ScoringConfig, fit_models, score_customers
-from crm_analytics.scoring._atomic import check_writable, write_files
-from crm_analytics.scoring.config import load_config, section_fields
-from crm_analytics.scoring.knowledge import knowledge_tables, merge_duplicate_customers
-from crm_analytics.scoring.models import resolve_as_of
-from crm_analytics.scoring.outputs import (
+from crm_analytics.runs import (
     RUN_METADATA,
+    STEP,
+    Inputs,
+    check_writable,
     file_sha256,
+    files_sha256,
+    load_inputs,
+    load_models,
     read_scores,
+    save_models,
+    write_files,
     write_report,
     write_scores,
 )
+from crm_analytics.scale import BATCH_STEPS, score_batch
+from crm_analytics.schema import CUSTOMER_ID
+from crm_analytics.scoring import ScoringConfig, fit_models, knowledge_tables, score
+from crm_analytics.scoring.config import load_config, read_config_file, section_fields
+from crm_analytics.scoring.models import resolve_as_of
 from crm_analytics.scoring.score import customer_attributes
 
 __all__ = ["main"]
@@ -84,9 +85,18 @@ _COMMAND_SECTIONS = {
     "fit": ("transactions", "customers", "model"),
     "score": ("transactions", "customers", "model", "output"),
 }
-_STEP = "step: "
 # The [model] keys that the CLV batch job uses.
-_BATCH_MODEL_KEYS = ("as_of", "clv_months", "discount_rate", "margin")
+# The [model] keys that the batch job uses.
+_BATCH_MODEL_KEYS = (
+    "as_of",
+    "models",
+    "horizon_days",
+    "clv_months",
+    "discount_rate",
+    "margin",
+    "transaction_model",
+    "penalizer_coef",
+)
 _METAVARS = {"path": "PATH", "as_of": "DATE"}
 
 
@@ -170,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="DuckDB's memory limit, such as 2GB (default: 80%% of RAM)",
     )
     batch.add_argument("--config", type=Path, help="TOML configuration file")
-    _add_config_options(batch, ("transactions",), keys=("path",))
+    _add_config_options(batch, ("transactions",))
     _add_config_options(batch, ("model",), keys=_BATCH_MODEL_KEYS)
 
     demo = _command(
@@ -274,14 +284,20 @@ def _number_mapping(text: str) -> dict[str, float]:
     return mapping
 
 
-def build_config(args: argparse.Namespace) -> ScoringConfig:
-    """The configuration of a command: the file's (paths made absolute), then the options."""
-    data: dict[str, dict[str, Any]] = {}
+def build_config(
+    args: argparse.Namespace, *, defaults: dict[str, dict[str, Any]] | None = None
+) -> ScoringConfig:
+    """The configuration of a command: its ``defaults``, the file's keys (paths made absolute),
+    then the options."""
+    data: dict[str, dict[str, Any]] = {
+        section: dict(values) for section, values in (defaults or {}).items()
+    }
     if args.config is not None:
-        data = load_config(args.config).to_dict()
+        for section, values in read_config_file(args.config).items():
+            data.setdefault(section, {}).update(values)
         folder = args.config.resolve().parent
         for section in ("transactions", "customers"):
-            if data[section].get("path") is not None:
+            if data.get(section, {}).get("path") is not None:
                 data[section]["path"] = str((folder / data[section]["path"]).resolve())
     _apply_options(data, args)
     source = "configuration" if args.config is None else f"configuration ({args.config} + options)"
@@ -299,60 +315,9 @@ def _apply_options(data: dict[str, dict[str, Any]], args: argparse.Namespace) ->
         data.setdefault(section, {})[name] = value
 
 
-class _Inputs:
-    """The loaded input tables, their quality reports and their descriptions for metadata."""
-
-    def __init__(self, config: ScoringConfig) -> None:
-        if config.transactions.path is None:
-            raise DataValidationError(
-                "no transaction file given: pass --transactions PATH or set path in the "
-                "[transactions] table of the --config file"
-            )
-        if config.customers.dedupe_on and config.customers.path is None:
-            raise DataValidationError(
-                "[customers] dedupe_on merges duplicate records of the customer table, but no "
-                "customer table is given: set path in [customers] (--customers PATH) or "
-                "remove dedupe_on"
-            )
-        # The customer table comes first, so that the lines of merged duplicate records move
-        # to the surviving ids as the transactions are read (and the report counts them).
-        self.customers = None
-        self.dedupe_audit = None
-        mapping = None
-        if config.customers.path is not None:
-            logger.info(_STEP + "reading %s", config.customers.path)
-            self.customers = read_customers(
-                config.customers.path, **config.customers.reader_arguments()
-            )
-        if self.customers is not None and config.customers.dedupe_on:
-            logger.info(_STEP + "merging duplicate customers")
-            self.customers, mapping, self.dedupe_audit = merge_duplicate_customers(
-                self.customers, config=config
-            )
-        logger.info(_STEP + "reading %s", config.transactions.path)
-        self.transactions = read_transactions(
-            config.transactions.path,
-            **config.transactions.reader_arguments(),
-            observation_end=config.model.as_of,
-            after_observation_end="drop",
-            customer_mapping=mapping,
-        )
-        self.reports = {"transactions": quality_report(self.transactions)}
-        self.files = {"transactions": config.transactions.path}
-        if self.customers is not None:
-            self.reports["customers"] = quality_report(self.customers)
-            self.files["customers"] = config.customers.path
-
-    def describe(self) -> dict[str, dict[str, Any]]:
-        """Path and sha256 of each input file."""
-        return {
-            name: {"path": path, "sha256": file_sha256(path)} for name, path in self.files.items()
-        }
-
-
 def _validate(args: argparse.Namespace) -> None:
     config = build_config(args)
-    inputs = _Inputs(config)
+    inputs = load_inputs(config)
     for report in inputs.reports.values():
         print(report)
         print()
@@ -363,7 +328,7 @@ def _validate(args: argparse.Namespace) -> None:
             f"{int(audit['survivor'].sum()):,} customers"
         )
     if inputs.customers is not None:
-        buyers = pd.Index(inputs.transactions[CUSTOMER_ID].unique()).sort_values()
+        buyers = inputs.transactions.buyers(until=inputs.transactions.end_day)
         customer_attributes(inputs.customers, buyers)
     print(f"inputs are valid for {PROG} fit/score")
 
@@ -371,61 +336,46 @@ def _validate(args: argparse.Namespace) -> None:
 def _fit(args: argparse.Namespace) -> None:
     config = build_config(args)
     check_writable(args.model_dir, option="--model-dir")
-    inputs = _Inputs(config)
+    inputs = load_inputs(config)
     config = _with_as_of(config, inputs)
-    logger.info(_STEP + "fitting models as of %s", config.model.as_of)
+    logger.info(STEP + "fitting models as of %s", config.model.as_of)
     models = fit_models(inputs.transactions, inputs.customers, config=config)
-    logger.info(_STEP + "saving models")
-    models.save(args.model_dir, config=config, inputs=inputs.describe())
+    logger.info(STEP + "saving models")
+    save_models(models, args.model_dir, config=config, inputs=inputs.describe())
     print(f"models fitted as of {config.model.as_of} saved to {args.model_dir}")
 
 
 def _score(args: argparse.Namespace) -> None:
     config = build_config(args)
     check_writable(args.output_dir, option="--output-dir")
+    timings = {}
     start = time.perf_counter()
     # Saved models are loaded first: a wrong folder fails before the inputs are read.
-    models = None if args.model_dir is None else FittedModels.load(args.model_dir)
-    model_seconds = time.perf_counter() - start
+    models = None if args.model_dir is None else load_models(args.model_dir)
+    if models is not None:
+        timings["load models"] = round(time.perf_counter() - start, 3)
     start = time.perf_counter()
-    inputs = _Inputs(config)
-    read_seconds = round(time.perf_counter() - start, 3)
+    inputs = load_inputs(config)
+    timings["read inputs"] = round(time.perf_counter() - start, 3)
     config = _with_as_of(config, inputs)
-    source = str(args.model_dir)
-    if models is None:
-        start = time.perf_counter()
-        logger.info(_STEP + "fitting models as of %s", config.model.as_of)
-        models = fit_models(inputs.transactions, inputs.customers, config=config)
-        source = "fitted by this run"
-        model_seconds = time.perf_counter() - start
-    model_seconds = round(model_seconds, 3)
-    scored = score_customers(inputs.transactions, inputs.customers, config=config, models=models)
+    result = score(inputs.transactions, inputs.customers, config=config, models=models)
     start = time.perf_counter()
     knowledge = knowledge_tables(inputs.transactions, config=config)
-    scored.attrs["timings"] = {
-        "read inputs": read_seconds,
-        "models": model_seconds,
-        **scored.attrs["timings"],
-        **({"knowledge": round(time.perf_counter() - start, 3)} if knowledge else {}),
-    }
-    logger.info(_STEP + "writing outputs")
+    if knowledge:
+        timings["knowledge"] = round(time.perf_counter() - start, 3)
+    logger.info(STEP + "writing outputs")
     files = write_scores(
         args.output_dir,
-        scored,
+        result,
         config=config,
         reports=inputs.reports,
         inputs=inputs.describe(),
-        models={
-            "source": source,
-            "as_of": str(models.as_of.date()),
-            "fitted": models.fitted(),
-            "params": models.params(),
-            "versions": library_versions(),
-        },
+        model_source="fitted by this run" if models is None else str(args.model_dir),
         knowledge=knowledge,
         dedupe_audit=inputs.dedupe_audit,
+        timings=timings,
     )
-    print(f"scored {len(scored):,} customers as of {config.model.as_of}:")
+    print(f"scored {len(result.scores):,} customers as of {config.model.as_of}:")
     for path in files:
         print(f"  {path}")
 
@@ -439,7 +389,7 @@ def _report(args: argparse.Namespace) -> None:
     matplotlib.use("Agg")
     report_dir = args.report_dir or args.output_dir / "report"
     check_writable(report_dir, option="--report-dir")
-    logger.info(_STEP + "writing the report")
+    logger.info(STEP + "writing the report")
     files = write_report(report_dir, scored, by=by)
     print(f"report of {len(scored):,} customers written to {report_dir}:")
     for path in files:
@@ -447,7 +397,7 @@ def _report(args: argparse.Namespace) -> None:
 
 
 def _batch(args: argparse.Namespace) -> None:
-    config = build_config(args)
+    config = build_config(args, defaults={"model": {"models": list(BATCH_STEPS)}})
     source, model = config.transactions.path, config.model
     if source is None:
         raise DataValidationError(
@@ -456,61 +406,80 @@ def _batch(args: argparse.Namespace) -> None:
         )
     check_writable(args.output_dir, option="--output-dir")
     start = time.perf_counter()
-    fitted: dict[str, Any] = {}
+    done: dict[str, Any] = {}
 
     def write_table(path: Path) -> None:
-        logger.info(_STEP + "summarising, fitting and scoring %s with %s", source, args.engine)
-        bgf, ggf = clv_batch(
+        logger.info(
+            STEP + "reading, summarising, fitting and scoring %s with %s", source, args.engine
+        )
+        done["result"] = score_batch(
             source,
             path,
+            config=config,
             engine=args.engine,
             memory_limit=args.memory_limit,
-            observation_end=model.as_of,
-            horizon=model.clv_months,
-            discount_rate=model.discount_rate,
-            margin=model.margin,
         )
-        fitted.update(scores=path, params={"bgnbd": _params(bgf), "gamma_gamma": _params(ggf)})
+        done["scores"] = path
+
+    def write_report_json(path: Path) -> None:
+        report = done["result"].report
+        path.write_text(
+            json.dumps({"transactions": report.to_dict()}, indent=2, sort_keys=True, default=str)
+            + "\n",
+            encoding="utf-8",
+        )
+
+    def write_report_text(path: Path) -> None:
+        path.write_text(str(done["result"].report) + "\n", encoding="utf-8")
 
     def write_metadata(path: Path) -> None:
-        scores = pq.ParquetDataset(fitted["scores"])
-        last = pc.max(scores.read(columns=["last_purchase"])["last_purchase"]).as_py()
+        result = done["result"]
         metadata = {
-            "as_of": model.as_of or str(pd.Timestamp(last).date()),
-            "customers": sum(piece.count_rows() for piece in scores.fragments),
-            "inputs": {"transactions": {"path": source, **_files_sha256(parquet_files(source))}},
+            "as_of": str(result.as_of.date()),
+            "customers": result.customers,
+            "inputs": {
+                "transactions": {
+                    "path": source,
+                    **files_sha256(parquet_files(source)),
+                    "rows_read": result.report.rows_read,
+                    "rows_kept": result.report.rows_kept,
+                }
+            },
             "engine": args.engine,
             "memory_limit": args.memory_limit,
-            "clv": {key: getattr(model, key) for key in _BATCH_MODEL_KEYS[1:]},
-            "models": {**fitted["params"], "versions": library_versions()},
-            "outputs": {"scores.parquet": file_sha256(fitted["scores"])},
+            "settings": {
+                key: getattr(model, key)
+                for key in ("models", "horizon_days", "clv_months", "discount_rate", "margin")
+            },
+            "models": {
+                "as_of": str(result.models.as_of.date()),
+                "training_period": list(result.models.training_period or ()),
+                "params": result.models.params(),
+                "skipped": dict(result.models.skipped),
+                "versions": library_versions(),
+            },
+            "outputs": {"scores.parquet": file_sha256(done["scores"])},
             "timings": {"whole job": round(time.perf_counter() - start, 3)},
         }
         path.write_text(json.dumps(metadata, indent=2, default=str) + "\n", encoding="utf-8")
 
     files = write_files(
-        args.output_dir, {"scores.parquet": write_table, RUN_METADATA: write_metadata}
+        args.output_dir,
+        {
+            "scores.parquet": write_table,
+            "quality_report.json": write_report_json,
+            "quality_report.txt": write_report_text,
+            RUN_METADATA: write_metadata,
+        },
     )
-    print(f"CLV of every customer of {source} written:")
+    print(f"scores of every customer of {source} written:")
     for path in files:
         print(f"  {path}")
 
 
-def _files_sha256(files: Sequence[str]) -> dict[str, Any]:
-    """How many files, and one sha256 over their names and contents, in order."""
-    digest = hashlib.sha256()
-    for file in files:
-        digest.update(f"{Path(file).name}:{file_sha256(file)}\n".encode())
-    return {"files": len(files), "sha256": digest.hexdigest()}
-
-
-def _params(model: Any) -> dict[str, float]:
-    return {name: float(value) for name, value in model.params_.items()}
-
-
 def _demo(args: argparse.Namespace) -> None:
     output = args.output
-    logger.info(_STEP + "simulating %s customers", f"{args.customers:,}")
+    logger.info(STEP + "simulating %s customers", f"{args.customers:,}")
     transactions, customers = make_transactions(args.customers, seed=args.seed)
     customers = customers[[CUSTOMER_ID, "signup_date", "region", "channel"]]
     data = output / "data"
@@ -566,7 +535,7 @@ def _demo(args: argparse.Namespace) -> None:
     )
 
 
-def _with_as_of(config: ScoringConfig, inputs: _Inputs) -> ScoringConfig:
+def _with_as_of(config: ScoringConfig, inputs: Inputs) -> ScoringConfig:
     """The config with its as-of date filled in (the last transaction day by default)."""
     as_of = resolve_as_of(inputs.transactions, config.model.as_of)
     return config.replace("model", as_of=str(as_of.date()))
@@ -583,10 +552,10 @@ class _Progress(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if not message.startswith(_STEP):
+        if not message.startswith(STEP):
             return
         elapsed = time.monotonic() - self.start
-        self.stream.write(f"\r\033[K[{elapsed:6.1f}s] {message[len(_STEP) :]} ...")
+        self.stream.write(f"\r\033[K[{elapsed:6.1f}s] {message[len(STEP) :]} ...")
         self.stream.flush()
         self.shown = True
 

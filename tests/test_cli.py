@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from crm_analytics import cli
+from crm_analytics.runs import outputs as run_outputs
 from crm_analytics.scoring import SCORE_COLUMNS, load_config
-from crm_analytics.scoring import outputs as scoring_outputs
 from tests.scoring.shop import CONFIG_TOML, write_shop
 
 matplotlib.use("Agg")
@@ -142,7 +142,7 @@ def test_good_run(shop_dir, model_dir, first_run):
     assert metadata["models"]["params"] == saved["params"]
     assert saved["inputs"]["transactions"]["sha256"] == digest
     assert load_config(model_dir / "config.toml").transactions.customer_id == "Customer ID"
-    assert set(metadata["timings"]) >= {"read inputs", "models", "rfm", "clv", "churn"}
+    assert set(metadata["timings"]) >= {"read inputs", "load models", "rfm", "clv", "churn"}
     used = load_config(first_run / "config.toml")
     assert used.model.as_of == metadata["as_of"]
     assert used.transactions.customer_id == "Customer ID"
@@ -267,7 +267,7 @@ def test_bad_column_mapping_exits_2_and_writes_nothing(shop_dir, capsys, tmp_pat
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--horizon-days", "0"], "horizon_days must be at least 1"),
+        (["--horizon-days", "0"], "horizon_days must be a whole number of at least 1"),
         (["--models", "rfm,churn_model"], "models = 'churn_model' is not one of"),
         (["--transactions", "missing.csv"], "missing.csv"),
     ],
@@ -314,7 +314,7 @@ def test_crash_while_writing_keeps_the_previous_outputs(
         path.write_text(scored.to_csv()[:1000])
         raise RuntimeError("simulated crash in the middle of writing scores.csv")
 
-    monkeypatch.setattr(scoring_outputs, "_write_csv", crash)
+    monkeypatch.setattr(run_outputs, "_write_csv", crash)
     code, _, err = run(capsys, *arguments, "--horizon-days", "30")
     assert code == 1
     assert "Traceback" in err and "simulated crash" in err

@@ -1,4 +1,4 @@
-"""The ``crm-analytics batch`` command: the CLV job on a Parquet dataset inside an engine."""
+"""The ``crm-analytics batch`` command: the scoring pipeline on a Parquet dataset inside an engine."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from crm_analytics import cli
+from crm_analytics.clv.scores import CLV_COLUMNS
 from crm_analytics.datasets import make_transactions
-from crm_analytics.scale.models import SCORE_COLUMNS, clv_scores, fit_collapsed
-from crm_analytics.summary import rfm_summary
+from tests.scale.test_engines import in_memory_scores
 
 
 def run(capsys, *args: object) -> tuple[int, str, str]:
@@ -37,11 +37,6 @@ def dataset(log: pd.DataFrame, tmp_path_factory) -> Path:
     return folder
 
 
-def expected_scores(log: pd.DataFrame, as_of: str, months: int) -> pd.DataFrame:
-    summary = rfm_summary(log, observation_end=as_of)
-    return summary.join(clv_scores(summary, *fit_collapsed(summary), horizon=months))
-
-
 @pytest.mark.parametrize("engine", ["duckdb", "polars"])
 def test_batch_scores_every_customer_as_the_library_does(
     engine, log, dataset, capsys, tmp_path
@@ -59,22 +54,30 @@ def test_batch_scores_every_customer_as_the_library_does(
         "2025-03-31",
         "--clv-months",
         6,
+        "--transactions-order-id",
+        "order_id",
     )
     assert code == 0
     assert "scores.parquet" in out
     written = pd.read_parquet(tmp_path / "scores.parquet").set_index("customer_id").sort_index()
-    expected = expected_scores(log, "2025-03-31", 6)
+    expected = in_memory_scores(log, as_of="2025-03-31", clv_months=6)
     pd.testing.assert_frame_equal(
-        written[expected.columns], expected, check_dtype=False, check_names=False, rtol=1e-6
+        written[expected.columns], expected, check_dtype=False, check_names=False, rtol=1e-9
     )
-    assert set(SCORE_COLUMNS) <= set(written.columns)
+    assert set(CLV_COLUMNS) <= set(written.columns)
     metadata = json.loads((tmp_path / "run_metadata.json").read_text())
     assert metadata["as_of"] == "2025-03-31"
-    assert metadata["customers"] == log["customer_id"].nunique()
+    assert metadata["customers"] == log[log["date"] < "2025-04-01"]["customer_id"].nunique()
     assert metadata["engine"] == engine
-    assert set(metadata["models"]["bgnbd"]) == {"r", "alpha", "a", "b"}
+    assert set(metadata["models"]["params"]["bgnbd"]) == {"r", "alpha", "a", "b"}
     assert len(metadata["inputs"]["transactions"]["sha256"]) == 64
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run_metadata.json", "scores.parquet"]
+    assert metadata["inputs"]["transactions"]["rows_read"] == len(log)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "quality_report.json",
+        "quality_report.txt",
+        "run_metadata.json",
+        "scores.parquet",
+    ]
 
 
 def test_batch_reads_the_config_file_and_defaults_to_the_last_date(
@@ -87,7 +90,8 @@ def test_batch_reads_the_config_file_and_defaults_to_the_last_date(
     assert code == 0
     metadata = json.loads((tmp_path / "out" / "run_metadata.json").read_text())
     assert metadata["as_of"] == str(log["date"].max().date())
-    assert metadata["clv"]["clv_months"] == 3
+    assert metadata["settings"]["clv_months"] == 3
+    assert metadata["settings"]["models"] == ["clv"]
     assert metadata["inputs"]["transactions"]["files"] == 2
 
 

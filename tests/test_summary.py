@@ -250,19 +250,19 @@ def test_other_engines_summarise_and_split_as_pandas_does(
     [
         (
             lambda log: log.rename(columns={"customer_id": "cust"}),
-            "column 'customer_id' not found; columns present: cust, date",
+            "column 'customer_id' not found; columns present: cust, date.*customer_id_col=",
         ),
         (
             lambda log: log.assign(date=log["date"].astype(str)),
-            "column 'date' has dtype .*not a datetime",
+            r"column 'date' \(datetime_col=\) has dtype .*not a datetime",
         ),
         (
             lambda log: log.assign(amount=log["amount"].astype(str)),
-            "column 'amount' has dtype .*not numeric",
+            r"column 'amount' \(monetary_value_col=\) has dtype .*not numbers",
         ),
         (
             lambda log: log.assign(customer_id=[None, "a", "a", "a", "b", "c"]),
-            "column 'customer_id' has 1 missing value.*out of 6 rows",
+            r"column 'customer_id' \(customer_id_col=\) has 1 missing value.*out of 6 rows",
         ),
         (
             lambda log: log.assign(

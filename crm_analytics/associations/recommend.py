@@ -12,11 +12,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from crm_analytics._checks import (
-    comparable_timestamp,
     require_columns,
     require_datetime,
     require_frame,
 )
+from crm_analytics._dates import to_timestamp, wall_clock
 from crm_analytics._runs import position_in_run, run_starts
 from crm_analytics.associations._baskets import incidence, purchase_lines
 from crm_analytics.associations.rules import association_rules
@@ -226,8 +226,8 @@ def evaluate_recommendations(
         ``hit_rate`` (share of evaluated customers with at least one target in their top
         k), ``precision`` (mean share of the k slots that are targets), ``recall`` (mean
         share of a customer's targets recommended), ``coverage`` (share of evaluated
-        customers who got any recommendation) and ``customers`` (number evaluated).
-        ``attrs["n_rules"]`` holds the number of rules mined.
+        customers who got any recommendation), ``customers`` (number evaluated) and
+        ``n_rules`` (rules mined from the history and used, 0 for popularity).
 
     Examples
     --------
@@ -242,10 +242,10 @@ def evaluate_recommendations(
     ...     "date": pd.to_datetime(["2024-01-01"] * 10 + ["2024-03-01"] * 2),
     ... })
     >>> evaluate_recommendations(log, split_date="2024-02-01", min_support=0.3, k=1)
-                       hit_rate  precision  recall  coverage  customers
+                       hit_rate  precision  recall  coverage  customers  n_rules
     method
-    association_rules       1.0        1.0     1.0       1.0          2
-    popularity              0.0        0.0     0.0       1.0          2
+    association_rules       1.0        1.0     1.0       1.0          2        4
+    popularity              0.0        0.0     0.0       1.0          2        0
     """
     frame = require_frame(transactions, name="transactions")
     require_columns(
@@ -255,9 +255,8 @@ def evaluate_recommendations(
         fix="load the log with crm_analytics.io.read_transactions(..., order_id=..., product=...)",
     )
     require_datetime(frame, DATE, name="transactions")
-    split = comparable_timestamp(
-        split_date, name="split_date", dates=frame[DATE], table="transactions"
-    )
+    split = to_timestamp(split_date, name="split_date")
+    frame = frame.assign(**{DATE: wall_clock(frame[DATE])})
     before = frame[DATE] < split
     if before.all() or not before.any():
         raise DataValidationError(
@@ -296,10 +295,9 @@ def evaluate_recommendations(
             "recall": (hit_count / target_count).mean(),
             "coverage": target_count.index.isin(recommended.index).mean(),
             "customers": len(target_count),
+            "n_rules": len(rules) if method == "association_rules" else 0,
         }
-    result = pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
-    result.attrs["n_rules"] = len(rules)
-    return result
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
 
 
 def _top_k_per_customer(

@@ -10,11 +10,17 @@ from crm_analytics.churn.evaluation import (
     gains_curve,
     metrics_table,
 )
-from crm_analytics.churn.features import churn_features, make_churn_dataset, make_churn_panel
+from crm_analytics.churn.features import (
+    ChurnDataset,
+    churn_features,
+    make_churn_dataset,
+    make_churn_panel,
+)
 from crm_analytics.churn.labels import LabelDefinition, contractual_labels, non_contractual_labels
 from crm_analytics.churn.model import ChurnModel
 
 __all__ = [
+    "ChurnDataset",
     "ChurnModel",
     "LabelDefinition",
     "PAliveBaseline",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from crm_analytics.churn._inputs import day_text, to_day, to_days
+from crm_analytics._dates import day_number, day_text, from_day_number, to_whole_days
 from crm_analytics.churn.baselines import PAliveBaseline, RecencyBaseline
 from crm_analytics.churn.features import CUTOFF, make_churn_panel
 from crm_analytics.churn.model import ChurnModel
@@ -68,12 +68,12 @@ def backtest(
         training panel), ``n_train_cutoffs`` and ``n_test``.
     """
     model = ChurnModel() if model is None else model
-    horizon_days = to_days(horizon, name="horizon")
-    days = sorted(to_day(cutoff, name="cutoffs") for cutoff in cutoffs)
+    horizon_days = to_whole_days(horizon, name="horizon")
+    days = sorted(day_number(cutoff, name="cutoffs") for cutoff in cutoffs)
     X, y = make_churn_panel(
         transactions,
         customers,
-        cutoffs=[pd.Timestamp(day_text(day)) for day in days],
+        cutoffs=[from_day_number(day) for day in days],
         horizon=horizon_days,
         lookback=lookback,
         label=label,
@@ -81,11 +81,11 @@ def backtest(
     panel_cutoffs = X.index.get_level_values(CUTOFF)
     rows = []
     for day in days:
-        test_cutoff = pd.Timestamp(day_text(day))
+        test_cutoff = from_day_number(day)
         train_days = [other for other in days if other + horizon_days <= day]
         if len(train_days) < min_train_cutoffs:
             continue
-        train = panel_cutoffs.isin([pd.Timestamp(day_text(other)) for other in train_days])
+        train = panel_cutoffs.isin([from_day_number(other) for other in train_days])
         test = panel_cutoffs == test_cutoff
         X_train, y_train = X[train], y[train]
         X_test, y_test = X[test].droplevel(CUTOFF), y[test].droplevel(CUTOFF)

@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.isotonic import IsotonicRegression
 
-from crm_analytics.churn._inputs import examples
+from crm_analytics._checks import examples
 from crm_analytics.clv import BetaGeoFitter
 from crm_analytics.exceptions import ConvergenceError, DataValidationError, NotFittedError
 

@@ -34,23 +34,20 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import narwhals as nw
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
-from crm_analytics.churn._inputs import (
-    TransactionLog,
-    check_customers,
+from crm_analytics._checks import examples
+from crm_analytics._dates import (
+    day_number,
+    day_numbers,
     day_text,
-    day_to_timestamp,
-    examples,
-    to_day,
-    to_day_array,
-    to_days,
-    to_pandas,
-    transaction_log,
+    from_day_number,
+    to_whole_days,
 )
-from crm_analytics.churn.baselines import PAliveBaseline
+from crm_analytics._engines import MONEY_UNITS
+from crm_analytics.churn._inputs import check_customers, transaction_log
 from crm_analytics.churn.labels import (
     LABEL,
     LabelDefinition,
@@ -58,11 +55,12 @@ from crm_analytics.churn.labels import (
     labels_from_log,
     table_members,
 )
+from crm_analytics.clv import BetaGeoFitter
 from crm_analytics.exceptions import ConvergenceError, DataValidationError
-from crm_analytics.schema import AMOUNT, CANCEL_DATE, CHURNED, CUSTOMER_ID, ORDER_ID, PRODUCT
-from crm_analytics.summary import _MONEY_UNITS, _money, rfm_summary
+from crm_analytics.log import TransactionLog
+from crm_analytics.schema import CANCEL_DATE, CHURNED, CUSTOMER_ID
 
-__all__ = ["churn_features", "make_churn_dataset", "make_churn_panel"]
+__all__ = ["ChurnDataset", "churn_features", "make_churn_dataset", "make_churn_panel"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +68,9 @@ WINDOWS = (30, 90, 180)
 #: Features from a BG/NBD model fitted at the cutoff (see _bgnbd_features).
 BGNBD_FEATURES = ("bgnbd_p_alive", "bgnbd_expected_purchases_90d")
 CUTOFF = "cutoff"
+# The default transaction model of the features: BG/NBD with a small penalty, which steadies
+# the fit on the few customers of an early cutoff.
+_DEFAULT_MODEL = BetaGeoFitter(penalizer_coef=0.001)
 _RFM_COLUMNS = [
     "frequency",
     "recency",
@@ -84,41 +85,71 @@ _RFM_COLUMNS = [
 _ZERO_WITHOUT_HISTORY = ("frequency", "n_orders", "total_amount", "n_products")
 
 
-def _bgnbd_features(rfm: pd.DataFrame) -> pd.DataFrame:
-    """P(alive) and the expected purchases in the next 90 days of every customer, from a BG/NBD
-    model fitted on all the customers' histories up to the cutoff (no labels needed, so no
-    leak): the CLV model's view of each customer, as features beside the raw history.
+class ChurnDataset(tuple):
+    """``(X, y)`` of :func:`make_churn_dataset` and :func:`make_churn_panel`, with
+    ``label_definition``, the :class:`~crm_analytics.churn.labels.LabelDefinition` of ``y``.
 
-    When BG/NBD cannot be fitted (no repeat purchase at all, too few customers), both are left
+    It unpacks as a pair (``X, y = make_churn_dataset(...)``) and also names its parts
+    (``dataset.X``, ``dataset.y``).
+    """
+
+    label_definition: LabelDefinition
+
+    def __new__(cls, X: pd.DataFrame, y: pd.Series, label_definition: LabelDefinition):
+        dataset = super().__new__(cls, (X, y))
+        dataset.label_definition = label_definition
+        return dataset
+
+    @property
+    def X(self) -> pd.DataFrame:  # noqa: N802 - scikit-learn's name for the features
+        return self[0]
+
+    @property
+    def y(self) -> pd.Series:
+        return self[1]
+
+
+def _model_features(rfm: pd.DataFrame, transaction_model: Any) -> pd.DataFrame:
+    """P(alive) and the expected purchases in the next 90 days of every customer from the
+    transaction model (the CLV model's view of each customer, as features beside the raw
+    history): the model given when it is fitted, else that model (default BG/NBD) fitted here
+    on all the customers' histories up to the cutoff (no labels needed, so no leak).
+
+    When it cannot be fitted (no repeat purchase at all, too few customers), both are left
     unknown with a warning; the classifier handles missing values.
     """
     features = pd.DataFrame(np.nan, index=rfm.index, columns=list(BGNBD_FEATURES))
-    baseline = PAliveBaseline()
-    try:
-        baseline.fit(rfm)
-    except ConvergenceError as error:
-        warnings.warn(
-            f"BG/NBD could not be fitted on the histories of the {len(rfm):,} customers at "
-            f"this cutoff ({error.__cause__ or error}); {' and '.join(BGNBD_FEATURES)} are "
-            "left unknown",
-            category=RuntimeWarning,
-            stacklevel=4,
-        )
-        return features
-    features["bgnbd_p_alive"] = 1.0 - baseline.churn_probability(rfm)
-    features["bgnbd_expected_purchases_90d"] = baseline.expected_purchases(rfm, days=90)
+    model = _DEFAULT_MODEL if transaction_model is None else transaction_model
+    if not hasattr(model, "params_"):
+        model = clone(model)
+        try:
+            model.fit(rfm)
+        except ConvergenceError as error:
+            warnings.warn(
+                f"{type(model).__name__} could not be fitted on the histories of the "
+                f"{len(rfm):,} customers at this cutoff ({error.__cause__ or error}); "
+                f"{' and '.join(BGNBD_FEATURES)} are left unknown",
+                category=RuntimeWarning,
+                stacklevel=4,
+            )
+            return features
+    histories = rfm[["frequency", "recency", "T"]]
+    features["bgnbd_p_alive"] = model.conditional_probability_alive(histories)
+    features["bgnbd_expected_purchases_90d"] = (
+        model.conditional_expected_number_of_purchases_up_to_time(90, histories)
+    )
     return features
 
 
 def _transaction_features(
-    log: TransactionLog, cutoff_day: int, windows: Sequence[int]
+    log: TransactionLog, cutoff_day: int, windows: Sequence[int], transaction_model: Any
 ) -> pd.DataFrame:
     """Features of every customer with a purchase on or before the cutoff day."""
-    sums = to_pandas(_activity(log, cutoff_day, windows).sort(CUSTOMER_ID))
-    activity = _activity_features(sums.set_index(CUSTOMER_ID).sort_index(), windows)
-    rfm = rfm_summary(log.native(), observation_end=day_to_timestamp(cutoff_day))
-    rfm = rfm.reindex(activity.index)
-    features = pd.concat([rfm[_RFM_COLUMNS], activity, _bgnbd_features(rfm)], axis=1)
+    activity = _activity_features(log.activity(until=cutoff_day, windows=windows), windows)
+    rfm = log.as_of(from_day_number(cutoff_day)).summary().reindex(activity.index)
+    features = pd.concat(
+        [rfm[_RFM_COLUMNS], activity, _model_features(rfm, transaction_model)], axis=1
+    )
     features["recency_to_rhythm"] = (
         features["days_since_last_purchase"] / features["interpurchase_mean_days"]
     )
@@ -127,56 +158,11 @@ def _transaction_features(
     return features
 
 
-def _activity(log: TransactionLog, cutoff_day: int, windows: Sequence[int]) -> nw.LazyFrame:
-    """Per-customer whole-number sums behind the activity windows, their trends, the purchase
-    rhythm and basket diversity (turned into features by :func:`_activity_features`).
-
-    The lines up to the cutoff day reduce to orders (with the day each starts) and to purchase
-    days (with their spend and the gap since the previous one); each reduces to one row per
-    customer, as do the distinct products, and the three are joined. Every aggregation is
-    elementary so that every engine runs it, and every sum is a sum of whole numbers (spend in
-    millionths, as :func:`crm_analytics.summary.rfm_summary` sums it), so that every engine, at
-    every run, gets the same bits whatever order it adds its rows in.
-    """
-    day = nw.col("day")
-    lines = log.frame.filter(day <= cutoff_day)
-    # Without order ids every line is an order.
-    orders = lines.group_by(CUSTOMER_ID, ORDER_ID).agg(day.min()) if log.has_orders else lines
-    order_spans = _spans(nw.lit(1), "orders", cutoff_day, windows)
-    per_customer = (
-        orders.with_columns(*order_spans.values())
-        .group_by(CUSTOMER_ID)
-        .agg(*[nw.col(name).sum() for name in order_spans])
-    )
-    spend_spans = _spans(nw.col("spend"), "spend", cutoff_day, windows)
-    gap = nw.col("gap")
-    purchase_days = (
-        lines.group_by(CUSTOMER_ID, "day")
-        .agg(_money(nw.col(AMOUNT)).sum().alias("spend"))
-        .with_columns(
-            *spend_spans.values(), day.diff().over(CUSTOMER_ID, order_by="day").alias("gap")
-        )
-        .group_by(CUSTOMER_ID)
-        .agg(
-            *[nw.col(name).sum() for name in spend_spans],
-            gap.count().alias("gaps"),
-            gap.sum().alias("gap_sum"),
-            (gap * gap).sum().alias("gap_squares"),
-        )
-    )
-    per_customer = per_customer.join(purchase_days, on=CUSTOMER_ID)
-    if log.has_products:
-        products = lines.group_by(CUSTOMER_ID).agg(nw.col(PRODUCT).n_unique().alias("n_products"))
-        per_customer = per_customer.join(products, on=CUSTOMER_ID)
-    sums = [name for name in per_customer.collect_schema() if name != CUSTOMER_ID]
-    return per_customer.select(CUSTOMER_ID, *[nw.col(name).cast(nw.Int64) for name in sums])
-
-
 def _amount(millionths: pd.Series) -> pd.Series:
-    """Spend summed in whole millionths (see :func:`crm_analytics.summary._money`) back in
+    """Spend summed in whole millionths (see :func:`crm_analytics._engines.money`) back in
     currency units, in numpy, whose division is correctly rounded: the same float from every
     engine (an engine may divide by a constant through its inexact reciprocal)."""
-    return millionths.astype(np.float64) / _MONEY_UNITS
+    return millionths.astype(np.float64) / MONEY_UNITS
 
 
 def _activity_features(sums: pd.DataFrame, windows: Sequence[int]) -> pd.DataFrame:
@@ -207,24 +193,6 @@ def _activity_features(sums: pd.DataFrame, windows: Sequence[int]) -> pd.DataFra
     return pd.DataFrame(columns, index=sums.index)
 
 
-def _spans(
-    value: nw.Expr, name: str, cutoff_day: int, windows: Sequence[int]
-) -> dict[str, nw.Expr]:
-    """``value`` where the row's day is in the last ``w`` days up to the cutoff, or the ``w``
-    days before those, else 0, as columns named ``{name}_last_{w}`` and ``_previous_{w}``."""
-    day = nw.col("day")
-    spans = {}
-    for window in windows:
-        for span, (low, high) in {
-            "last": (cutoff_day - window, cutoff_day),
-            "previous": (cutoff_day - 2 * window, cutoff_day - window),
-        }.items():
-            column = f"{name}_{span}_{window}"
-            spans[column] = nw.when((day > low) & (day <= high)).then(value).otherwise(0)
-            spans[column] = spans[column].alias(column)
-    return spans
-
-
 def _attributes(table: pd.DataFrame, cutoff_day: int | None) -> pd.DataFrame:
     """The customer table's free columns as features (dates as days before the cutoff)."""
     attributes = table.drop(columns=[CANCEL_DATE, CHURNED], errors="ignore")
@@ -237,7 +205,7 @@ def _attributes(table: pd.DataFrame, cutoff_day: int | None) -> pd.DataFrame:
                 f"customers: date column {column!r} needs a cutoff to become a feature "
                 "(days since the date); pass cutoff= or drop the column"
             )
-        days = cutoff_day - to_day_array(values).astype(np.float64)
+        days = cutoff_day - day_numbers(values).astype(np.float64)
         days[values.isna().to_numpy() | (days < 0)] = np.nan
         attributes = attributes.drop(columns=column)
         attributes[f"days_since_{column}"] = days
@@ -275,12 +243,14 @@ def _features_for(
     ids: pd.Index,
     cutoff_day: int | None,
     windows: Sequence[int],
+    transaction_model: Any = None,
 ) -> pd.DataFrame:
     """The feature rows of ``ids`` at the cutoff, from the log and/or the customer table."""
     if log is None:
         features = pd.DataFrame(index=ids)
     else:
-        features = _transaction_features(log, cutoff_day, windows).reindex(ids)
+        features = _transaction_features(log, cutoff_day, windows, transaction_model)
+        features = features.reindex(ids)
         for column in features.columns:
             if column in _ZERO_WITHOUT_HISTORY or column.startswith(("orders_", "amount_")):
                 features[column] = features[column].fillna(0.0)
@@ -299,7 +269,7 @@ def _inputs(
         raise DataValidationError("pass transactions, a customer table, or both")
     log = None if transactions is None else transaction_log(transactions)
     table = None if customers is None else check_customers(customers)
-    windows = tuple(dict.fromkeys(to_days(window, name="windows") for window in windows))
+    windows = tuple(dict.fromkeys(to_whole_days(window, name="windows") for window in windows))
     if not windows:
         raise DataValidationError(
             f"windows={windows!r} is empty; pass at least one window in days, e.g. (30, 90, 180)"
@@ -314,6 +284,7 @@ def churn_features(
     cutoff: object = None,
     lookback: int | str | pd.Timedelta | None = None,
     windows: Sequence[int] = WINDOWS,
+    transaction_model: Any = None,
 ) -> pd.DataFrame:
     """Churn features as of a cutoff, for scoring (no labels needed, no horizon checked).
 
@@ -337,6 +308,12 @@ def churn_features(
         Only customers who bought within this many days up to the cutoff are scored.
     windows : sequence of int, default (30, 90, 180)
         Lengths in days of the recent-activity windows.
+    transaction_model : BG/NBD-family fitter, optional
+        Where ``bgnbd_p_alive`` and ``bgnbd_expected_purchases_90d`` come from. A fitted
+        model (one fitted on the customers' daily histories at this cutoff, such as the CLV
+        model of a scoring run) is used as it is; an unfitted one is fitted here on those
+        histories (a copy, so the same object serves every cutoff). Default:
+        ``BetaGeoFitter(penalizer_coef=0.001)``.
 
     Returns
     -------
@@ -350,8 +327,8 @@ def churn_features(
         (days between distinct purchase days), ``recency_to_rhythm`` (days since the last
         purchase over the customer's mean gap), ``bgnbd_p_alive`` and
         ``bgnbd_expected_purchases_90d`` (P(alive) and expected purchases in the next 90 days
-        from a BG/NBD model fitted on every customer's history up to the cutoff; unknown, with
-        a warning, when it cannot be fitted), ``n_products`` and ``products_per_order`` when
+        from ``transaction_model``; unknown, with a warning, when it cannot be fitted),
+        ``n_products`` and ``products_per_order`` when
         products are given, then the customer attributes.
 
     Examples
@@ -374,14 +351,14 @@ def churn_features(
         if cutoff is None:
             cutoff_day = log.last_day
         else:
-            cutoff_day = to_day(cutoff, name="cutoff")
+            cutoff_day = day_number(cutoff, name="cutoff")
             _check_history(log, cutoff_day)
-        after = None if lookback is None else cutoff_day - to_days(lookback, name="lookback")
+        after = None if lookback is None else cutoff_day - to_whole_days(lookback, name="lookback")
         ids = log.buyers(after=after, until=cutoff_day)
     else:
-        cutoff_day = None if cutoff is None else to_day(cutoff, name="cutoff")
+        cutoff_day = None if cutoff is None else day_number(cutoff, name="cutoff")
         ids = table.index[table_members(table, cutoff_day)]
-    return _features_for(log, table, ids, cutoff_day, windows)
+    return _features_for(log, table, ids, cutoff_day, windows, transaction_model)
 
 
 def _check_history(log: TransactionLog, cutoff_day: int) -> None:
@@ -423,17 +400,20 @@ def _dataset_at(
     lookback: int | str | pd.Timedelta | None,
     observation_end: object,
     windows: tuple[int, ...],
+    transaction_model: Any,
 ) -> tuple[pd.DataFrame, pd.Series, LabelDefinition]:
-    cutoff_day = None if cutoff is None else to_day(cutoff, name="cutoff")
-    horizon_days = None if horizon is None else to_days(horizon, name="horizon")
-    end_day = None if observation_end is None else to_day(observation_end, name="observation_end")
+    cutoff_day = None if cutoff is None else day_number(cutoff, name="cutoff")
+    horizon_days = None if horizon is None else to_whole_days(horizon, name="horizon")
+    end_day = (
+        None if observation_end is None else day_number(observation_end, name="observation_end")
+    )
     if kind == "non_contractual":
         if cutoff_day is None or horizon_days is None:
             raise DataValidationError(
                 "non-contractual labels need cutoff= and horizon= (e.g. cutoff='2011-09-01', "
                 "horizon=90: churned = no purchase in the 90 days after the cutoff)"
             )
-        lookback_days = None if lookback is None else to_days(lookback, name="lookback")
+        lookback_days = None if lookback is None else to_whole_days(lookback, name="lookback")
         ids, churned = labels_from_log(
             log,
             cutoff_day=cutoff_day,
@@ -455,7 +435,7 @@ def _dataset_at(
             )
         if log is not None:
             _check_history(log, cutoff_day)
-    X = _features_for(log, table, pd.Index(ids), cutoff_day, windows)
+    X = _features_for(log, table, pd.Index(ids), cutoff_day, windows, transaction_model)
     y = pd.Series(churned.astype(np.int8), index=X.index, name=LABEL)
     return X, y, definition
 
@@ -470,7 +450,8 @@ def make_churn_dataset(
     label: str = "auto",
     observation_end: object = None,
     windows: Sequence[int] = WINDOWS,
-) -> tuple[pd.DataFrame, pd.Series]:
+    transaction_model: Any = None,
+) -> ChurnDataset:
     """Features as of a cutoff and churn labels after it: one training or test set.
 
     Parameters
@@ -495,14 +476,17 @@ def make_churn_dataset(
         Last day the data is complete for; the horizon must end by it.
     windows : sequence of int, default (30, 90, 180)
         Recent-activity windows in days (see :func:`churn_features`).
+    transaction_model : unfitted BG/NBD-family fitter, optional
+        Fitted at the cutoff for ``bgnbd_p_alive`` and ``bgnbd_expected_purchases_90d`` (see
+        :func:`churn_features`); default ``BetaGeoFitter(penalizer_coef=0.001)``.
 
     Returns
     -------
-    X : pandas.DataFrame
-        Features indexed by ``customer_id`` (see :func:`churn_features`).
-    y : pandas.Series
-        ``churned`` (int8, 1 = churned), same index; ``y.attrs["label_definition"]`` holds the
-        :class:`~crm_analytics.churn.labels.LabelDefinition`.
+    ChurnDataset
+        ``(X, y)``: ``X`` the features indexed by ``customer_id`` (see
+        :func:`churn_features`), ``y`` the labels ``churned`` (int8, 1 = churned), same index;
+        its ``label_definition`` says what "churned" meant (pass it to ``ChurnModel.fit``
+        to keep it with the model).
 
     Examples
     --------
@@ -512,12 +496,13 @@ def make_churn_dataset(
     ...         ["2024-01-05", "2024-03-01", "2024-01-20", "2024-01-25", "2024-04-30"]),
     ...     "amount": [10.0, 12.0, 8.0, 9.0, 5.0],
     ... })
-    >>> X, y = make_churn_dataset(log, cutoff="2024-01-31", horizon=60)
+    >>> dataset = make_churn_dataset(log, cutoff="2024-01-31", horizon=60)
+    >>> X, y = dataset
     >>> y.to_dict()
     {'a': 0, 'b': 1}
     >>> X.loc["b", ["n_orders", "days_since_last_purchase", "interpurchase_mean_days"]].tolist()
     [2.0, 6.0, 5.0]
-    >>> print(y.attrs["label_definition"].describe())
+    >>> print(dataset.label_definition.describe())
     churned = no purchase in the 60 days after the cutoff (2024-01-31), among customers who bought at any time up to it
     """
     log, table, windows = _inputs(transactions, customers, windows)
@@ -531,10 +516,10 @@ def make_churn_dataset(
         lookback=lookback,
         observation_end=observation_end,
         windows=windows,
+        transaction_model=transaction_model,
     )
-    y.attrs["label_definition"] = definition
     logger.info("churn dataset: %d customers, %d churned (%s)", len(y), int(y.sum()), definition)
-    return X, y
+    return ChurnDataset(X, y, definition)
 
 
 def make_churn_panel(
@@ -547,7 +532,8 @@ def make_churn_panel(
     label: str = "auto",
     observation_end: object = None,
     windows: Sequence[int] = WINDOWS,
-) -> tuple[pd.DataFrame, pd.Series]:
+    transaction_model: Any = None,
+) -> ChurnDataset:
     """Datasets at several cutoffs stacked into one training panel.
 
     A customer appears once per cutoff at which they are labelled, with the features and the
@@ -557,15 +543,16 @@ def make_churn_panel(
     ----------
     transactions, customers, horizon, lookback, label, observation_end, windows
         As in :func:`make_churn_dataset`.
+    transaction_model : unfitted BG/NBD-family fitter, optional
+        Fitted anew at each cutoff (see :func:`churn_features`).
     cutoffs : sequence of date-like
         Distinct cutoff dates.
 
     Returns
     -------
-    X : pandas.DataFrame
-        Indexed by (``cutoff``, ``customer_id``).
-    y : pandas.Series
-        Same index; ``attrs["label_definition"]`` lists every cutoff.
+    ChurnDataset
+        ``(X, y)`` indexed by (``cutoff``, ``customer_id``); its ``label_definition`` lists
+        every cutoff.
 
     Examples
     --------
@@ -581,7 +568,7 @@ def make_churn_panel(
     """
     log, table, windows = _inputs(transactions, customers, windows)
     kind = _label_kind(label, table, log)
-    days = [to_day(cutoff, name="cutoffs") for cutoff in cutoffs]
+    days = [day_number(cutoff, name="cutoffs") for cutoff in cutoffs]
     if not days:
         raise DataValidationError("cutoffs is empty; pass at least one cutoff date")
     if len(set(days)) != len(days):
@@ -592,24 +579,25 @@ def make_churn_panel(
             log,
             table,
             kind=kind,
-            cutoff=day_to_timestamp(day),
+            cutoff=from_day_number(day),
             horizon=horizon,
             lookback=lookback,
             observation_end=observation_end,
             windows=windows,
+            transaction_model=transaction_model,
         )
         parts_X.append(X)
         parts_y.append(y)
         definitions.append(definition)
-    keys = [day_to_timestamp(day) for day in sorted(days)]
+    keys = [from_day_number(day) for day in sorted(days)]
     X = pd.concat(parts_X, keys=keys, names=[CUTOFF, CUSTOMER_ID])
     y = pd.concat(parts_y, keys=keys, names=[CUTOFF, CUSTOMER_ID]).rename(LABEL)
     first = definitions[0]
-    y.attrs["label_definition"] = LabelDefinition(
+    definition = LabelDefinition(
         first.kind,
         first.source,
         tuple(cutoff for definition in definitions for cutoff in definition.cutoffs),
         first.horizon_days,
         first.lookback_days,
     )
-    return X, y
+    return ChurnDataset(X, y, definition)

@@ -16,22 +16,13 @@ import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import narwhals as nw
 import numpy as np
 import pandas as pd
 
-from crm_analytics.churn._inputs import (
-    TransactionLog,
-    check_customers,
-    churn_flag,
-    day_text,
-    to_day,
-    to_day_array,
-    to_days,
-    to_pandas,
-    transaction_log,
-)
+from crm_analytics._dates import day_number, day_numbers, day_text, to_whole_days
+from crm_analytics.churn._inputs import check_customers, churn_flag, transaction_log
 from crm_analytics.exceptions import DataValidationError
+from crm_analytics.log import TransactionLog
 from crm_analytics.schema import CANCEL_DATE, CHURNED, CUSTOMER_ID, SIGNUP_DATE
 
 __all__ = ["LabelDefinition", "contractual_labels", "non_contractual_labels"]
@@ -135,8 +126,9 @@ def non_contractual_labels(
     Returns
     -------
     pandas.Series
-        ``churned`` (int8, 1 = churned) indexed by ``customer_id``; its
-        ``attrs["label_definition"]`` holds the :class:`LabelDefinition`.
+        ``churned`` (int8, 1 = churned) indexed by ``customer_id``.
+        :func:`~crm_analytics.churn.make_churn_dataset` also gives the
+        :class:`LabelDefinition` to store with a model.
 
     Examples
     --------
@@ -149,11 +141,13 @@ def non_contractual_labels(
     {'a': 0, 'b': 1}
     """
     log = transaction_log(transactions)
-    cutoff_day = to_day(cutoff, name="cutoff")
-    horizon_days = to_days(horizon, name="horizon")
-    lookback_days = None if lookback is None else to_days(lookback, name="lookback")
+    cutoff_day = day_number(cutoff, name="cutoff")
+    horizon_days = to_whole_days(horizon, name="horizon")
+    lookback_days = None if lookback is None else to_whole_days(lookback, name="lookback")
     end_day = (
-        log.last_day if observation_end is None else to_day(observation_end, name="observation_end")
+        log.last_day
+        if observation_end is None
+        else day_number(observation_end, name="observation_end")
     )
     population, churned = labels_from_log(
         log,
@@ -162,10 +156,7 @@ def non_contractual_labels(
         lookback_days=lookback_days,
         end_day=end_day,
     )
-    definition = LabelDefinition(
-        "non_contractual", "transactions", (day_text(cutoff_day),), horizon_days, lookback_days
-    )
-    return label_series(churned, population, definition)
+    return label_series(churned, population)
 
 
 def contractual_labels(
@@ -199,7 +190,7 @@ def contractual_labels(
     Returns
     -------
     pandas.Series
-        ``churned`` (int8) indexed by ``customer_id``, with ``attrs["label_definition"]``.
+        ``churned`` (int8) indexed by ``customer_id``.
 
     Examples
     --------
@@ -212,20 +203,20 @@ def contractual_labels(
     {1: 1, 2: 0}
     """
     table = check_customers(customers)
-    cutoff_day = None if cutoff is None else to_day(cutoff, name="cutoff")
-    horizon_days = None if horizon is None else to_days(horizon, name="horizon")
-    end_day = None if observation_end is None else to_day(observation_end, name="observation_end")
-    ids, churned, definition = contractual_from_table(
+    cutoff_day = None if cutoff is None else day_number(cutoff, name="cutoff")
+    horizon_days = None if horizon is None else to_whole_days(horizon, name="horizon")
+    end_day = (
+        None if observation_end is None else day_number(observation_end, name="observation_end")
+    )
+    ids, churned, _ = contractual_from_table(
         table, cutoff_day=cutoff_day, horizon_days=horizon_days, end_day=end_day
     )
-    return label_series(churned, ids, definition)
+    return label_series(churned, ids)
 
 
-def label_series(churned: np.ndarray, ids: pd.Index, definition: LabelDefinition) -> pd.Series:
-    """The label vector as a named Series carrying its definition."""
-    labels = pd.Series(churned.astype(np.int8), index=pd.Index(ids, name=CUSTOMER_ID), name=LABEL)
-    labels.attrs["label_definition"] = definition
-    return labels
+def label_series(churned: np.ndarray, ids: pd.Index) -> pd.Series:
+    """The label vector as a named Series."""
+    return pd.Series(churned.astype(np.int8), index=pd.Index(ids, name=CUSTOMER_ID), name=LABEL)
 
 
 def check_window(
@@ -283,20 +274,11 @@ def labels_from_log(
             "log is incomplete there; check observation_end or choose an earlier cutoff",
             stacklevel=3,
         )
-    day = nw.col("day")
-    window = day <= cutoff_day + horizon_days
-    if lookback_days is not None:
-        window = window & (day > cutoff_day - lookback_days)
     # Within the window, a customer bought up to the cutoff when their first day is on or
     # before it, and bought in the horizon when their last day is after it.
-    customers = (
-        log.frame.filter(window)
-        .group_by(CUSTOMER_ID)
-        .agg(day.min().alias("first"), day.max().alias("last"))
-        .filter(nw.col("first") <= cutoff_day)
-        .sort(CUSTOMER_ID)
-    )
-    population = to_pandas(customers).set_index(CUSTOMER_ID).sort_index()
+    after = None if lookback_days is None else cutoff_day - lookback_days
+    days = log.customer_days(after=after, until=cutoff_day + horizon_days)
+    population = days[days["first"] <= cutoff_day]
     return population.index, (population["last"] <= cutoff_day).to_numpy()
 
 
@@ -362,6 +344,6 @@ def _days(table: pd.DataFrame, column: str) -> np.ndarray:
     """A date column as float days (NaN where missing or absent)."""
     if column not in table.columns:
         return np.full(len(table), np.nan)
-    days = to_day_array(table[column]).astype(np.float64)
+    days = day_numbers(table[column]).astype(np.float64)
     days[table[column].isna().to_numpy()] = np.nan
     return days

@@ -23,9 +23,8 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from crm_analytics._checks import check_seed
+from crm_analytics._checks import check_seed, examples
 from crm_analytics._version import library_versions
-from crm_analytics.churn._inputs import examples
 from crm_analytics.churn.evaluation import metrics_table
 from crm_analytics.churn.labels import LabelDefinition
 from crm_analytics.churn.reasons import describe
@@ -123,7 +122,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
     reference_ : pandas.Series
         Typical value per feature (median or most common category), the baseline of reasons.
     label_definition_ : LabelDefinition or None
-        The label the model was trained on (from ``y.attrs``).
+        The label the model was trained on (``fit``'s ``label_definition``).
     base_rate_ : float
         Share of churned customers in training.
 
@@ -166,7 +165,13 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         self.min_positives = min_positives
         self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, y: pd.Series) -> ChurnModel:
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: pd.Series,
+        *,
+        label_definition: LabelDefinition | None = None,
+    ) -> ChurnModel:
         """Learn the churn model from features and labels.
 
         Parameters
@@ -175,6 +180,9 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             Features, e.g. from :func:`make_churn_dataset` or :func:`make_churn_panel`.
         y : pandas.Series
             0/1 churn labels aligned with ``X``.
+        label_definition : LabelDefinition, optional
+            What "churned" meant in ``y`` (the dataset's ``label_definition``), kept with the
+            model as ``label_definition_`` and saved with it.
 
         Returns
         -------
@@ -204,7 +212,7 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
             },
             dtype=object,
         )
-        self.label_definition_ = getattr(y, "attrs", {}).get("label_definition")
+        self.label_definition_ = label_definition
         self.base_rate_ = float(labels.mean())
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = len(self.feature_names_)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from crm_analytics._checks import check_margin, whole_number
+from crm_analytics._params import Rule, Rules
 from crm_analytics.clv._checks import (
     check_fitted,
     check_summary,
@@ -21,10 +22,33 @@ from crm_analytics.clv._collapse import unique_rows
 from crm_analytics.clv._transaction import TransactionFitter
 from crm_analytics.exceptions import DataValidationError
 
-__all__ = ["UNITS_PER_MONTH", "customer_lifetime_value"]
+__all__ = ["CLV_RULES", "MAX_CLV_MONTHS", "UNITS_PER_MONTH", "customer_lifetime_value"]
 
 logger = logging.getLogger(__name__)
 
+#: A century: the discounted value of later months no longer moves the CLV.
+MAX_CLV_MONTHS = 1200
+#: The rules of the CLV terms (the margin has its own check, :func:`crm_analytics._checks.check_margin`).
+CLV_RULES = Rules(
+    {
+        "horizon_days": Rule(int, low=1, example="90"),
+        "clv_months": Rule(
+            int,
+            low=1,
+            high=MAX_CLV_MONTHS,
+            example="12",
+            note="beyond a century the discounted value has long converged",
+        ),
+        "discount_rate": Rule(
+            float,
+            low=0,
+            high=1,
+            closed="left",
+            example="0.01",
+            note="a monthly rate; an annual rate R is (1 + R) ** (1 / 12) - 1 a month",
+        ),
+    }
+)
 #: Model time units in one month, as lifetimes counts them (a month is 30 days).
 UNITS_PER_MONTH = {"H": 30.0 * 24.0, "D": 30.0, "W": 4.345, "M": 1.0}
 
@@ -108,7 +132,7 @@ def customer_lifetime_value(
     check_fitted(spend_model, role="spend_model")
     frame = require_columns(summary, _SUMMARY_COLUMNS, name="summary", remedy=_SUMMARY_REMEDY)
     check_summary(frame, remedy=_SUMMARY_REMEDY)
-    horizon = whole_number(horizon, name="horizon", example="horizon=12, whole months to value")
+    horizon = CLV_RULES.rules["clv_months"].check("horizon", horizon)
     freq_multiplier = whole_number(
         freq_multiplier,
         name="freq_multiplier",
@@ -118,7 +142,7 @@ def customer_lifetime_value(
         steps_per_month, name="steps_per_month", example="steps_per_month=1, discounting steps"
     )
     units_per_step = _units_per_step(freq, freq_multiplier, steps_per_month)
-    _check_discount_rate(discount_rate)
+    discount_rate = CLV_RULES.rules["discount_rate"].check("discount_rate", discount_rate)
     margin = check_margin(margin)
     n_steps = horizon * steps_per_month
     step_numbers = np.arange(1, n_steps + 1)
@@ -188,14 +212,3 @@ def _units_per_step(freq: str, freq_multiplier: int, steps_per_month: int) -> fl
             f"summary), got {freq!r}"
         )
     return UNITS_PER_MONTH[freq] / freq_multiplier / steps_per_month
-
-
-def _check_discount_rate(discount_rate: float) -> None:
-    if not _is_number(discount_rate) or not np.isfinite(discount_rate) or discount_rate < 0:
-        raise DataValidationError(
-            f"discount_rate must be a finite monthly rate >= 0 (e.g. 0.01), got {discount_rate!r}"
-        )
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)

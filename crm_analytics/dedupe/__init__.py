@@ -1,4 +1,7 @@
-"""Duplicate customer records: find them, merge them, and carry the merge into the logs.
+"""Duplicate customer records: find them and merge them.
+
+The merge is carried into a transaction log by ``read_transactions(..., customer_mapping=...)``
+or :func:`crm_analytics.io.apply_customer_mapping`.
 
 >>> from crm_analytics.dedupe import find_duplicate_customers, merge_customers
 """
@@ -6,7 +9,7 @@
 from __future__ import annotations
 
 from crm_analytics.dedupe.candidates import find_duplicate_customers
-from crm_analytics.dedupe.merge import apply_customer_mapping, merge_customers
+from crm_analytics.dedupe.merge import merge_customers
 from crm_analytics.dedupe.normalise import (
     normalise_address,
     normalise_email,
@@ -16,7 +19,6 @@ from crm_analytics.dedupe.normalise import (
 )
 
 __all__ = [
-    "apply_customer_mapping",
     "find_duplicate_customers",
     "merge_customers",
     "normalise_address",

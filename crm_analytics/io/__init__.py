@@ -2,14 +2,24 @@
 
 ``read_transactions`` and ``read_customers`` read files (CSV, TSV, Excel, Parquet), data
 frames (pandas, polars, pyarrow) or SQL tables and queries, check them, apply explicit
-policies (returns, missing ids, duplicates...) and attach a :class:`DataQualityReport`
-to the result that counts every row read, dropped and kept.
+policies (returns, missing ids, duplicates...) and return a checked table (a
+:class:`~crm_analytics.log.TransactionLog`, a :class:`CustomerTable`) whose ``report``
+counts every row read, dropped and kept. ``apply_customer_mapping`` carries merged duplicate
+customer records into a table.
 """
 
 from __future__ import annotations
 
-from crm_analytics.io.customers import read_customers
-from crm_analytics.io.report import DataQualityReport, quality_report
+from crm_analytics.io.customers import CustomerTable, read_customers
+from crm_analytics.io.mapping import apply_customer_mapping
 from crm_analytics.io.transactions import read_transactions
+from crm_analytics.quality import DataQualityReport, quality_report
 
-__all__ = ["DataQualityReport", "quality_report", "read_customers", "read_transactions"]
+__all__ = [
+    "CustomerTable",
+    "DataQualityReport",
+    "apply_customer_mapping",
+    "quality_report",
+    "read_customers",
+    "read_transactions",
+]

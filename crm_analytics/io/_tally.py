@@ -10,7 +10,7 @@ import pandas as pd
 
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.io._parse import Parsed, finish_ids
-from crm_analytics.io.report import DataQualityReport
+from crm_analytics.quality import DataQualityReport
 from crm_analytics.schema import AMOUNT, CUSTOMER_ID, ORDER_ID
 
 __all__ = ["Tally", "check_choice", "drop_missing_customer_ids"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -20,14 +21,53 @@ from crm_analytics.io._parse import (
 )
 from crm_analytics.io._sources import read_source, roles_for
 from crm_analytics.io._tally import Tally, check_choice, drop_missing_customer_ids
-from crm_analytics.io.report import ATTRS_KEY
+from crm_analytics.quality import DataQualityReport
 from crm_analytics.schema import CANCEL_DATE, CHURNED, CUSTOMER_ID, SIGNUP_DATE
 
-__all__ = ["read_customers"]
+__all__ = ["CustomerTable", "read_customers"]
 
 logger = logging.getLogger(__name__)
 
 _CANONICAL = (CUSTOMER_ID, SIGNUP_DATE, CANCEL_DATE, CHURNED)
+
+
+@dataclass(frozen=True, eq=False)
+class CustomerTable:
+    """A checked customer table, one row per customer, with its data-quality report.
+
+    What :func:`read_customers` returns; every function of the library that takes
+    ``customers`` takes it (or a plain DataFrame).
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        ``customer_id`` and, when mapped, ``signup_date``, ``cancel_date``, ``churned``,
+        then the attribute columns; sorted by ``customer_id``, a fresh RangeIndex.
+    report : DataQualityReport
+        Rows read, dropped by reason, kept.
+    attributes : tuple of str
+        The names of the attribute columns.
+    """
+
+    frame: pd.DataFrame
+    report: DataQualityReport
+    attributes: tuple[str, ...] = ()
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The table as a pandas DataFrame (the ``frame``; treat it as read-only)."""
+        return self.frame
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __repr__(self) -> str:
+        return (
+            f"<CustomerTable: {len(self.frame):,} customers, columns "
+            f"{', '.join(map(str, self.frame.columns))}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.frame._repr_html_()
 
 
 def read_customers(
@@ -48,14 +88,14 @@ def read_customers(
     query: str | None = None,
     delimiter: str | None = None,
     encoding: str = "utf-8",
-) -> pd.DataFrame:
+) -> CustomerTable:
     """Load a customer table: one row per customer, canonical names, checked values.
 
-    The result has ``customer_id`` and, when mapped, ``signup_date`` and ``cancel_date``
+    The result is a :class:`CustomerTable`; its ``frame`` has ``customer_id`` and, when mapped, ``signup_date`` and ``cancel_date``
     (tz-naive ``datetime64[ns]``, ``NaT`` for customers who have not cancelled) and
     ``churned`` (bool), followed by the attribute columns under their own names; rows are
-    sorted by ``customer_id`` with a fresh RangeIndex. ``attrs["quality_report"]`` holds a
-    :class:`DataQualityReport` of what was read, dropped and kept.
+    sorted by ``customer_id`` with a fresh RangeIndex. Its ``report`` is a
+    :class:`~crm_analytics.quality.DataQualityReport` of what was read, dropped and kept.
 
     Parameters
     ----------
@@ -96,8 +136,8 @@ def read_customers(
 
     Returns
     -------
-    pandas.DataFrame
-        The canonical customer table, with the report in ``attrs["quality_report"]``.
+    CustomerTable
+        The checked table (``.frame``) with its quality report (``.report``).
 
     Raises
     ------
@@ -112,7 +152,7 @@ def read_customers(
     >>> raw = pd.DataFrame({"id": ["a", "b", "c"], "plan": ["pro", "free", "pro"],
     ...                     "joined": ["2023-01-05", "2023-02-11", "2023-03-20"],
     ...                     "left": [None, "2023-06-30", None]})
-    >>> read_customers(raw, customer_id="id", signup_date="joined", cancel_date="left")
+    >>> read_customers(raw, customer_id="id", signup_date="joined", cancel_date="left").frame
       customer_id signup_date cancel_date  churned  plan
     0           a  2023-01-05         NaT    False   pro
     1           b  2023-02-11  2023-06-30     True  free
@@ -185,9 +225,8 @@ def read_customers(
             "dayfirst": dayfirst or None,
         },
     )
-    frame.attrs[ATTRS_KEY] = report
     logger.info("read %s customers from %s", f"{report.rows_kept:,}", description)
-    return frame
+    return CustomerTable(frame, report, tuple(str(name) for name in extra.values()))
 
 
 def _attribute_names(

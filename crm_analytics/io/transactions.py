@@ -9,8 +9,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from crm_analytics.dedupe.merge import apply_customer_mapping
+from crm_analytics._dates import to_timestamp
 from crm_analytics.exceptions import DataValidationError
+from crm_analytics.io._lazy import read_lazy
 from crm_analytics.io._parse import (
     Parsed,
     column_label,
@@ -22,7 +23,8 @@ from crm_analytics.io._parse import (
 )
 from crm_analytics.io._sources import read_source, roles_for
 from crm_analytics.io._tally import Tally, check_choice, drop_missing_customer_ids
-from crm_analytics.io.report import ATTRS_KEY
+from crm_analytics.io.mapping import mapped_customer_ids
+from crm_analytics.log import TransactionLog
 from crm_analytics.schema import AMOUNT, CUSTOMER_ID, DATE, ORDER_ID, PRODUCT, QUANTITY
 
 __all__ = ["read_transactions"]
@@ -59,14 +61,17 @@ def read_transactions(
     query: str | None = None,
     delimiter: str | None = None,
     encoding: str = "utf-8",
-) -> pd.DataFrame:
-    """Load a transaction log into the canonical form every other module expects.
+    engine: str | None = None,
+    memory_limit: str | None = None,
+    spark: Any = None,
+) -> TransactionLog:
+    """Load a transaction log: read, check and clean once, into the log every layer takes.
 
-    The result has columns ``customer_id``, ``date`` (tz-naive ``datetime64[ns]``),
-    ``amount`` (float64) and, when mapped, ``order_id``, ``product`` and ``quantity``;
-    rows are sorted by customer then date, with a fresh RangeIndex. Its
-    ``attrs["quality_report"]`` (also :func:`quality_report`) is a
-    :class:`DataQualityReport` counting every row read, dropped (by reason) and kept.
+    The result is a :class:`~crm_analytics.log.TransactionLog` whose ``report`` is a
+    :class:`~crm_analytics.quality.DataQualityReport` counting every row read, dropped (by
+    reason) and kept. Its ``to_pandas()`` has columns ``customer_id``, ``date`` (tz-naive
+    ``datetime64``), ``amount`` (float64) and, when mapped, ``order_id``, ``product`` and
+    ``quantity``; rows are sorted by customer then date, with a fresh RangeIndex.
 
     Rows are checked in this order, each step counting what it drops: unusable values
     (``invalid_rows``), missing customer ids, dates after ``observation_end``, exact
@@ -158,11 +163,23 @@ def read_transactions(
         ``.tsv``/``.tab``).
     encoding : str, default "utf-8"
         Encoding of a text file (a name Python knows, e.g. ``"latin-1"``).
+    engine : {"duckdb", "polars", "spark"}, optional
+        Read a Parquet file, folder or glob where it lies instead of loading it: the log stays
+        lazy in that engine (DuckDB out of core within ``memory_limit``, Polars streaming,
+        Spark on its cluster), the column mapping and the policies become parts of its query,
+        and one aggregation counts the report. Parquet columns are typed: dates must be
+        timestamps and amounts numbers. ``returns="net"`` and ``customer_mapping`` need the
+        log in memory and are refused; exact duplicates are kept uncounted unless
+        ``duplicates`` is "drop" or "raise". Default: read into memory.
+    memory_limit : str, optional
+        DuckDB's memory limit, such as ``"2GB"`` (``engine="duckdb"``).
+    spark : pyspark.sql.SparkSession, optional
+        The session for ``engine="spark"``.
 
     Returns
     -------
-    pandas.DataFrame
-        The canonical transaction log, with the report in ``attrs["quality_report"]``.
+    TransactionLog
+        The checked log, with the quality report as its ``report``.
 
     Raises
     ------
@@ -186,11 +203,11 @@ def read_transactions(
     ...     "Qty": [2, 1, -1, 3], "Price": [1.5, 4.0, 4.0, 2.0]})
     >>> log = read_transactions(raw, customer_id="Customer", date="When", quantity="Qty",
     ...                         unit_price="Price", order_id="Invoice")
-    >>> log
+    >>> log.to_pandas()
       customer_id                date  amount order_id  quantity
     0          17 2011-01-05 10:00:00     3.0     1001         2
     1          17 2011-01-05 10:00:00     4.0     1001         1
-    >>> log.attrs["quality_report"].rows_dropped
+    >>> log.report.rows_dropped
     {'missing_customer_id': 1, 'return': 1}
     """
     check_choice("returns", returns, ("drop", "net", "keep"))
@@ -206,6 +223,18 @@ def read_transactions(
     if cancellation_prefix is not None and order_id is None:
         raise DataValidationError("cancellation_prefix= marks order ids, so it needs order_id=")
     end = _observation_end(observation_end)
+    policies = {
+        "returns": returns,
+        "cancellation_prefix": cancellation_prefix,
+        "missing_customer_id": missing_customer_id,
+        "duplicates": duplicates,
+        "zero_amounts": zero_amounts,
+        "invalid_rows": invalid_rows,
+        "after_observation_end": after_observation_end if end is not None else None,
+        "customer_mapping": None if customer_mapping is None else len(customer_mapping),
+        "date_format": date_format,
+        "dayfirst": dayfirst or None,
+    }
     mapping = {
         CUSTOMER_ID: customer_id,
         DATE: date,
@@ -216,6 +245,16 @@ def read_transactions(
         PRODUCT: product,
     }
     mapping = {key: column for key, column in mapping.items() if column is not None}
+    if engine is not None:
+        return read_lazy(
+            source,
+            engine=engine,
+            memory_limit=memory_limit,
+            spark=spark,
+            mapping=mapping,
+            observation_end=end,
+            policies=policies,
+        )
     raw, description = read_source(
         source,
         roles=roles_for(mapping),
@@ -258,8 +297,7 @@ def read_transactions(
     )
 
     if customer_mapping is not None:
-        frame = apply_customer_mapping(frame, customer_mapping)
-        moved = frame.attrs.pop("customer_mapping")
+        frame, moved = mapped_customer_ids(frame, customer_mapping)
         tally.flag("merged_customer_id", moved, f"{moved:,} lines moved to surviving customer ids")
     if QUANTITY in frame.columns and np.all(np.mod(frame[QUANTITY].to_numpy(), 1) == 0):
         frame[QUANTITY] = frame[QUANTITY].astype("int64")
@@ -277,20 +315,9 @@ def read_transactions(
         columns={key: columns[key] for key in frame.columns},
         date_column=DATE,
         observation_end=end,
-        policies={
-            "returns": returns,
-            "cancellation_prefix": cancellation_prefix,
-            "missing_customer_id": missing_customer_id,
-            "duplicates": duplicates,
-            "zero_amounts": zero_amounts,
-            "invalid_rows": invalid_rows,
-            "after_observation_end": after_observation_end if end is not None else None,
-            "customer_mapping": None if customer_mapping is None else len(customer_mapping),
-            "date_format": date_format,
-            "dayfirst": dayfirst or None,
-        },
+        policies=policies,
     )
-    frame.attrs[ATTRS_KEY] = report
+    logger.debug("io: %s rows read and checked", f"{report.rows_read:,}")
     logger.info(
         "read %s transactions of %s customers from %s (%s rows read, %s dropped)",
         f"{report.rows_kept:,}",
@@ -299,22 +326,18 @@ def read_transactions(
         f"{report.rows_read:,}",
         f"{report.rows_read - report.rows_kept:,}",
     )
-    return frame
+    return TransactionLog(
+        None,
+        first_date=report.first_date,
+        last_date=report.last_date,
+        in_memory=True,
+        report=report,
+        pandas_frame=frame,
+    )
 
 
 def _observation_end(value: Any) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        end = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise DataValidationError(
-            f"observation_end={value!r} is not a date; pass a date such as '2024-12-31' "
-            "(year-month-day), a pandas Timestamp or None"
-        ) from exc
-    if end is pd.NaT:
-        raise DataValidationError("observation_end= is missing (NaT); pass a date or None")
-    return end.tz_localize(None) if end.tz is not None else end
+    return None if value is None else to_timestamp(value, name="observation_end")
 
 
 def _parse(

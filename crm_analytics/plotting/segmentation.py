@@ -34,6 +34,7 @@ def plot_rfm_heatmap(
     annotate: bool = True,
     cmap: str = "YlGnBu",
     title: str | None = None,
+    bins: int | None = None,
 ) -> Axes:
     """Heatmap of recency score (rows, best at the top) by frequency score (columns).
 
@@ -50,6 +51,8 @@ def plot_rfm_heatmap(
     cmap : str, default "YlGnBu"
     title : str, optional
         Defaults to what the colour shows.
+    bins : int, optional
+        The scorer's ``bins`` (score levels shown); default: the highest score present.
 
     Returns
     -------
@@ -63,7 +66,8 @@ def plot_rfm_heatmap(
     ['2', '1']
     """
     frame = _checks.customer_frame(scores, ["r_score", "f_score"], name="scores")
-    bins = int(frame.attrs.get("bins", max(frame["r_score"].max(), frame["f_score"].max())))
+    if bins is None:
+        bins = int(max(frame["r_score"].max(), frame["f_score"].max()))
     if values is None:
         cell_values = frame.groupby(["r_score", "f_score"]).size().astype("float64")
         label = "Customers"

@@ -1,74 +1,89 @@
-"""The CLV batch job on a Parquet log of any size: summary, fit, score, write.
+"""The scoring pipeline on a log larger than memory: the same steps, run where the data lies.
 
-One call runs where the data lives: DuckDB (out of core, within a memory limit) or Polars on
-one machine, Spark on a cluster. The summary runs in the engine, the models are fitted on
-the distinct histories (:func:`~crm_analytics.scale.models.fit_collapsed`) and every
-customer is scored (:func:`~crm_analytics.scale.models.clv_scores`, in chunks of
-``chunk_size`` customers on one machine, per partition on Spark).
+:func:`score_batch` is ``crm-analytics score`` for a Parquet log that does not fit in pandas:
+the log is read by :func:`crm_analytics.io.read_transactions` on an engine (the same column
+mapping, policies and quality report), taken as of the as-of day, summarised inside the engine
+(DuckDB within a memory limit, Polars, Spark), and the steps that run on a summary alone
+(:data:`BATCH_STEPS`) are fitted on its distinct rows and score every customer a part at a
+time (per partition on Spark), with the code ``score`` runs: the same columns, the same values.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import logging
 import tempfile
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
-import narwhals as nw
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crm_analytics._engines import map_partitions, scan_parquet, sink_parquet
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.scale.engines import scan_parquet
-from crm_analytics.scale.models import clv_scores, fit_collapsed
-from crm_analytics.schema import AMOUNT, CUSTOMER_ID
-from crm_analytics.summary import rfm_summary
+from crm_analytics.io import read_transactions
+from crm_analytics.log import TransactionLog
+from crm_analytics.quality import DataQualityReport
+from crm_analytics.schema import CUSTOMER_ID
+from crm_analytics.scoring import FittedModels, ScoringConfig
+from crm_analytics.scoring.models import resolve_as_of
+from crm_analytics.scoring.steps import Run
+from crm_analytics.scoring.steps.clv import CLVStep
 
-__all__ = ["clv_batch"]
+__all__ = ["BATCH_STEPS", "BatchResult", "score_batch"]
 
 logger = logging.getLogger(__name__)
 
-# rfm_summary's period names, as customer_lifetime_value names the same time units.
-_CLV_FREQ = {"D": "D", "W": "W", "h": "H"}
+#: The steps a batch run can run: those that score from the summary alone.
+BATCH_STEPS = ("clv",)
+_STEPS = {"clv": CLVStep()}
 
 
-def clv_batch(
+@dataclass
+class BatchResult:
+    """What :func:`score_batch` did: the as-of day, the models, the log's quality report and
+    the number of customers scored."""
+
+    as_of: pd.Timestamp
+    models: FittedModels
+    report: DataQualityReport
+    customers: int
+
+
+def score_batch(
     source: str | PathLike[str],
     output: str | PathLike[str],
     *,
+    config: ScoringConfig | None = None,
     engine: str = "duckdb",
     memory_limit: str | None = None,
-    observation_end: Any = None,
-    freq: str = "D",
-    horizon: int = 12,
-    discount_rate: float = 0.01,
-    margin: float = 1.0,
     chunk_size: int = 2_000_000,
     spark: Any = None,
-) -> tuple[Any, Any]:
-    """Summarise a Parquet transaction log, fit BG/NBD and Gamma-Gamma, score and write.
+) -> BatchResult:
+    """Read, summarise, fit and score a Parquet transaction log of any size, and write the scores.
 
     Parameters
     ----------
     source : str or path
-        Parquet file, folder or glob of canonical transactions (``customer_id, date,
-        amount``, optionally ``order_id``).
+        Parquet file, folder or glob of transactions, mapped by ``config.transactions``
+        (column names, ``returns``, ``missing_customer_id``... as for ``score``).
     output : str or path
-        Where to write one row per customer: the :func:`~crm_analytics.summary.rfm_summary`
-        columns and :data:`~crm_analytics.scale.models.SCORE_COLUMNS`, in no particular order.
-        A Parquet file, or a folder of Parquet files with ``engine="spark"``.
+        Where to write one row per customer: ``customer_id``, the
+        :func:`~crm_analytics.summary.rfm_summary` columns and the columns of the steps run
+        (:data:`BATCH_STEPS`: ``p_alive, expected_purchases, predicted_clv``), in no
+        particular order. A Parquet file, or a folder of Parquet files with ``engine="spark"``.
+    config : ScoringConfig, optional
+        The ``[transactions]`` mapping and policies, and the ``[model]`` terms (as-of date,
+        horizon, CLV months, discount rate, margin, transaction model). ``models`` other than
+        those of :data:`BATCH_STEPS` are refused.
     engine : {"duckdb", "polars", "spark"}, default "duckdb"
-        Where the summary and, on Spark, the scoring run (see
-        :func:`~crm_analytics.scale.scan_parquet`).
+        Where the log is read and summarised (see :func:`crm_analytics.scale.scan_parquet`).
     memory_limit : str, optional
         DuckDB's memory limit, such as ``"2GB"``.
-    observation_end : date-like, optional
-        The "as of" date; defaults to the last date in the log.
-    freq : {"D", "W", "h"}, default "D"
-        Time unit of the summary and the models.
-    horizon, discount_rate, margin
-        As in :func:`~crm_analytics.scale.models.clv_scores`.
     chunk_size : int, default 2,000,000
         Customers scored and written at a time, off Spark. The summary itself goes through a
         temporary Parquet file, so the job's memory is the engine's (``memory_limit``) plus
@@ -78,108 +93,150 @@ def clv_batch(
 
     Returns
     -------
-    (transaction_model, spend_model)
-        The fitted BG/NBD and Gamma-Gamma models.
+    BatchResult
 
     Raises
     ------
     DataValidationError
-        When no Parquet file matches ``source``, or the log lacks a column (``amount``
-        included) or has missing values (see :func:`~crm_analytics.summary.rfm_summary`).
-
-    Notes
-    -----
-    Lines with a negative amount (returns) are left out, as
-    :func:`~crm_analytics.io.read_transactions` does by default, and their number is logged
-    as a warning: the job does not count a refund as a purchase.
+        When no Parquet file matches ``source``, a column is missing or of the wrong type, a
+        policy refuses rows, or ``models`` asks for a step batch cannot run.
 
     Examples
     --------
     >>> from crm_analytics.datasets import make_transactions
     >>> folder = Path(tempfile.mkdtemp())
     >>> make_transactions(2_000, seed=1)[0].to_parquet(folder / "log.parquet")
-    >>> bgf, ggf = clv_batch(folder / "log.parquet", folder / "scores.parquet", horizon=6)
+    >>> config = ScoringConfig.from_dict(
+    ...     {"transactions": {"order_id": "order_id"}, "model": {"models": ["clv"]}})
+    >>> result = score_batch(folder / "log.parquet", folder / "scores.parquet", config=config)
     >>> scores = pq.read_table(folder / "scores.parquet").to_pandas()
-    >>> len(scores), bool(scores["clv"].gt(0).all())
+    >>> len(scores), bool(scores["predicted_clv"].gt(0).all())
     (2000, True)
     """
-    if freq not in _CLV_FREQ:
-        raise ValueError(f"freq={freq!r} is not supported here; choose one of D, W, h")
-    options = {
-        "horizon": horizon,
-        "discount_rate": discount_rate,
-        "freq": _CLV_FREQ[freq],
-        "margin": margin,
-    }
-    log = scan_parquet(source, engine=engine, memory_limit=memory_limit, spark=spark)
-    present = nw.from_native(log).collect_schema().names()
-    if AMOUNT not in present:
+    config = ScoringConfig() if config is None else config
+    settings = config.model
+    unsupported = [name for name in settings.models if name not in BATCH_STEPS]
+    if unsupported:
         raise DataValidationError(
-            f"transactions: column {AMOUNT!r} not found in {source}; the CLV job values "
-            f"customers by their spend, so every line needs its amount (columns present: "
-            f"{', '.join(present)})"
+            f"[model] models {', '.join(map(repr, unsupported))} cannot run in batch, which "
+            f"scores from the summary alone ({', '.join(BATCH_STEPS)}); set models = "
+            f"{list(BATCH_STEPS)} for batch, or score the log in memory with crm-analytics score"
         )
-    log = _without_returns(log)
+    reader = config.transactions.reader_arguments()
+    for unsupported_option in ("date_format", "dayfirst", "delimiter"):
+        reader.pop(unsupported_option)
+    log = read_transactions(
+        source,
+        **reader,
+        observation_end=settings.as_of,
+        after_observation_end="drop",
+        engine=engine,
+        memory_limit=memory_limit,
+        spark=spark,
+    )
+    as_of = resolve_as_of(log, settings.as_of)
+    snapshot = log.as_of(as_of)
+    steps = [_STEPS[name] for name in settings.models]
     if engine == "spark":
-        from crm_analytics.scale.spark import score_spark
-
-        summary = rfm_summary(log, observation_end=observation_end, freq=freq, native=True)
-        summary = summary.cache()
-        models = fit_collapsed(summary)
-        scores = score_spark(summary, *models, **options)
-        summary.join(scores, on=CUSTOMER_ID).write.mode("overwrite").parquet(str(output))
-        summary.unpersist()
-        return models
-    summary = rfm_summary(log, observation_end=observation_end, freq=freq, native=True)
+        return _score_spark(snapshot, output, steps, settings, as_of)
     with tempfile.TemporaryDirectory(prefix="crm_analytics_") as folder:
         # Written by the engine as it is computed, the summary never has to fit in memory;
         # the fit and the scoring then read it back, the scoring a chunk at a time.
         summary_path = Path(folder) / "summary.parquet"
-        nw.from_native(summary).sink_parquet(summary_path)
+        sink_parquet(snapshot.summary(native=True), summary_path)
         logger.info("summary written")
-        models = fit_collapsed(scan_parquet(summary_path, engine=engine, memory_limit=memory_limit))
-        logger.info("fitted %s and %s", models[0].params_.to_dict(), models[1].params_.to_dict())
-        _score_file(summary_path, output, models, options, chunk_size=chunk_size)
-        logger.info("scores written to %s", output)
-    return models
+        summary = scan_parquet(summary_path, engine=engine, memory_limit=memory_limit)
+        models = _fit(steps, summary, settings, as_of, snapshot)
+        customers = _score_file(summary_path, output, steps, models, settings, as_of, chunk_size)
+    logger.info("scores of %d customers written to %s", customers, output)
+    return BatchResult(as_of, models, log.report, customers)
 
 
-def _without_returns(log: Any) -> Any:
-    """The log without its lines of negative amount (returns), as ``read_transactions``
-    leaves them out by default, with their number logged: the job does not count a refund as
-    a purchase."""
-    frame = nw.from_native(log)
-    negative = (nw.col(AMOUNT) < 0).cast(nw.Int64).sum().alias("returns")
-    returns = int(frame.select(negative).collect().item() or 0)
-    if not returns:
-        return log
-    logger.warning(
-        "left out %d line(s) with a negative amount (returns), as read_transactions does by "
-        "default; to net them against purchases, read the export with "
-        "read_transactions(..., returns='net') and write it to Parquet",
-        returns,
+def _fit(
+    steps: list[Any], summary: Any, settings: Any, as_of: pd.Timestamp, log: TransactionLog
+) -> FittedModels:
+    """Every step fitted on the distinct rows of the (engine's) summary."""
+    skipped: dict[str, str] = {}
+    states = {step.name: step.fit_summary(summary, settings, skipped) for step in steps}
+    for name, reason in skipped.items():
+        logger.warning("%s not fitted: %s", name.replace("_", " "), reason)
+    return FittedModels(
+        as_of=as_of,
+        model=settings,
+        n_customers=0,
+        states=states,
+        skipped=skipped,
+        training_period=(str(log.first_date.date()), str(as_of.date())),
     )
-    return frame.filter(nw.col(AMOUNT) >= 0).to_native()
+
+
+def _score_part(
+    part: pd.DataFrame, steps: list[Any], models: FittedModels, settings: Any, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """The summary of some customers with the columns of every step, as ``score`` gives them."""
+    run = Run(log=None, as_of=as_of, settings=settings, part=part, fitted=dict(models.states))
+    columns = [step.score(run, models.states[step.name]) for step in steps]
+    return part.join(columns)
 
 
 def _score_file(
     summary_path: Path,
     output: str | PathLike[str],
-    models: tuple[Any, Any],
-    options: dict[str, Any],
-    *,
+    steps: list[Any],
+    models: FittedModels,
+    settings: Any,
+    as_of: pd.Timestamp,
     chunk_size: int,
-) -> None:
+) -> int:
     """Score the customers of a summary file chunk by chunk, appending them to ``output``."""
     writer = None
+    customers = 0
     try:
         for batch in pq.ParquetFile(summary_path).iter_batches(batch_size=chunk_size):
-            chunk = batch.to_pandas().set_index(CUSTOMER_ID)
-            scored = chunk.join(clv_scores(chunk, *models, **options))
+            part = batch.to_pandas().set_index(CUSTOMER_ID)
+            scored = _score_part(part, steps, models, settings, as_of)
             table = pa.Table.from_pandas(scored.reset_index(), preserve_index=False)
             if writer is None:
                 writer = pq.ParquetWriter(str(output), table.schema)
             writer.write_table(table)
+            customers += len(part)
     finally:
         if writer is not None:
             writer.close()
+    models.n_customers = customers
+    return customers
+
+
+def _score_spark(
+    log: TransactionLog, output: str | PathLike[str], steps: list[Any], settings: Any, as_of: Any
+) -> BatchResult:
+    """The batch job on Spark: summary cached in the cluster, scores per partition (each
+    executor gets the fitted models once, as part of the function)."""
+    summary = log.summary(native=True).cache()
+    models = _fit(steps, summary, settings, as_of, log)
+    light = _without_data(models)
+    columns = [name for step in steps for name in step.output_columns(settings)]
+
+    def score(part: pd.DataFrame) -> pd.DataFrame:
+        return _score_part(part.set_index(CUSTOMER_ID), steps, light, settings, as_of).reset_index()
+
+    scores = map_partitions(summary, score, added_columns=columns)
+    scores.write.mode("overwrite").parquet(str(output))
+    models.n_customers = int(summary.count())
+    summary.unpersist()
+    return BatchResult(as_of, models, log.report, models.n_customers)
+
+
+def _without_data(models: FittedModels) -> FittedModels:
+    """The models without the data they were fitted on, which scoring never reads and which
+    would travel to every executor."""
+    states = {}
+    for name, state in models.states.items():
+        parts = []
+        for model in state:
+            light = copy.copy(model)
+            if light is not None:
+                light.data = None
+            parts.append(light)
+        states[name] = type(state)(*parts)
+    return dataclasses.replace(models, states=states)

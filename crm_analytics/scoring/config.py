@@ -63,8 +63,11 @@ from typing import Any
 
 import pandas as pd
 
-from crm_analytics.churn.model import check_risk_tiers
+from crm_analytics._dates import to_timestamp
+from crm_analytics._params import Rule
+from crm_analytics.clv.value import CLV_RULES
 from crm_analytics.exceptions import DataValidationError
+from crm_analytics.scoring.steps import STEPS, Setting, step_names
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -82,14 +85,13 @@ __all__ = [
     "load_config",
 ]
 
-#: The models ``fit_models`` can fit and ``score_customers`` can apply.
-MODELS = ("rfm", "clusters", "clv", "churn", "lifecycle")
+#: The models ``fit_models`` can fit and ``score_customers`` can apply: the scoring steps
+#: (:data:`crm_analytics.scoring.steps.STEPS`) a configuration can list.
+MODELS = step_names()
 _FORMATS = ("parquet", "csv")
 #: The customer-knowledge outputs ``[output] extras`` can ask for.
 EXTRAS = ("cohorts", "loyalty", "rules", "recommendations")
 _PERIODS = ("D", "W", "M", "Q", "Y")
-# A century: the discounted value of later months no longer moves the CLV.
-_MAX_CLV_MONTHS = 1200
 
 
 def _option(default: Any, help: str) -> Any:
@@ -160,43 +162,44 @@ class CustomersConfig:
         return arguments
 
 
-@dataclass
-class ModelConfig:
-    """The as-of date, horizons, money terms and which models to fit."""
+#: The ``[model]`` keys of the run itself; every other key belongs to a step.
+RUN_SETTINGS = (
+    Setting(
+        "as_of",
+        None,
+        str | None,
+        "score as of this date (YYYY-MM-DD); later rows are ignored; default: last date",
+    ),
+    Setting(
+        "horizon_days",
+        90,
+        int,
+        "days ahead for expected purchases and the churn label",
+        CLV_RULES.rules["horizon_days"],
+    ),
+    Setting("models", list(MODELS), list[str], f"models to fit, among {', '.join(MODELS)}"),
+    Setting(
+        "random_state",
+        0,
+        int,
+        "seed of the clusterer and the churn model",
+        Rule(int, low=0, high=2**32, closed="left", example="0"),
+    ),
+)
+_MODEL_SETTINGS = (*RUN_SETTINGS, *(setting for step in STEPS for setting in step.settings))
+ModelConfig = dataclasses.make_dataclass(
+    "ModelConfig",
+    [
+        (setting.name, setting.annotation, _option(setting.default, setting.help))
+        for setting in _MODEL_SETTINGS
+    ],
+)
+ModelConfig.__module__ = __name__
+ModelConfig.__doc__ = """The as-of date, the horizon, which models to run and each step's settings.
 
-    as_of: str | None = _option(
-        None, "score as of this date (YYYY-MM-DD); later rows are ignored; default: last date"
-    )
-    horizon_days: int = _option(90, "days ahead for expected purchases and the churn label")
-    clv_months: int = _option(12, "months of predicted customer lifetime value")
-    discount_rate: float = _option(0.01, "monthly discount rate of the CLV")
-    margin: float = _option(1.0, "share of spend that is profit (1 values revenue)")
-    models: list[str] = _option(list(MODELS), f"models to fit, among {', '.join(MODELS)}")
-    transaction_model: str = _option(
-        "bgnbd", "purchase model of the CLV: bgnbd, or mbgnbd (one-time buyers may have left)"
-    )
-    rfm_bins: int = _option(5, "RFM score levels")
-    value_tier_basis: str = _option("clv", "value tiers from predicted clv or past revenue")
-    value_tier_shares: list[float] = _option(
-        [0.8, 0.95], "cumulative value shares closing the high and medium value tiers"
-    )
-    risk_tiers: dict[str, float] = _option(
-        {"high": 0.1, "medium": 0.3}, "churn risk tiers, name=share of customers (or threshold)"
-    )
-    risk_tier_by: str = _option("share", "risk tiers by share of customers or probability")
-    churn_estimator: str = _option(
-        "boosting", "churn classifier: boosting (gradient boosting) or logistic (faster)"
-    )
-    n_reasons: int = _option(3, "churn reasons per customer")
-    n_clusters: int | None = _option(None, "customer clusters (default: chosen from the data)")
-    new_days: int = _option(90, "lifecycle: first purchase within this many days is new")
-    lost_days: int = _option(365, "lifecycle: no purchase for this many days is lost")
-    p_alive_threshold: float = _option(0.5, "lifecycle: P(alive) below this is at risk")
-    include_prospects: bool = _option(
-        False, "add customers of the customer table who have not bought yet (stage prospect)"
-    )
-    penalizer_coef: float = _option(0.0, "L2 penalty of the BG/NBD and Gamma-Gamma fits")
-    random_state: int = _option(0, "seed of the clusterer and the churn model")
+Its fields are the run's own (:data:`RUN_SETTINGS`) and those every scoring step declares
+(:data:`crm_analytics.scoring.steps.STEPS`), each with its default and help text.
+"""
 
 
 @dataclass
@@ -303,9 +306,7 @@ class ScoringConfig:
 
     def validate(self) -> None:
         """Check values and ranges; raise DataValidationError naming the key and the fix."""
-        transactions, customers, model, output = (
-            self.transactions, self.customers, self.model, self.output
-        )  # fmt: skip
+        transactions, customers, output = self.transactions, self.customers, self.output
         if transactions.unit_price is not None and transactions.quantity is None:
             raise DataValidationError(
                 "[transactions] gives unit_price but no quantity; map quantity too, so that "
@@ -329,77 +330,7 @@ class ScoringConfig:
             "transactions", "duplicates", transactions.duplicates, ("keep", "drop", "raise")
         )
         _check_choice("transactions", "invalid_rows", transactions.invalid_rows, ("raise", "drop"))
-        if model.as_of is not None:
-            try:
-                as_of = pd.Timestamp(model.as_of)
-            except (TypeError, ValueError):
-                as_of = pd.NaT
-            if as_of is pd.NaT or as_of.tzinfo is not None:
-                raise DataValidationError(
-                    f"[model] as_of = {model.as_of!r} is not a date; write it as YYYY-MM-DD"
-                )
-            if as_of.normalize() > pd.Timestamp.today().normalize():
-                raise DataValidationError(
-                    f"[model] as_of = {model.as_of!r} is in the future; score as of today or "
-                    "an earlier day (leave as_of out for the last day of the log)"
-                )
-        for key in ("horizon_days", "clv_months", "rfm_bins", "n_clusters", "new_days"):
-            if getattr(model, key) is not None and getattr(model, key) < 1:
-                raise DataValidationError(
-                    f"[model] {key} must be at least 1, got {getattr(model, key)}"
-                )
-        if model.clv_months > _MAX_CLV_MONTHS:
-            raise DataValidationError(
-                f"[model] clv_months = {model.clv_months} is more than {_MAX_CLV_MONTHS} months "
-                "(100 years); the discounted value has long converged: use a shorter horizon"
-            )
-        if not 0 <= model.random_state < 2**32:
-            raise DataValidationError(
-                f"[model] random_state must be a whole number in [0, 2**32), got "
-                f"{model.random_state}"
-            )
-        if model.lost_days <= model.new_days:
-            raise DataValidationError(
-                f"[model] lost_days ({model.lost_days}) must exceed new_days ({model.new_days})"
-            )
-        if not 0 <= model.discount_rate < 1:
-            raise DataValidationError(
-                f"[model] discount_rate is a monthly rate in [0, 1), got {model.discount_rate}; "
-                "an annual rate R is (1 + R) ** (1 / 12) - 1 a month"
-            )
-        if not 0 < model.margin <= 1:
-            raise DataValidationError(f"[model] margin must be in (0, 1], got {model.margin}")
-        if model.n_reasons < 0:
-            raise DataValidationError(f"[model] n_reasons must be >= 0, got {model.n_reasons}")
-        for name in model.models:
-            _check_choice("model", "models", name, MODELS)
-        _check_choice("model", "value_tier_basis", model.value_tier_basis, ("clv", "revenue"))
-        if model.value_tier_basis == "clv" and "clv" not in model.models:
-            raise DataValidationError(
-                "[model] value_tier_basis = 'clv' needs the clv model; add 'clv' to models or "
-                "set value_tier_basis = 'revenue'"
-            )
-        _check_choice("model", "transaction_model", model.transaction_model, ("bgnbd", "mbgnbd"))
-        _check_choice("model", "churn_estimator", model.churn_estimator, ("boosting", "logistic"))
-        _check_choice("model", "risk_tier_by", model.risk_tier_by, ("share", "probability"))
-        shares = model.value_tier_shares
-        if len(shares) != 2 or not 0 < shares[0] < shares[1] < 1:
-            raise DataValidationError(
-                f"[model] value_tier_shares must be two increasing shares in (0, 1), got {shares}"
-            )
-        try:
-            check_risk_tiers(model.risk_tiers, model.risk_tier_by)
-        except DataValidationError as error:
-            raise DataValidationError(f"[model] {error}") from None
-        if model.include_prospects and "lifecycle" not in model.models:
-            raise DataValidationError(
-                "[model] include_prospects needs the lifecycle model, which finds them; add "
-                "'lifecycle' to models"
-            )
-        if not 0 < model.p_alive_threshold < 1:
-            raise DataValidationError(
-                f"[model] p_alive_threshold must be in (0, 1), got {model.p_alive_threshold}"
-            )
+        self._validate_model()
         if not output.formats:
             raise DataValidationError("[output] formats is empty; use ['parquet'], ['csv'] or both")
         for name in output.formats:
@@ -410,6 +341,31 @@ class ScoringConfig:
                 f"{customers.dedupe_threshold}"
             )
         self._validate_extras()
+
+    def _validate_model(self) -> None:
+        """The [model] keys: each by its rule, then the steps' rules that tie keys together."""
+        model = self.model
+        if model.as_of is not None:
+            try:
+                as_of = to_timestamp(model.as_of, name="as_of")
+            except DataValidationError as error:
+                raise DataValidationError(f"[model] {error}") from None
+            if as_of.normalize() > pd.Timestamp.today().normalize():
+                raise DataValidationError(
+                    f"[model] as_of = {model.as_of!r} is in the future; score as of today or "
+                    "an earlier day (leave as_of out for the last day of the log)"
+                )
+        for name in model.models:
+            _check_choice("model", "models", name, MODELS)
+        for setting in _MODEL_SETTINGS:
+            if setting.rule is not None:
+                value = getattr(model, setting.name)
+                try:
+                    setting.rule.check(setting.name, value)
+                except DataValidationError as error:
+                    raise DataValidationError(f"[model] {error}") from None
+        for step in STEPS:
+            step.check(model)
 
     def _validate_extras(self) -> None:
         output = self.output
@@ -454,6 +410,18 @@ def load_config(path: str | Path | None = None) -> ScoringConfig:
     """
     if path is None:
         return ScoringConfig()
+    return ScoringConfig.from_dict(read_config_file(path), source=f"configuration file {path}")
+
+
+def read_config_file(path: str | Path) -> dict[str, dict[str, Any]]:
+    """The tables and keys a TOML configuration file sets, checked as :func:`load_config`
+    checks them (the keys it leaves out are absent, not filled with defaults).
+
+    Raises
+    ------
+    DataValidationError
+        When the file is missing, is not valid TOML, or has unknown keys or bad values.
+    """
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -469,7 +437,12 @@ def load_config(path: str | Path | None = None) -> ScoringConfig:
         ) from None
     except tomllib.TOMLDecodeError as error:
         raise DataValidationError(f"configuration file {path} is not valid TOML: {error}") from None
-    return ScoringConfig.from_dict(data, source=f"configuration file {path}")
+    config = ScoringConfig.from_dict(data, source=f"configuration file {path}")
+    given = config.to_dict()
+    return {
+        section: {key: given[section][key] for key in values if key in given[section]}
+        for section, values in data.items()
+    }
 
 
 def section_fields(name: str) -> list[dataclasses.Field]:

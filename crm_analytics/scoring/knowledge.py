@@ -10,30 +10,30 @@ from __future__ import annotations
 
 import logging
 import warnings
+from typing import Any
 
 import pandas as pd
 
 from crm_analytics.associations import association_rules, recommend_products
 from crm_analytics.cohorts import cohort_table, loyalty_metrics
 from crm_analytics.dedupe import find_duplicate_customers, merge_customers
+from crm_analytics.log import as_log
 from crm_analytics.schema import CUSTOMER_ID
 from crm_analytics.scoring.config import ScoringConfig
-from crm_analytics.scoring.models import resolve_as_of, up_to
+from crm_analytics.scoring.models import resolve_as_of
 
 __all__ = ["knowledge_tables", "merge_duplicate_customers"]
 
 logger = logging.getLogger(__name__)
 
 
-def knowledge_tables(
-    transactions: pd.DataFrame, *, config: ScoringConfig
-) -> dict[str, pd.DataFrame]:
+def knowledge_tables(transactions: Any, *, config: ScoringConfig) -> dict[str, pd.DataFrame]:
     """The customer-knowledge tables ``config.output.extras`` asks for, as of the as-of day.
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        Canonical transaction log (``io.read_transactions``); rows after the as-of day
+    transactions : TransactionLog or DataFrame
+        The transaction log (``io.read_transactions``); rows after the as-of day
         (``config.model.as_of``, default the last transaction day) are ignored, as in
         :func:`~crm_analytics.scoring.score_customers`. "rules" and "recommendations" need
         its ``order_id`` and ``product`` columns.
@@ -68,7 +68,10 @@ def knowledge_tables(
     np.True_
     """
     output = config.output
-    transactions = up_to(transactions, resolve_as_of(transactions, config.model.as_of))
+    if not output.extras:
+        return {}
+    log = as_log(transactions)
+    transactions = log.as_of(resolve_as_of(log, config.model.as_of)).to_pandas()
     period = output.cohort_period
     tables: dict[str, pd.DataFrame] = {}
     if "cohorts" in output.extras:
@@ -117,7 +120,7 @@ def merge_duplicate_customers(
     Returns
     -------
     customers : pandas.DataFrame
-        The table without the merged-away records (``attrs`` kept).
+        The table without the merged-away records.
     mapping : pandas.Series
         Merged-away id → surviving id: pass it to ``io.read_transactions(...,
         customer_mapping=mapping)`` or ``dedupe.apply_customer_mapping``.
@@ -143,7 +146,6 @@ def merge_duplicate_customers(
     )
     mapping, audit = merge_customers(customers, pairs, threshold=settings.dedupe_threshold)
     kept = customers[~customers[CUSTOMER_ID].isin(mapping.index)].reset_index(drop=True)
-    kept.attrs = dict(customers.attrs)
     logger.info(
         "merged %d duplicate records into %d customers", len(mapping), int(audit["survivor"].sum())
     )

@@ -10,15 +10,36 @@ import numpy as np
 import pandas as pd
 
 from crm_analytics import _checks as shared_checks
+from crm_analytics._dates import day_number, to_timestamp, wall_clock
+from crm_analytics._params import Rule, Rules
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.schema import CUSTOMER_ID, DATE, SIGNUP_DATE
+from crm_analytics.log import as_log
+from crm_analytics.schema import CUSTOMER_ID, SIGNUP_DATE
 from crm_analytics.segmentation import _checks
 
-__all__ = ["LIFECYCLE_STAGES", "lifecycle_stages"]
+__all__ = ["LIFECYCLE_RULES", "LIFECYCLE_STAGES", "lifecycle_stages"]
 
 logger = logging.getLogger(__name__)
 
 LIFECYCLE_STAGES = ("prospect", "new", "active", "at risk", "reactivated", "lost")
+#: The rules of the lifecycle parameters (the scoring configuration checks its keys with them).
+LIFECYCLE_RULES = Rules(
+    {
+        "new_days": Rule(float, low=0, closed="neither", example="90"),
+        "lost_days": Rule(float, low=0, closed="neither", example="365"),
+        "at_risk_multiplier": Rule(float, low=0, closed="neither", example="2.0"),
+        "min_repeats": Rule(int, low=1, example="2"),
+        "p_alive_threshold": Rule(float, low=0, high=1, closed="neither", example="0.5"),
+    },
+    joint=(
+        lambda values: (
+            None
+            if values["new_days"] <= values["lost_days"]
+            else f"new_days ({values['new_days']}) must not exceed lost_days "
+            f"({values['lost_days']}); a customer cannot be new and lost at once"
+        ),
+    ),
+)
 _DAY = pd.Timedelta(days=1)
 
 
@@ -27,7 +48,7 @@ def lifecycle_stages(
     customers: pd.DataFrame | None = None,
     *,
     as_of: object = None,
-    transactions: pd.DataFrame | None = None,
+    transactions: Any = None,
     previous_stages: pd.Series | pd.DataFrame | None = None,
     new_days: float = 90,
     lost_days: float = 365,
@@ -68,8 +89,8 @@ def lifecycle_stages(
     as_of : date-like, optional
         Reference date; defaults to the summary's observation end (``last_purchase +
         days_since_last_purchase``, or the latest purchase). Later purchases are ignored.
-    transactions : pandas.DataFrame, optional
-        Canonical transaction log (``customer_id``, ``date``) to detect reactivation.
+    transactions : TransactionLog or DataFrame, optional
+        Transaction log (``customer_id``, ``date``) to detect reactivation.
     previous_stages : pandas.Series or pandas.DataFrame, optional
         ``stage`` of an earlier run of this function, indexed by customer_id.
     new_days, lost_days : float, default 90 and 365
@@ -111,6 +132,11 @@ def lifecycle_stages(
     )
     _check_parameters(new_days, lost_days, at_risk_multiplier, min_repeats, p_alive_threshold)
     as_of_date = _as_of(frame, as_of)
+    # Days are counted on the wall clock (see crm_analytics._dates).
+    frame = frame.assign(
+        first_purchase=wall_clock(frame["first_purchase"]),
+        last_purchase=wall_clock(frame["last_purchase"]),
+    )
     days_since_first = (as_of_date - frame["first_purchase"]) / _DAY
     days_since_last = (as_of_date - frame["last_purchase"]) / _DAY
     evidence = pd.DataFrame(
@@ -157,21 +183,15 @@ def _check_parameters(
     min_repeats: int,
     p_alive_threshold: float,
 ) -> None:
-    positive = {
-        "new_days": (new_days, "new_days=90"),
-        "lost_days": (lost_days, "lost_days=365"),
-        "at_risk_multiplier": (at_risk_multiplier, "at_risk_multiplier=2.0"),
-    }
-    for name, (value, example) in positive.items():
-        if not _checks.finite_number(value, name=name, example=example) > 0:
-            raise DataValidationError(f"{name} must be positive, got {value}; e.g. {example}")
-    if new_days > lost_days:
-        raise DataValidationError(
-            f"new_days ({new_days}) must not exceed lost_days ({lost_days}); a customer "
-            "cannot be new and lost at once"
-        )
-    shared_checks.whole_number(min_repeats, name="min_repeats", example="min_repeats=2")
-    _checks.fraction(p_alive_threshold, name="p_alive_threshold", example="p_alive_threshold=0.5")
+    LIFECYCLE_RULES.check(
+        {
+            "new_days": new_days,
+            "lost_days": lost_days,
+            "at_risk_multiplier": at_risk_multiplier,
+            "min_repeats": min_repeats,
+            "p_alive_threshold": p_alive_threshold,
+        }
+    )
 
 
 def _as_of(frame: pd.DataFrame, as_of: object) -> pd.Timestamp:
@@ -187,21 +207,19 @@ def _as_of(frame: pd.DataFrame, as_of: object) -> pd.Timestamp:
             "crm_analytics.summary.rfm_summary"
         )
     if as_of is None:
-        end = frame["last_purchase"]
+        end = wall_clock(frame["last_purchase"])
         if "days_since_last_purchase" in frame.columns:
             end = end + pd.to_timedelta(frame["days_since_last_purchase"], unit="D")
         return end.max()
-    as_of_date = shared_checks.comparable_timestamp(
-        as_of, name="as_of", dates=frame["first_purchase"], table="summary"
-    )
-    early = (frame["first_purchase"] > as_of_date).to_numpy()
+    as_of_date = to_timestamp(as_of, name="as_of")
+    early = (wall_clock(frame["first_purchase"]) > as_of_date).to_numpy()
     if early.any():
         raise DataValidationError(
             f"summary: {int(early.sum())} customer(s) first bought after as_of={as_of_date.date()} "
             f"(e.g. {frame.index[early][:3].tolist()}); build the summary with "
             "observation_end=as_of or pass a later as_of"
         )
-    later = (frame["last_purchase"] > as_of_date).to_numpy()
+    later = (wall_clock(frame["last_purchase"]) > as_of_date).to_numpy()
     if later.any():
         raise DataValidationError(
             f"summary: {int(later.sum())} customer(s) bought after as_of={as_of_date.date()} "
@@ -276,7 +294,7 @@ def _p_alive(frame: pd.DataFrame, clv_model: Any, p_alive: pd.Series | None) -> 
 def _reactivated(
     frame: pd.DataFrame,
     as_of_date: pd.Timestamp,
-    transactions: pd.DataFrame | None,
+    transactions: Any,
     previous_stages: pd.Series | pd.DataFrame | None,
     new_days: float,
     lost_days: float,
@@ -306,25 +324,13 @@ def _previous_stage_series(previous_stages: object) -> pd.Series:
 
 
 def _recent_returns(
-    transactions: pd.DataFrame, as_of_date: pd.Timestamp, new_days: float, lost_days: float
+    transactions: object, as_of_date: pd.Timestamp, new_days: float, lost_days: float
 ) -> pd.Index:
     """Customers whose latest return after a gap of more than ``lost_days`` is recent."""
-    shared_checks.require_frame(transactions, name="transactions")
-    shared_checks.require_columns(
-        transactions,
-        [CUSTOMER_ID, DATE],
-        name="transactions",
-        fix="load the log with crm_analytics.io.read_transactions",
+    log = as_log(transactions, amount=None, order_id=None, product=None, quantity=None)
+    return log.recent_returns(
+        until=day_number(as_of_date, name="as_of"), gap_days=lost_days, within_days=new_days
     )
-    shared_checks.require_datetime(transactions, DATE, name="transactions")
-    log = transactions.loc[transactions[DATE] <= as_of_date, [CUSTOMER_ID, DATE]]
-    days = pd.DataFrame({CUSTOMER_ID: log[CUSTOMER_ID], "day": log[DATE].dt.normalize()})
-    days = days.drop_duplicates().sort_values([CUSTOMER_ID, "day"], kind="stable")
-    gap_days = days["day"].diff() / _DAY
-    same_customer = days[CUSTOMER_ID].eq(days[CUSTOMER_ID].shift())
-    returns = days.loc[same_customer & (gap_days > lost_days)]
-    latest_return = returns.groupby(CUSTOMER_ID)["day"].max()
-    return latest_return.index[((as_of_date - latest_return) / _DAY <= new_days).to_numpy()]
 
 
 def _prospects(
@@ -343,16 +349,13 @@ def _prospects(
     _checks.same_id_type(table.index, buyers, name="customers", reference_name="summary")
     if SIGNUP_DATE in table.columns:
         signup = _signup_dates(table)
-        shared_checks.comparable_timestamp(
-            as_of_date, name="as_of", dates=signup, table="customers"
-        )
         table = table.loc[~(signup > as_of_date)]
     return table.index[~table.index.isin(buyers)]
 
 
 def _signup_dates(table: pd.DataFrame) -> pd.Series:
     try:
-        signup = pd.to_datetime(table[SIGNUP_DATE])
+        signup = wall_clock(pd.to_datetime(table[SIGNUP_DATE]))
     except (TypeError, ValueError) as error:
         raise DataValidationError(
             f"customers: column {SIGNUP_DATE!r} holds values that are not dates ({error}); "

@@ -168,8 +168,8 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         pandas.DataFrame
             Indexed by customer_id: ``r_score``, ``f_score``, ``m_score`` (1..bins),
             ``fm_score`` (mean of F and M, halves rounded up), ``rfm_cell`` (e.g. ``"545"``;
-            digits joined by ``-`` when bins > 9) and ``rfm_score`` (R + F + M);
-            ``attrs["bins"]`` records ``bins`` for :func:`rfm_segments`.
+            digits joined by ``-`` when bins > 9) and ``rfm_score`` (R + F + M). Name the
+            segments with ``rfm_segments(scores, bins=scorer.bins)``.
         """
         check_is_fitted(self, "edges_")
         frame, raw = self._raw_values(summary)
@@ -185,7 +185,6 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         text = [result[column].astype(str) for column in _SCORE_COLUMNS]
         result["rfm_cell"] = text[0] + separator + text[1] + separator + text[2]
         result["rfm_score"] = result["r_score"] + result["f_score"] + result["m_score"]
-        result.attrs["bins"] = len(self.edges_) + 1
         return result
 
     def _checked_bins(self) -> int:
@@ -235,7 +234,7 @@ def rfm_segments(
     scores: pd.DataFrame,
     *,
     segment_map: Mapping[str, SegmentRule] | Callable[[pd.DataFrame], Any] | None = None,
-    bins: int | None = None,
+    bins: int = 5,
 ) -> pd.Series:
     """Name each customer's RFM segment; every customer gets exactly one.
 
@@ -251,9 +250,9 @@ def rfm_segments(
         a handy catch-all last rule), or a callable taking ``scores`` and returning a
         boolean mask. A callable ``segment_map`` takes ``scores`` and returns one label per
         customer.
-    bins : int, optional
-        The scorer's ``bins``; by default read from ``scores.attrs["bins"]`` (set by
-        :meth:`RFMScorer.transform`), else 5. The default map is written on a 1-5 scale;
+    bins : int, default 5
+        The scorer's ``bins`` (pass ``scorer.bins`` for a scorer with other than 5
+        levels: scores outside 1..bins are refused). The default map is written on a 1-5 scale;
         with other ``bins`` the R, F and M scores are first mapped linearly onto it,
         ``1 + 4 (score - 1) / (bins - 1)`` rounded half up (so 1 stays 1 and ``bins``
         becomes 5), and FM recomputed. User maps see the scores as they are.
@@ -278,8 +277,6 @@ def rfm_segments(
     >>> rfm_segments(scores, segment_map=rules).tolist()
     ['Recent', 'Recent', 'Other', 'Other']
     """
-    if bins is None:
-        bins = getattr(scores, "attrs", {}).get("bins", 5)
     bins = whole_number(bins, name="bins", minimum=2, example="bins=5, the scorer's bins")
     frame = _checked_scores(scores, bins)
     if callable(segment_map):

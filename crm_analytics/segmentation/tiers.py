@@ -281,7 +281,8 @@ def value_matrix(
     margin: float = 1.0,
     cost_to_serve: float | pd.Series = 0.0,
     low_threshold: float = 0.0,
-) -> pd.DataFrame:
+    return_cutoffs: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, float]]:
     """Customer value classes for allocating resources: high-value, potential, ordinary, low.
 
     The current contribution is ``margin * current_value - cost_to_serve``. Rules, first
@@ -315,13 +316,17 @@ def value_matrix(
         ``current_value``.
     low_threshold : float, default 0.0
         Contribution at or below which a customer is low/negative value.
+    return_cutoffs : bool, default False
+        Also return the levels the customers had to beat.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by customer_id: ``contribution``, ``predicted_value`` and the categorical
-        ``value_class``. ``attrs["cutoffs"]`` holds the contribution and predicted-value
-        levels the customers had to beat.
+        ``value_class``.
+    cutoffs : dict
+        With ``return_cutoffs=True``: ``contribution_above``, ``predicted_value_above`` and
+        ``low_threshold``.
 
     Examples
     --------
@@ -362,12 +367,14 @@ def value_matrix(
         },
         index=current.index,
     )
-    result.attrs["cutoffs"] = {
-        "contribution_above": high_cut,
-        "predicted_value_above": potential_cut,
+    if not return_cutoffs:
+        return result
+    cutoffs = {
+        "contribution_above": float(high_cut),
+        "predicted_value_above": float(potential_cut),
         "low_threshold": low_threshold,
     }
-    return result
+    return result, cutoffs
 
 
 def _checked_costs(cost_to_serve: object, index: pd.Index) -> float | pd.Series:

@@ -40,13 +40,15 @@ def _engines(log: pd.DataFrame, tmp_path) -> dict[str, object]:
 
 def test_dataset_is_the_same_in_every_engine(log, shop, tmp_path):
     customers = shop[1]
-    expected_X, expected_y = make_churn_dataset(log, customers, cutoff=CUTOFF, horizon=90)
+    expected = make_churn_dataset(log, customers, cutoff=CUTOFF, horizon=90)
+    expected_X, expected_y = expected
     assert len(expected_X) > 500 and 0 < expected_y.mean() < 1
     for engine, source in _engines(log, tmp_path).items():
-        X, y = make_churn_dataset(source, customers, cutoff=CUTOFF, horizon=90)
+        dataset = make_churn_dataset(source, customers, cutoff=CUTOFF, horizon=90)
+        X, y = dataset
         pd.testing.assert_frame_equal(X, expected_X, obj=f"X from {engine}")
         pd.testing.assert_series_equal(y, expected_y, obj=f"y from {engine}")
-        assert y.attrs["label_definition"] == expected_y.attrs["label_definition"]
+        assert dataset.label_definition == expected.label_definition
 
 
 def test_panel_features_and_labels_are_the_same_in_every_engine(log, tmp_path):

@@ -166,14 +166,16 @@ def test_dataset_and_labels_agree():
     # a's next purchase (03-01) comes 30 days after the cutoff.
     assert make_churn_dataset(LOG, cutoff="2024-01-31", horizon=29)[1].to_dict() == {"a": 1}
     assert make_churn_dataset(LOG, cutoff="2024-01-31", horizon=30)[1].to_dict() == {"a": 0}
-    X, y = make_churn_dataset(LOG, cutoff="2024-02-29", horizon=30)
+    dataset = make_churn_dataset(LOG, cutoff="2024-02-29", horizon=30)
+    X, y = dataset
     assert y.to_dict() == {"a": 0, "b": 1}
-    assert X.index.equals(y.index)
-    assert y.attrs["label_definition"].cutoffs == ("2024-02-29",)
+    assert X.index.equals(y.index) and dataset.X is X and dataset.y is y
+    assert dataset.label_definition.cutoffs == ("2024-02-29",)
 
 
 def test_panel_stacks_cutoffs():
-    X, y = make_churn_panel(LOG, cutoffs=["2024-02-29", "2024-01-31"], horizon=29)
+    panel = make_churn_panel(LOG, cutoffs=["2024-02-29", "2024-01-31"], horizon=29)
+    X, y = panel
     assert list(y.index) == [
         (pd.Timestamp("2024-01-31"), "a"),
         (pd.Timestamp("2024-02-29"), "a"),
@@ -182,7 +184,7 @@ def test_panel_stacks_cutoffs():
     assert y.tolist() == [1, 0, 1]  # a buys 03-01: day 30 after 01-31, day 1 after 02-29
     assert X.loc[(pd.Timestamp("2024-01-31"), "a"), "days_since_last_purchase"] == 20
     assert X.loc[(pd.Timestamp("2024-02-29"), "a"), "days_since_last_purchase"] == 49
-    assert y.attrs["label_definition"].cutoffs == ("2024-01-31", "2024-02-29")
+    assert panel.label_definition.cutoffs == ("2024-01-31", "2024-02-29")
     with pytest.raises(DataValidationError, match="cutoffs repeat a date"):
         make_churn_panel(LOG, cutoffs=["2024-01-31", "2024-01-31"], horizon=30)
 
@@ -222,9 +224,10 @@ def test_contractual_customer_without_purchases_has_zero_counts():
 
 def test_snapshot_flag_without_transactions():
     table = pd.DataFrame({"customer_id": [1, 2, 3], "plan": ["a", "b", "a"], "churned": [1, 0, 0]})
-    X, y = make_churn_dataset(customers=table)
+    dataset = make_churn_dataset(customers=table)
+    X, y = dataset
     assert y.tolist() == [1, 0, 0] and list(X.columns) == ["plan"]
-    assert y.attrs["label_definition"].source == "churned"
+    assert dataset.label_definition.source == "churned"
 
 
 def test_errors_say_what_to_change():

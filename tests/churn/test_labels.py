@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crm_analytics.churn.features import make_churn_dataset
 from crm_analytics.churn.labels import LabelDefinition, contractual_labels, non_contractual_labels
 from crm_analytics.exceptions import DataValidationError
 
@@ -42,8 +43,9 @@ def test_non_contractual_labels_by_hand():
     labels = non_contractual_labels(LOG, cutoff="2024-01-31", horizon=90)
     assert labels.to_dict() == {"a": 0, "b": 1, "c": 0, "e": 1}
     assert labels.name == "churned" and labels.index.name == "customer_id"
-    definition = labels.attrs["label_definition"]
-    assert definition == LabelDefinition(
+    dataset = make_churn_dataset(LOG, cutoff="2024-01-31", horizon=90)
+    assert dataset.y.to_dict() == labels.to_dict()
+    assert dataset.label_definition == LabelDefinition(
         "non_contractual", "transactions", ("2024-01-31",), 90, None
     )
 
@@ -130,7 +132,11 @@ def test_contractual_labels_from_cancel_dates():
     )
     # 3 signed up after the cutoff, 4 cancelled before it; 2 cancels on day 90, 5 on day 91.
     assert labels.to_dict() == {1: 0, 2: 1, 5: 0}
-    assert labels.attrs["label_definition"].source == "cancel_date"
+    dataset = make_churn_dataset(
+        customers=TABLE, cutoff="2024-01-01", horizon=90, observation_end="2024-06-30"
+    )
+    assert dataset.y.to_dict() == labels.to_dict()
+    assert dataset.label_definition.source == "cancel_date"
 
 
 def test_contractual_labels_from_the_flag():

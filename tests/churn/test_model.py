@@ -165,10 +165,11 @@ def test_training_data_problems_are_refused():
 
 def test_save_and_load_keep_scores_and_metadata(tmp_path, shop):
     transactions, customers = shop
-    X, y = make_churn_dataset(
+    dataset = make_churn_dataset(
         transactions, customers, cutoff="2024-09-30", horizon=90, label="non_contractual"
     )
-    model = ChurnModel().fit(X, y)
+    X, y = dataset
+    model = ChurnModel().fit(X, y, label_definition=dataset.label_definition)
     metrics = model.evaluate(X, y)
     path = model.save(tmp_path / "churn.joblib", metrics=metrics)
     loaded = ChurnModel.load(path)

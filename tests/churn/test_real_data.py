@@ -75,10 +75,9 @@ def test_online_retail_reasons_are_sentences(online_retail_scores):
 
 @pytest.fixture(scope="module")
 def telco(shared_data):
-    table = read_customers(
+    return read_customers(
         shared_data / "telco_churn.csv", customer_id="customerID", churned="Churn"
-    )
-    return table
+    ).frame
 
 
 def test_telco_text_numbers_get_a_clear_error(telco):

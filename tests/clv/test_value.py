@@ -223,10 +223,12 @@ def test_missing_monetary_value_is_named():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"horizon": 0, "discount_rate": 0.01}, "horizon must be a whole number of at least 1"),
-        ({"horizon": 1.5, "discount_rate": 0.01}, "horizon must be a whole number of at least 1"),
-        ({"horizon": 12, "discount_rate": -0.01}, "discount_rate must be a finite monthly rate"),
-        ({"horizon": 12, "discount_rate": "1%"}, "discount_rate must be a finite monthly rate"),
+        ({"horizon": 0, "discount_rate": 0.01}, r"horizon must be a whole number in \[1, 1200\]"),
+        ({"horizon": 1.5, "discount_rate": 0.01}, r"horizon must be a whole number in \[1, 1200\]"),
+        ({"horizon": 100_000, "discount_rate": 0.01}, "beyond a century the discounted value"),
+        ({"horizon": 12, "discount_rate": -0.01}, r"discount_rate must be a number in \[0, 1\)"),
+        ({"horizon": 12, "discount_rate": "1%"}, r"discount_rate must be a number in \[0, 1\)"),
+        ({"horizon": 12, "discount_rate": 1.5}, r"a monthly rate; an annual rate R is"),
         (
             {"horizon": 12, "discount_rate": 0.01, "margin": 0},
             r"margin must be a fraction .*\(0, 1\]",

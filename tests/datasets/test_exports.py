@@ -25,18 +25,18 @@ def test_loader_counts_every_planted_imperfection():
     transactions = read_transactions(
         orders, **EXAMPLE_COLUMNS, cancellation_prefix="C", duplicates="drop"
     )
-    report = transactions.attrs["quality_report"]
+    report = transactions.report
     assert report.rows_read == len(orders)
     assert report.rows_dropped == {
         "missing_customer_id": int(missing.sum()),
         "duplicate": int(duplicates),
         "return": int((returns & ~missing).sum()),
     }
-    assert transactions["customer_id"].nunique() <= 300
+    assert transactions.to_pandas()["customer_id"].nunique() <= 300
     table = read_customers(customers, customer_id="CustomerID", signup_date="SignupDate")
-    assert len(table) == len(customers) and set(transactions["customer_id"]) <= set(
-        table["customer_id"]
-    )
+    assert len(table.frame) == len(customers) and set(
+        transactions.to_pandas()["customer_id"]
+    ) <= set(table.frame["customer_id"])
 
 
 def test_same_seed_same_export():

@@ -1,4 +1,4 @@
-"""Merging duplicate records into surviving ids and applying the mapping to a log."""
+"""Merging duplicate records into surviving ids."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from crm_analytics.dedupe.candidates import find_duplicate_customers
-from crm_analytics.dedupe.merge import apply_customer_mapping, merge_customers
+from crm_analytics.dedupe.merge import merge_customers
 from crm_analytics.exceptions import DataValidationError
+from crm_analytics.io import apply_customer_mapping
 from tests.dedupe.conftest import ON
 
 
@@ -98,40 +99,6 @@ def test_nothing_to_merge():
     assert apply_customer_mapping(customers, mapping).equals(customers)
 
 
-def test_apply_mapping_to_a_log(chain):
-    customers, pairs = chain
-    mapping, _ = merge_customers(customers, pairs, threshold=0.5)
-    log = pd.DataFrame(
-        {"customer_id": ["a", "b", "d", "f", "g", "zz"], "amount": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]}
-    )
-    log.attrs["quality_report"] = "kept"
-    merged = apply_customer_mapping(log, mapping)
-    assert merged["customer_id"].tolist() == ["b", "b", "d", "e", "b", "zz"]
-    assert merged["customer_id"].dtype == log["customer_id"].dtype
-    assert merged.attrs == {"quality_report": "kept", "customer_mapping": 3}
-    assert log["customer_id"].tolist()[0] == "a"
-    assert merged.groupby("customer_id")["amount"].sum().to_dict() == {
-        "b": 8.0, "d": 3.0, "e": 4.0, "zz": 6.0
-    }  # fmt: skip
-    numeric = apply_customer_mapping(
-        pd.DataFrame({"customer_id": np.array([1, 2, 3])}), pd.Series({2: 1})
-    )
-    assert numeric["customer_id"].tolist() == [1, 1, 3]
-    assert numeric["customer_id"].dtype == np.int64
-
-
-def test_apply_mapping_errors():
-    log = pd.DataFrame({"customer_id": ["a", "b"]})
-    with pytest.raises(DataValidationError, match=r"1 surviving id\(s\) are themselves mapped"):
-        apply_customer_mapping(log, pd.Series({"a": "b", "b": "c"}))
-    with pytest.raises(DataValidationError, match="mapping must be a pandas Series"):
-        apply_customer_mapping(log, {"a": "b"})
-    with pytest.raises(DataValidationError, match="column 'customer_id' not found"):
-        apply_customer_mapping(log.rename(columns={"customer_id": "id"}), pd.Series({"a": "b"}))
-    with pytest.warns(UserWarning, match="none of the 1 mapped ids occurs in transactions"):
-        apply_customer_mapping(log, pd.Series({1: 2}))
-
-
 def test_merge_errors(chain):
     customers, pairs = chain
     with pytest.raises(DataValidationError, match="threshold=1.5 must be a score"):
@@ -176,18 +143,3 @@ def test_unusable_scores_and_dates_are_named(chain):
         match=r"column 'signup_date' has 1 value that is not dates \(e\.g\. 'n/a'\), out of 7",
     ):
         merge_customers(unreadable, pairs, threshold=0.5)
-
-
-def test_apply_mapping_keeps_the_id_type_or_says_why_not():
-    log = pd.DataFrame({"customer_id": [1, 2, 3]})
-    with pytest.raises(
-        DataValidationError,
-        match=r"surviving ids such as 'x' cannot be stored in transactions column "
-        r"'customer_id' of dtype int64 \(1 of the 1 rows",
-    ):
-        apply_customer_mapping(log, pd.Series({1: "x"}))
-    with pytest.raises(DataValidationError, match=r"cannot be stored.*\(1 of the 1 rows"):
-        apply_customer_mapping(log, pd.Series({1: 2.5}))
-    with pytest.raises(DataValidationError, match=r"1 old id\(s\) map to a missing surviving"):
-        apply_customer_mapping(log, pd.Series({1: np.nan, 2: 3.0}))
-    assert apply_customer_mapping(log, pd.Series({1: 2.0}))["customer_id"].tolist() == [2, 2, 3]

@@ -32,7 +32,7 @@ def test_canonical_table(contracts: pd.DataFrame) -> None:
     customers = read_customers(
         contracts, customer_id="CustID", signup_date="Joined", cancel_date="Left", churned="Churn"
     )
-    assert customers.columns.tolist() == [
+    assert customers.frame.columns.tolist() == [
         "customer_id",
         "signup_date",
         "cancel_date",
@@ -41,11 +41,11 @@ def test_canonical_table(contracts: pd.DataFrame) -> None:
         "MonthlyCharges",
     ]
     # Whole-number float ids become integers; rows are sorted by id; the blank id is dropped.
-    assert customers["customer_id"].tolist() == [1, 2, 3, 4]
-    assert customers["churned"].tolist() == [True, False, False, True]
-    assert customers.loc[0, "cancel_date"] == pd.Timestamp("2023-06-30")
-    assert customers["cancel_date"].isna().tolist() == [False, True, True, False]
-    report = customers.attrs["quality_report"]
+    assert customers.frame["customer_id"].tolist() == [1, 2, 3, 4]
+    assert customers.frame["churned"].tolist() == [True, False, False, True]
+    assert customers.frame.loc[0, "cancel_date"] == pd.Timestamp("2023-06-30")
+    assert customers.frame["cancel_date"].isna().tolist() == [False, True, True, False]
+    report = customers.report
     assert (report.rows_read, report.rows_kept) == (5, 4)
     assert report.rows_dropped == {"missing_customer_id": 1}
     assert report.n_customers == 4
@@ -54,20 +54,20 @@ def test_canonical_table(contracts: pd.DataFrame) -> None:
 
 def test_churned_is_derived_from_cancel_date(contracts: pd.DataFrame) -> None:
     customers = read_customers(contracts, customer_id="CustID", cancel_date="Left", attributes=[])
-    assert customers.columns.tolist() == ["customer_id", "cancel_date", "churned"]
-    assert customers["churned"].tolist() == [True, False, False, True]
-    assert customers.attrs["quality_report"].columns["churned"] == "Left is not empty"
+    assert customers.frame.columns.tolist() == ["customer_id", "cancel_date", "churned"]
+    assert customers.frame["churned"].tolist() == [True, False, False, True]
+    assert customers.report.columns["churned"] == "Left is not empty"
 
 
 def test_attributes_can_be_renamed(contracts: pd.DataFrame) -> None:
     customers = read_customers(contracts, customer_id="CustID", attributes={"Contract": "plan"})
-    assert customers.columns.tolist() == ["customer_id", "plan"]
+    assert customers.frame.columns.tolist() == ["customer_id", "plan"]
 
 
 def test_cancel_date_without_churn_flag_is_flagged(contracts: pd.DataFrame) -> None:
     contracts.loc[1, "Churn"] = "No"
     customers = read_customers(contracts, customer_id="CustID", cancel_date="Left", churned="Churn")
-    assert customers.attrs["quality_report"].flagged == {"cancel_date_not_churned": 1}
+    assert customers.report.flagged == {"cancel_date_not_churned": 1}
 
 
 def test_duplicate_ids(contracts: pd.DataFrame) -> None:
@@ -75,8 +75,10 @@ def test_duplicate_ids(contracts: pd.DataFrame) -> None:
     with pytest.raises(DataValidationError, match=r"1 rows repeat a customer id .*'CustID'.*3"):
         read_customers(contracts, customer_id="CustID")
     last = read_customers(contracts, customer_id="CustID", signup_date="Joined", duplicates="last")
-    assert last.loc[last["customer_id"] == 3, "signup_date"].item() == pd.Timestamp("2023-05-02")
-    assert last.attrs["quality_report"].rows_dropped["duplicate_customer_id"] == 1
+    assert last.frame.loc[last.frame["customer_id"] == 3, "signup_date"].item() == pd.Timestamp(
+        "2023-05-02"
+    )
+    assert last.report.rows_dropped["duplicate_customer_id"] == 1
 
 
 def test_invalid_values_raise_or_drop(contracts: pd.DataFrame) -> None:
@@ -104,8 +106,8 @@ def test_invalid_values_raise_or_drop(contracts: pd.DataFrame) -> None:
         churned="Churn",
         invalid_rows="drop",
     )
-    assert kept["customer_id"].tolist() == [1]
-    assert kept.attrs["quality_report"].rows_dropped == {
+    assert kept.frame["customer_id"].tolist() == [1]
+    assert kept.report.rows_dropped == {
         "invalid_date": 1,
         "cancel_before_signup": 1,
         "invalid_churned": 1,
@@ -140,7 +142,7 @@ def test_sql_and_csv_sources_give_the_same_table(contracts: pd.DataFrame, tmp_pa
     contracts.to_csv(tmp_path / "customers.csv", index=False)
     from_csv = read_customers(tmp_path / "customers.csv", **options)
     for table in (from_sql, from_csv):
-        pd.testing.assert_frame_equal(table, expected, check_dtype=False)
+        pd.testing.assert_frame_equal(table.frame, expected.frame, check_dtype=False)
 
 
 def test_yes_no_attribute_with_gaps_is_boolean_from_every_source(tmp_path) -> None:
@@ -163,17 +165,17 @@ def test_yes_no_attribute_with_gaps_is_boolean_from_every_source(tmp_path) -> No
     ]
     for source in sources:
         table = read_customers(source, customer_id="id", signup_date="joined")
-        assert table["vip"].dtype == "boolean", type(source)
-        assert table["vip"].tolist() == [True, pd.NA, False]
-        assert table["plan"].tolist()[::2] == ["basic", "pro"]
+        assert table.frame["vip"].dtype == "boolean", type(source)
+        assert table.frame["vip"].tolist() == [True, pd.NA, False]
+        assert table.frame["plan"].tolist()[::2] == ["basic", "pro"]
 
 
 def test_real_telco_export(shared_data) -> None:
     customers = read_customers(
         shared_data / "telco_churn.csv", customer_id="customerID", churned="Churn"
     )
-    assert len(customers) == 7_043
-    assert customers["churned"].sum() == 1_869  # IBM's published churn count (26.5%)
+    assert len(customers.frame) == 7_043
+    assert customers.frame["churned"].sum() == 1_869  # IBM's published churn count (26.5%)
 
 
 def test_numeric_ids_match_whether_or_not_a_file_has_gaps(tmp_path) -> None:
@@ -189,17 +191,23 @@ def test_numeric_ids_match_whether_or_not_a_file_has_gaps(tmp_path) -> None:
         tmp_path / "orders.csv", customer_id="CustomerID", date="Day", amount="Value"
     )
     customers = read_customers(tmp_path / "customers.csv", customer_id="CustomerID")
-    assert orders["customer_id"].tolist() == customers["customer_id"].tolist() == [10000, 10855]
-    assert orders["customer_id"].dtype == customers["customer_id"].dtype == "int64"
+    assert (
+        orders.to_pandas()["customer_id"].tolist()
+        == customers.frame["customer_id"].tolist()
+        == [10000, 10855]
+    )
+    assert (
+        orders.to_pandas()["customer_id"].dtype == customers.frame["customer_id"].dtype == "int64"
+    )
     # The same ids given as text, as numbers or as a frame come back the same.
     as_text = pd.DataFrame({"CustomerID": ["10855", "10000"]})
-    assert read_customers(as_text, customer_id="CustomerID")["customer_id"].tolist() == [
+    assert read_customers(as_text, customer_id="CustomerID").frame["customer_id"].tolist() == [
         10000,
         10855,
     ]
     # Leading zeros make an id text, so they survive.
     zeros = pd.DataFrame({"CustomerID": ["0042", "12.0", "7"]})
-    assert read_customers(zeros, customer_id="CustomerID")["customer_id"].tolist() == [
+    assert read_customers(zeros, customer_id="CustomerID").frame["customer_id"].tolist() == [
         "0042",
         "12",
         "7",
@@ -227,4 +235,4 @@ def test_repeated_header_is_refused_when_every_column_is_kept(tmp_path) -> None:
     with pytest.raises(DataValidationError, match="column 'Region' appears 2 times in the source"):
         read_customers(path, customer_id="CustID")
     kept = read_customers(path, customer_id="CustID", attributes=[])
-    assert kept["customer_id"].tolist() == [1]
+    assert kept.frame["customer_id"].tolist() == [1]

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.io.transactions import read_transactions
+from crm_analytics.log import TransactionLog
 
 MAPPING = {
     "customer_id": "Customer ID",
@@ -45,9 +46,9 @@ def expected(text_lines: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _check(result: pd.DataFrame, expected: pd.DataFrame, source_word: str) -> None:
-    pd.testing.assert_frame_equal(result, expected, check_exact=False, rtol=1e-12)
-    report = result.attrs["quality_report"]
+def _check(result: TransactionLog, expected: pd.DataFrame, source_word: str) -> None:
+    pd.testing.assert_frame_equal(result.to_pandas(), expected, check_exact=False, rtol=1e-12)
+    report = result.report
     assert (report.rows_read, report.rows_kept, report.rows_dropped) == (5, 4, {"return": 1})
     assert source_word in report.source
 
@@ -71,7 +72,7 @@ def test_delimited_text(tmp_path, text_lines, expected, name, separator):
     text_lines.to_csv(path, sep=separator, index=False)
     result = read_transactions(path, **MAPPING)
     _check(result, expected, repr(str(path)))
-    assert repr(separator) in result.attrs["quality_report"].source
+    assert repr(separator) in result.report.source
 
 
 def test_compressed_csv_and_string_path(tmp_path, text_lines, expected):

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.io.report import quality_report
 from crm_analytics.io.transactions import read_transactions
+from crm_analytics.quality import quality_report
 
 from .conftest import COLUMNS
 
@@ -19,10 +19,14 @@ def _read(lines: pd.DataFrame, **options) -> pd.DataFrame:
 
 def test_canonical_columns_dtypes_and_order(invoice_lines):
     result = _read(invoice_lines)
-    assert list(result.columns) == ["customer_id", "date", "amount", "order_id", "product"] + [
-        "quantity"
-    ]
-    assert result.dtypes.astype(str).tolist() == [
+    assert list(result.to_pandas().columns) == [
+        "customer_id",
+        "date",
+        "amount",
+        "order_id",
+        "product",
+    ] + ["quantity"]
+    assert result.to_pandas().dtypes.astype(str).tolist() == [
         "int64",  # 17850.0 (a float because of the missing id) comes back as 17850
         "datetime64[ns]",
         "float64",
@@ -30,12 +34,19 @@ def test_canonical_columns_dtypes_and_order(invoice_lines):
         "str",
         "int64",
     ]
-    assert isinstance(result.index, pd.RangeIndex)
+    assert isinstance(result.to_pandas().index, pd.RangeIndex)
     # Sorted by customer then date; 13047's free line (2011-01-20) follows their 2011-01-10 order.
-    assert result["customer_id"].tolist() == [12583, 13047, 13047, 17850, 17850, 17850]
-    assert result["amount"].tolist() == [1.5, 7.5, 0.0, 3.0, 4.0, 4.0]
-    assert result["order_id"].tolist() == ["1007", "1002", "1005", "1001", "1001", "1001"]
-    assert result.loc[0, "date"] == pd.Timestamp("2011-02-01 10:00")
+    assert result.to_pandas()["customer_id"].tolist() == [12583, 13047, 13047, 17850, 17850, 17850]
+    assert result.to_pandas()["amount"].tolist() == [1.5, 7.5, 0.0, 3.0, 4.0, 4.0]
+    assert result.to_pandas()["order_id"].tolist() == [
+        "1007",
+        "1002",
+        "1005",
+        "1001",
+        "1001",
+        "1001",
+    ]
+    assert result.to_pandas().loc[0, "date"] == pd.Timestamp("2011-02-01 10:00")
 
 
 def test_amount_given_directly_equals_amount_derived(invoice_lines):
@@ -50,7 +61,7 @@ def test_amount_given_directly_equals_amount_derived(invoice_lines):
         order_id="InvoiceNo",
         product="StockCode",
     )
-    pd.testing.assert_frame_equal(direct, derived)
+    pd.testing.assert_frame_equal(direct.to_pandas(), derived.to_pandas())
     assert quality_report(derived).columns["amount"] == "Quantity * UnitPrice"
     assert quality_report(direct).columns["amount"] == "Value"
 
@@ -58,7 +69,7 @@ def test_amount_given_directly_equals_amount_derived(invoice_lines):
 def test_minimal_mapping_has_only_the_required_columns(invoice_lines):
     lines = invoice_lines.assign(Value=invoice_lines["Quantity"] * invoice_lines["UnitPrice"])
     result = read_transactions(lines, customer_id="CustomerID", date="InvoiceDate", amount="Value")
-    assert list(result.columns) == ["customer_id", "date", "amount"]
+    assert list(result.to_pandas().columns) == ["customer_id", "date", "amount"]
     assert quality_report(result).n_orders is None
 
 
@@ -107,19 +118,23 @@ def test_policy_counts_add_up(
     assert report.rows_read == 9
     assert report.rows_kept == len(result) == 9 - sum(dropped.values())
     assert report.amount_read == pytest.approx(21.5)
-    assert report.amount_kept == pytest.approx(amount_kept) == pytest.approx(result["amount"].sum())
+    assert (
+        report.amount_kept
+        == pytest.approx(amount_kept)
+        == pytest.approx(result.to_pandas()["amount"].sum())
+    )
     assert len(report.warnings) == len(flagged)
 
 
 def test_returns_drop_leaves_no_negative_lines(invoice_lines):
     result = _read(invoice_lines)
-    assert (result["amount"] >= 0).all() and (result["quantity"] >= 0).all()
-    assert not result["order_id"].str.startswith("C").any()
+    assert (result.to_pandas()["amount"] >= 0).all() and (result.to_pandas()["quantity"] >= 0).all()
+    assert not result.to_pandas()["order_id"].str.startswith("C").any()
 
 
 def test_returns_net_takes_the_date_and_order_of_the_latest_earlier_purchase(invoice_lines):
     result = _read(invoice_lines, returns="net")
-    netted = result[result["amount"] < 0]
+    netted = result.to_pandas()[result.to_pandas()["amount"] < 0]
     assert len(netted) == 1
     assert netted.iloc[0].to_dict() == {
         "customer_id": 17850,
@@ -130,7 +145,9 @@ def test_returns_net_takes_the_date_and_order_of_the_latest_earlier_purchase(inv
         "quantity": -1,
     }
     # 17850 still has one purchase day, worth 3 + 4 + 4 - 1.5.
-    days = result[result["customer_id"] == 17850].groupby(result["date"].dt.normalize())
+    days = result.to_pandas()[result.to_pandas()["customer_id"] == 17850].groupby(
+        result.to_pandas()["date"].dt.normalize()
+    )
     assert days["amount"].sum().tolist() == [9.5]
 
 
@@ -148,7 +165,7 @@ def test_returns_net_counts_days_that_go_negative():
     report = quality_report(result)
     assert report.flagged == {"return_netted": 1, "negative_net_day": 1}
     # The return of 30 lands on a's latest purchase day (10 on 2024-01-05): net -20.
-    assert result["date"].tolist()[1:3] == [pd.Timestamp("2024-01-05")] * 2
+    assert result.to_pandas()["date"].tolist()[1:3] == [pd.Timestamp("2024-01-05")] * 2
     assert "1 customer-days have a negative net amount" in report.warnings[1]
 
 
@@ -164,7 +181,7 @@ def test_cancellation_prefix_marks_lines_whatever_their_sign():
     mapping = {"customer_id": "customer", "date": "day", "amount": "value", "order_id": "invoice"}
     assert quality_report(read_transactions(lines, **mapping)).rows_dropped == {}
     result = read_transactions(lines, cancellation_prefix="C", **mapping)
-    assert result["order_id"].tolist() == ["100", "102"]
+    assert result.to_pandas()["order_id"].tolist() == ["100", "102"]
     assert quality_report(result).rows_dropped == {"return": 1}
 
 
@@ -191,7 +208,7 @@ def test_blank_text_ids_count_as_missing_and_ids_are_stripped():
         {"who": [" 007", "  ", None, "007 "], "day": ["2024-01-01"] * 4, "value": [1.0] * 4}
     )
     result = read_transactions(lines, customer_id="who", date="day", amount="value")
-    assert result["customer_id"].tolist() == ["007", "007"]
+    assert result.to_pandas()["customer_id"].tolist() == ["007", "007"]
     assert quality_report(result).rows_dropped == {"missing_customer_id": 2}
 
 
@@ -229,7 +246,7 @@ def test_non_numeric_amounts_quantities_and_prices(invoice_lines):
 
 def test_text_numbers_with_spaces_are_read(invoice_lines):
     lines = invoice_lines.assign(UnitPrice=[f" {price} " for price in invoice_lines["UnitPrice"]])
-    pd.testing.assert_frame_equal(_read(lines), _read(invoice_lines))
+    pd.testing.assert_frame_equal(_read(lines).to_pandas(), _read(invoice_lines).to_pandas())
 
 
 def test_missing_amount(invoice_lines):
@@ -249,13 +266,16 @@ def test_numeric_dates_need_a_format():
     ):
         read_transactions(lines, customer_id="c", date="d", amount="v")
     result = read_transactions(lines, customer_id="c", date="d", amount="v", date_format="%Y%m%d")
-    assert result["date"].tolist() == [pd.Timestamp("2011-01-03"), pd.Timestamp("2011-02-04")]
+    assert result.to_pandas()["date"].tolist() == [
+        pd.Timestamp("2011-01-03"),
+        pd.Timestamp("2011-02-04"),
+    ]
 
 
 def test_day_first_and_explicit_formats():
     lines = pd.DataFrame({"c": [1, 1], "d": ["03/01/2011 09:00", "13/01/2011 10:00"], "v": [1, 2]})
     result = read_transactions(lines, customer_id="c", date="d", amount="v", dayfirst=True)
-    assert result["date"].tolist() == [
+    assert result.to_pandas()["date"].tolist() == [
         pd.Timestamp("2011-01-03 09:00"),
         pd.Timestamp("2011-01-13 10:00"),
     ]
@@ -271,13 +291,19 @@ def test_day_first_and_explicit_formats():
     result = read_transactions(
         lines, customer_id="c", date="d", amount="v", date_format="mixed", dayfirst=True
     )
-    assert result["date"].tolist() == [pd.Timestamp("2011-01-03 09:00"), pd.Timestamp("2011-01-13")]
+    assert result.to_pandas()["date"].tolist() == [
+        pd.Timestamp("2011-01-03 09:00"),
+        pd.Timestamp("2011-01-13"),
+    ]
 
 
 def test_iso_dates_with_and_without_times_in_one_column():
     lines = pd.DataFrame({"c": [1, 1], "d": ["2011-01-03", "2011-01-04T10:30"], "v": [1.0, 2.0]})
     result = read_transactions(lines, customer_id="c", date="d", amount="v")
-    assert result["date"].tolist() == [pd.Timestamp("2011-01-03"), pd.Timestamp("2011-01-04 10:30")]
+    assert result.to_pandas()["date"].tolist() == [
+        pd.Timestamp("2011-01-03"),
+        pd.Timestamp("2011-01-04 10:30"),
+    ]
 
 
 def test_dates_out_of_range_are_invalid():
@@ -292,13 +318,13 @@ def test_time_zones_keep_local_time_and_are_reported():
     )
     lines = pd.DataFrame({"c": [1, 1], "d": days, "v": [1.0, 2.0]})
     result = read_transactions(lines, customer_id="c", date="d", amount="v")
-    assert str(result["date"].dtype) == "datetime64[ns]"
-    assert result["date"].tolist()[0] == pd.Timestamp("2024-03-01 23:30")
+    assert str(result.to_pandas()["date"].dtype) == "datetime64[ns]"
+    assert result.to_pandas()["date"].tolist()[0] == pd.Timestamp("2024-03-01 23:30")
     assert "had time zone Europe/Paris; kept local times" in quality_report(result).warnings[0]
 
     mixed = lines.assign(d=["2024-03-01T23:30:00+01:00", "2024-03-02T08:00:00+02:00"])
     result = read_transactions(mixed, customer_id="c", date="d", amount="v")
-    assert result["date"].tolist() == [
+    assert result.to_pandas()["date"].tolist() == [
         pd.Timestamp("2024-03-01 22:30"),
         pd.Timestamp("2024-03-02 06:00"),
     ]
@@ -307,7 +333,7 @@ def test_time_zones_keep_local_time_and_are_reported():
 
 def test_observation_end_includes_its_whole_day(invoice_lines):
     result = _read(invoice_lines, observation_end="2011-02-01")
-    assert result["date"].max() == pd.Timestamp("2011-02-01 10:00")
+    assert result.to_pandas()["date"].max() == pd.Timestamp("2011-02-01 10:00")
     assert quality_report(result).observation_end == pd.Timestamp("2011-02-01")
 
 
@@ -354,7 +380,10 @@ def test_empty_source_and_empty_after_dropping(invoice_lines):
         ({"amount": "Quantity"}, r"give either amount= or unit_price= \(with quantity=\)"),
         ({"order_id": None, "cancellation_prefix": "C"}, "cancellation_prefix= .* needs order_id="),
         ({"observation_end": "someday"}, "observation_end='someday' is not a date"),
-        ({"observation_end": "31/31/2024"}, r"is not a date; pass a date such as '2024-12-31'"),
+        (
+            {"observation_end": "31/31/2024"},
+            r"is not a date written year first; write it as YYYY-MM-DD",
+        ),
         ({"encoding": "utf-99"}, "encoding='utf-99' is not a text encoding Python knows"),
         ({"date_format": "%Q"}, r"date_format='%Q' is not a date pattern \('Q' is a bad"),
     ],
@@ -375,7 +404,9 @@ def test_csv_dates_with_a_utc_offset_keep_local_time_like_a_frame(tmp_path):
     )
     # The customer's calendar day, not UTC's (which would be 1 and 4 January).
     expected = [pd.Timestamp("2024-01-02 00:30"), pd.Timestamp("2024-01-05 00:30")]
-    assert from_csv["date"].tolist() == from_frame["date"].tolist() == expected
+    assert (
+        from_csv.to_pandas()["date"].tolist() == from_frame.to_pandas()["date"].tolist() == expected
+    )
 
 
 def test_date_format_is_honoured_by_every_source(tmp_path):
@@ -385,7 +416,7 @@ def test_date_format_is_honoured_by_every_source(tmp_path):
     options = {"customer_id": "c", "date": "d", "amount": "v", "date_format": "%Y-%d-%m"}
     expected = [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-05")]
     for source in (lines, path, str(path)):
-        assert read_transactions(source, **options)["date"].tolist() == expected
+        assert read_transactions(source, **options).to_pandas()["date"].tolist() == expected
     with pytest.raises(DataValidationError, match=r"date_format='%Q' is not a date pattern"):
         read_transactions(path, **{**options, "date_format": "%Q"})
     # Checked even where every value is already a date and the pattern would go unused.
@@ -394,9 +425,14 @@ def test_date_format_is_honoured_by_every_source(tmp_path):
         read_transactions(as_dates, **{**options, "date_format": 5})
 
 
-def test_report_is_kept_by_row_filters(invoice_lines):
+def test_report_is_a_field_kept_by_the_log_as_of_a_date(invoice_lines):
     result = _read(invoice_lines)
-    assert quality_report(result[result["amount"] > 1]) == quality_report(result)
+    assert quality_report(result) is result.report
+    snapshot = result.as_of(result.first_date)
+    assert snapshot.report is result.report
+    assert len(snapshot) < len(result)
+    with pytest.raises(DataValidationError, match="DataFrame carries no data-quality report"):
+        quality_report(result.to_pandas())
 
 
 def test_customer_mapping_moves_lines_of_merged_duplicates():
@@ -410,9 +446,9 @@ def test_customer_mapping_moves_lines_of_merged_duplicates():
     log = read_transactions(
         raw, customer_id="cust", date="day", amount="value", customer_mapping=pd.Series({"b": "a"})
     )
-    assert log["customer_id"].tolist() == ["a", "a", "a", "c"]
-    assert log.groupby("customer_id")["amount"].sum().to_dict() == {"a": 16.0, "c": 2.0}
-    report = log.attrs["quality_report"]
+    assert log.to_pandas()["customer_id"].tolist() == ["a", "a", "a", "c"]
+    assert log.to_pandas().groupby("customer_id")["amount"].sum().to_dict() == {"a": 16.0, "c": 2.0}
+    report = log.report
     assert report.flagged == {"merged_customer_id": 2}
     assert report.n_customers == 2
     assert "2 lines moved to surviving customer ids" in str(report)

@@ -12,12 +12,13 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
+from crm_analytics._engines import lazy_frame
+from crm_analytics.clv.scores import CLV_COLUMNS
 from crm_analytics.datasets import make_transactions
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.scale import scan_parquet
-from crm_analytics.scale.batch import clv_batch
-from crm_analytics.scale.engines import lazy_log
-from crm_analytics.scale.models import clv_scores, fit_collapsed
+from crm_analytics.io import read_transactions
+from crm_analytics.scale import scan_parquet, score_batch
+from crm_analytics.scoring import ScoringConfig, score
 from crm_analytics.summary import calibration_holdout_split, rfm_summary
 
 
@@ -79,7 +80,7 @@ def test_a_single_file(log: pd.DataFrame, tmp_path: Path) -> None:
     ids=["pandas", "polars", "pyarrow"],
 )
 def test_in_memory_frames_are_worked_on_in_polars(log: pd.DataFrame, convert) -> None:
-    frame, in_memory = lazy_log(convert(log))
+    frame, in_memory = lazy_frame(convert(log))
     assert in_memory
     assert frame.implementation is nw.Implementation.POLARS
     pd.testing.assert_frame_equal(
@@ -93,7 +94,7 @@ def test_lazy_frames_and_paths_stay_in_their_engine(log: pd.DataFrame, dataset: 
         (duckdb.from_arrow(pa.Table.from_pandas(log)), nw.Implementation.DUCKDB),
         (dataset, nw.Implementation.DUCKDB),
     ]:
-        frame, in_memory = lazy_log(source)
+        frame, in_memory = lazy_frame(source)
         assert not in_memory
         assert frame.implementation is engine
 
@@ -105,7 +106,7 @@ def test_a_column_of_mixed_types_is_named(log: pd.DataFrame) -> None:
         DataValidationError,
         match=r"column 'order_id' mixes types \(1,846 int, 3 str values out of 1,849 rows\); cast",
     ):
-        lazy_log(mixed)
+        lazy_frame(mixed)
 
 
 def test_missing_files_and_engines_are_named(tmp_path: Path) -> None:
@@ -120,33 +121,64 @@ def test_missing_files_and_engines_are_named(tmp_path: Path) -> None:
         scan_parquet(tmp_path, engine="dask")
 
 
+def in_memory_scores(log: pd.DataFrame, **model) -> pd.DataFrame:
+    """What ``score`` gives on the log in memory: the summary and CLV columns batch writes."""
+    config = ScoringConfig.from_dict(
+        {"transactions": {"order_id": "order_id"}, "model": {"models": ["clv"], **model}}
+    )
+    result = score(log, config=config)
+    summary = result.run.summary
+    return summary.join(result.scores[list(CLV_COLUMNS)])
+
+
 @pytest.mark.parametrize("engine", ["polars", "duckdb"])
-def test_batch_job_writes_the_pandas_scores(
+def test_batch_gives_the_values_and_columns_score_gives(
     log: pd.DataFrame, dataset: Path, tmp_path: Path, engine: str
 ) -> None:
     output = tmp_path / "scores.parquet"
-    models = clv_batch(dataset, output, engine=engine, horizon=6, chunk_size=150)
+    config = ScoringConfig.from_dict(
+        {
+            "transactions": {"order_id": "order_id"},
+            "model": {"models": ["clv"], "clv_months": 6, "horizon_days": 30},
+        }
+    )
+    result = score_batch(dataset, output, config=config, engine=engine, chunk_size=150)
     written = pd.read_parquet(output).set_index("customer_id").sort_index()
-    summary = rfm_summary(log)
-    expected_models = fit_collapsed(summary)
-    pd.testing.assert_series_equal(models[0].params_, expected_models[0].params_)
-    expected = summary.join(clv_scores(summary, *expected_models, horizon=6))
-    pd.testing.assert_frame_equal(written, expected, check_dtype=False, check_names=False)
+    expected = in_memory_scores(log, clv_months=6, horizon_days=30)
+    pd.testing.assert_frame_equal(
+        written[expected.columns], expected, check_dtype=False, check_names=False, rtol=1e-9
+    )
+    assert result.customers == len(expected) == log["customer_id"].nunique()
+    assert result.report.rows_read == result.report.rows_kept == len(log)
 
 
 @pytest.mark.parametrize("engine", ["polars", "duckdb"])
-def test_batch_job_leaves_returns_out_and_says_how_many(
-    log: pd.DataFrame, tmp_path: Path, engine: str, caplog: pytest.LogCaptureFixture
+def test_batch_reads_with_the_same_policies_and_report_as_score(
+    log: pd.DataFrame, tmp_path: Path, engine: str
 ) -> None:
     refunds = log.head(3).assign(amount=-5.0)
+    nameless = log.head(2).assign(customer_id=None)
     (tmp_path / "log").mkdir()
-    pd.concat([log, refunds]).to_parquet(tmp_path / "log" / "with_returns.parquet")
+    pd.concat([log, refunds, nameless]).to_parquet(tmp_path / "log" / "with_returns.parquet")
+    mapping = {"customer_id": "customer_id", "date": "date", "amount": "amount"}
+    in_memory = read_transactions(pd.concat([log, refunds, nameless]), **mapping).report
     output = tmp_path / "scores.parquet"
-    with caplog.at_level("WARNING", logger="crm_analytics.scale.batch"):
-        clv_batch(tmp_path / "log", output, engine=engine, horizon=6)
-    assert "left out 3 line(s) with a negative amount (returns)" in caplog.text
+    config = ScoringConfig.from_dict({"model": {"models": ["clv"]}})
+    report = score_batch(tmp_path / "log", output, config=config, engine=engine).report
+    assert report.rows_dropped == in_memory.rows_dropped == {"missing_customer_id": 2, "return": 3}
+    assert report.amount_dropped["return"] == in_memory.amount_dropped["return"] == -15.0
+    assert (report.rows_read, report.rows_kept) == (in_memory.rows_read, in_memory.rows_kept)
     written = pd.read_parquet(output).set_index("customer_id").sort_index()
-    expected = rfm_summary(log)
+    expected = rfm_summary(log.drop(columns="order_id"))
     pd.testing.assert_frame_equal(
         written[expected.columns], expected, check_dtype=False, check_names=False
     )
+
+
+def test_batch_refuses_the_steps_it_cannot_run(dataset: Path, tmp_path: Path) -> None:
+    with pytest.raises(DataValidationError, match=r"models 'rfm', 'churn' cannot run in batch"):
+        score_batch(
+            dataset,
+            tmp_path / "scores.parquet",
+            config=ScoringConfig.from_dict({"model": {"models": ["rfm", "clv", "churn"]}}),
+        )

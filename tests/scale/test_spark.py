@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 
 from crm_analytics.datasets import make_transactions
-from crm_analytics.scale.models import clv_scores, fit_collapsed
+from crm_analytics.scoring import ScoringConfig
 from crm_analytics.summary import calibration_holdout_split, rfm_summary
+from tests.scale.test_engines import in_memory_scores
 
 pytestmark = [
     # pyspark 4 warns about pandas 3 on every conversion.
@@ -48,53 +49,42 @@ def test_split_on_spark_equals_the_pandas_path(log: pd.DataFrame, spark_log) -> 
     pd.testing.assert_frame_equal(result, expected, check_dtype=False)
 
 
-def test_distributed_scoring_equals_pandas_scoring(log: pd.DataFrame, spark_log) -> None:
-    from crm_analytics.scale.spark import score_spark
-
-    summary = rfm_summary(spark_log, native=True).cache()
-    transaction_model, spend_model = fit_collapsed(summary)
-    expected_models = fit_collapsed(rfm_summary(log))
-    pd.testing.assert_series_equal(transaction_model.params_, expected_models[0].params_, rtol=1e-6)
-    scores = score_spark(summary, transaction_model, spend_model, horizon=6).toPandas()
-    expected = clv_scores(rfm_summary(log), *expected_models, horizon=6)
-    pd.testing.assert_frame_equal(
-        scores.set_index("customer_id").sort_index(), expected, check_names=False, rtol=1e-6
-    )
-    assert expected["clv"].gt(0).all()
-
-
-def test_batch_job_on_spark_writes_the_pandas_scores(
+def test_batch_job_on_spark_writes_the_scores_score_gives(
     spark, log: pd.DataFrame, tmp_path: Path
 ) -> None:
-    from crm_analytics.scale.batch import clv_batch
+    from crm_analytics.scale import score_batch
 
     # Spark reads microsecond timestamps, not pandas' default nanoseconds.
     log.to_parquet(tmp_path / "log.parquet", coerce_timestamps="us")
-    clv_batch(tmp_path / "log.parquet", tmp_path / "scores", engine="spark", horizon=6, spark=spark)
+    config = ScoringConfig.from_dict(
+        {"transactions": {"order_id": "order_id"}, "model": {"models": ["clv"], "clv_months": 6}}
+    )
+    score_batch(
+        tmp_path / "log.parquet", tmp_path / "scores", config=config, engine="spark", spark=spark
+    )
     written = pd.read_parquet(tmp_path / "scores").set_index("customer_id").sort_index()
-    summary = rfm_summary(log)
-    expected = summary.join(clv_scores(summary, *fit_collapsed(summary), horizon=6))
+    expected = in_memory_scores(log, clv_months=6)
     pd.testing.assert_frame_equal(
-        written[expected.columns], expected, check_dtype=False, check_names=False, rtol=1e-6
+        written[expected.columns], expected, check_dtype=False, check_names=False, rtol=1e-9
     )
 
 
-def test_cli_batch_on_spark_writes_a_folder_of_the_pandas_scores(
+def test_cli_batch_on_spark_writes_a_folder_of_the_scores_score_gives(
     spark, log: pd.DataFrame, tmp_path: Path
 ) -> None:
     from crm_analytics import cli
 
     log.to_parquet(tmp_path / "log.parquet", coerce_timestamps="us")
     arguments = ["batch", "--transactions", tmp_path / "log.parquet", "--engine", "spark"]
+    arguments += ["--transactions-order-id", "order_id"]
     code = cli.main([str(a) for a in [*arguments, "--output-dir", tmp_path / "out"]])
     assert code == 0
     written = pd.read_parquet(tmp_path / "out" / "scores.parquet")
-    summary = rfm_summary(log)
-    expected = summary.join(clv_scores(summary, *fit_collapsed(summary)))
+    expected = in_memory_scores(log)
     pd.testing.assert_frame_equal(
         written.set_index("customer_id").sort_index()[expected.columns],
         expected,
         check_dtype=False,
         check_names=False,
-        rtol=1e-6,
+        rtol=1e-9,
     )

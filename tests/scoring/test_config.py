@@ -59,11 +59,17 @@ def test_toml_date_becomes_iso_text():
         ({"modle": {}}, r"unknown table \[modle\].*did you mean 'model'"),
         ({"model": {"horizon": 30}}, r"unknown key 'horizon' in \[model\].*'horizon_days'"),
         ({"model": {"horizon_days": "90"}}, r"\[model\] horizon_days must be a whole number"),
-        ({"model": {"horizon_days": 0}}, r"horizon_days must be at least 1"),
-        ({"model": {"margin": 1.5}}, r"margin must be in \(0, 1\]"),
-        ({"model": {"discount_rate": 0.1 * 12}}, r"discount_rate is a monthly rate"),
+        (
+            {"model": {"horizon_days": 0}},
+            r"\[model\] horizon_days must be a whole number of at least 1",
+        ),
+        ({"model": {"margin": 1.5}}, r"\[model\] margin must be a fraction of spend in \(0, 1\]"),
+        (
+            {"model": {"discount_rate": 0.1 * 12}},
+            r"discount_rate must be a number in \[0, 1\).*a monthly",
+        ),
         ({"model": {"models": ["rfm", "clvv"]}}, r"models = 'clvv' is not one of"),
-        ({"model": {"as_of": "yesterday"}}, r"as_of = 'yesterday' is not a date"),
+        ({"model": {"as_of": "yesterday"}}, r"\[model\] as_of='yesterday' is not a date"),
         ({"model": {"value_tier_shares": [0.9, 0.8]}}, r"two increasing shares"),
         ({"model": {"models": ["rfm"]}}, r"value_tier_basis = 'clv' needs the clv model"),
         ({"transactions": {"returns": "ignore"}}, r"returns = 'ignore' is not one of"),
@@ -72,8 +78,19 @@ def test_toml_date_becomes_iso_text():
         ({"transactions": {"cancellation_prefix": "C"}}, r"cancellation_prefix .* needs order_id"),
         ({"customers": {"attributes": "region"}}, r"attributes must be a list"),
         ({"model": {"as_of": "2999-01-01"}}, r"as_of = '2999-01-01' is in the future"),
-        ({"model": {"clv_months": 100_000_000}}, r"clv_months = 100000000 is more than 1200"),
-        ({"model": {"random_state": -1}}, r"random_state must be a whole number in \[0, 2\*\*32\)"),
+        (
+            {"model": {"as_of": "01/02/2011"}},
+            r"as_of='01/02/2011' is not a date written year first",
+        ),
+        ({"model": {"new_days": 400}}, r"\[model\] new_days \(400\) must not exceed lost_days"),
+        (
+            {"model": {"clv_months": 100_000_000}},
+            r"clv_months must be a whole number in \[1, 1200\]",
+        ),
+        (
+            {"model": {"random_state": -1}},
+            r"random_state must be a whole number in \[0, 4294967296\)",
+        ),
         (
             {"model": {"risk_tiers": {"high": 0.5, "medium": 0.2}}},
             r"\[model\] risk_tiers = .*from the most to the least risky, with growing shares",
@@ -109,7 +126,7 @@ def test_replace_validates():
     config = ScoringConfig()
     assert config.replace("model", horizon_days=7).model.horizon_days == 7
     assert config.model.horizon_days == 90
-    with pytest.raises(DataValidationError, match="horizon_days must be at least 1"):
+    with pytest.raises(DataValidationError, match="horizon_days must be a whole number of at"):
         config.replace("model", horizon_days=-1)
 
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from crm_analytics.datasets.people import make_customer_records
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.io import read_transactions
 from crm_analytics.scoring.config import EXTRAS, ScoringConfig
 from crm_analytics.scoring.knowledge import knowledge_tables, merge_duplicate_customers
-from crm_analytics.scoring.outputs import KNOWLEDGE_FILES, write_scores
 
 # Five orders (the baskets of the associations doctests) by four customers, plus a line
 # after the as-of day that every table must ignore:
@@ -101,60 +97,6 @@ def test_no_rule_warns_and_writes_empty_tables(log):
     assert tables["association_rules"].empty and tables["recommendations"].empty
 
 
-def _write(folder, config, knowledge=None, dedupe_audit=None):
-    scored = pd.DataFrame({"n_orders": [2, 1]}, index=pd.Index(["a", "b"], name="customer_id"))
-    quality = read_transactions(
-        pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"], "amount": [1.0]}),
-        customer_id="customer_id",
-        date="date",
-        amount="amount",
-    )
-    return write_scores(
-        folder,
-        scored,
-        config=config,
-        reports={"transactions": quality.attrs["quality_report"]},
-        inputs={},
-        models={"source": "test"},
-        knowledge=knowledge,
-        dedupe_audit=dedupe_audit,
-    )
-
-
-def test_extras_files_are_readable_and_identical_from_run_to_run(log, tmp_path):
-    config = _config(min_support=0.2, min_confidence=0.0)
-    knowledge = knowledge_tables(log, config=config)
-    first = _write(tmp_path / "one", config, knowledge)
-    second = _write(tmp_path / "two", config, knowledge)
-    names = {path.name for path in first}
-    assert set(KNOWLEDGE_FILES.values()) | {"cohort_retention.png"} <= names
-    for left, right in zip(first, second, strict=True):
-        if left.name != "run_metadata.json":
-            assert left.read_bytes() == right.read_bytes(), left.name
-    folder = tmp_path / "one"
-    assert (folder / "cohort_customers.csv").read_text().splitlines() == [
-        "cohort,0,1",
-        "2024-01,2,1",
-        "2024-02,2,",
-    ]
-    rules = pd.read_csv(folder / "association_rules.csv", index_col="rule")
-    # {bread, butter} in orders 2 and 3, with milk in order 3 only.
-    both = rules[(rules["antecedents"] == "bread + butter") & (rules["consequents"] == "milk")]
-    assert both["confidence"].tolist() == [0.5] and both["n_orders"].tolist() == [1]
-    recommendations = pd.read_csv(folder / "recommendations.csv")
-    assert list(recommendations.columns[:4]) == ["customer_id", "rank", "product", "score"]
-    metadata = json.loads((folder / "run_metadata.json").read_text())
-    assert "recommendations.csv" in metadata["outputs"] and metadata["dedupe"] is None
-
-
-def test_a_run_without_extras_removes_an_older_runs_extras(log, tmp_path):
-    config = _config()
-    _write(tmp_path, config, knowledge_tables(log, config=config))
-    _write(tmp_path, ScoringConfig())
-    left = {path.name for path in tmp_path.iterdir()}
-    assert not left & {*KNOWLEDGE_FILES.values(), "cohort_retention.png", "dedupe_audit.csv"}
-
-
 @pytest.mark.parametrize(
     ("output", "transactions", "message"),
     [
@@ -193,7 +135,6 @@ def test_merge_duplicate_customers_on_planted_duplicates(records):
         {"customers": {"dedupe_on": ["first_name", "last_name", "email", "phone"]}}
     )
     customers = records.drop(columns="person_id")
-    customers.attrs["source"] = "records"
     kept, mapping, audit = merge_duplicate_customers(customers, config=config)
     person = records.set_index("customer_id")["person_id"]
     same_person = person[mapping.index].to_numpy() == person[mapping.to_numpy()].to_numpy()
@@ -203,5 +144,4 @@ def test_merge_duplicate_customers_on_planted_duplicates(records):
     assert len(kept) == len(records) - len(mapping)
     assert not kept["customer_id"].isin(mapping.index).any()
     assert set(mapping) <= set(kept["customer_id"])
-    assert kept.attrs["source"] == "records"
     assert (~audit["survivor"]).sum() == len(mapping)

@@ -1,15 +1,13 @@
-"""fit_models and the model folder: what is fitted, saved, loaded and refused."""
+"""fit_models: what is fitted and refused."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.scoring import FittedModels, ScoringConfig, fit_models, score_customers
+from crm_analytics.scoring import ScoringConfig, fit_models, score_customers
 
 
 def test_fitted_models_and_their_as_of(models, shop):
@@ -30,45 +28,6 @@ def test_simulation_parameters_are_recovered_roughly(models):
     assert params["bgnbd"]["r"] == pytest.approx(0.243, rel=0.25)
     assert params["bgnbd"]["alpha"] == pytest.approx(30.9, rel=0.3)
     assert params["gamma_gamma"]["p"] == pytest.approx(6.25, rel=0.3)
-
-
-def test_save_load_round_trip_gives_the_same_scores(models, shop, config, tmp_path):
-    transactions, customers = shop
-    models.save(tmp_path / "models")
-    files = sorted(path.name for path in (tmp_path / "models").iterdir())
-    assert files == [
-        "bgnbd.json",
-        "churn.joblib",
-        "clusterer.joblib",
-        "config.toml",
-        "gamma_gamma.json",
-        "metadata.json",
-        "rfm.joblib",
-    ]
-    metadata = json.loads((tmp_path / "models" / "metadata.json").read_text())
-    assert metadata["as_of"] == str(models.as_of.date())
-    assert metadata["params"]["bgnbd"] == pytest.approx(models.params()["bgnbd"])
-    loaded = FittedModels.load(tmp_path / "models")
-    assert loaded.model == models.model and loaded.as_of == models.as_of
-    pd.testing.assert_frame_equal(
-        score_customers(transactions, customers, config=config, models=loaded),
-        score_customers(transactions, customers, config=config, models=models),
-        check_exact=True,
-    )
-
-
-def test_saved_with_other_versions_warns(models, tmp_path):
-    folder = models.save(tmp_path / "models")
-    metadata = json.loads((folder / "metadata.json").read_text())
-    metadata["versions"]["scikit-learn"] = "0.1"
-    (folder / "metadata.json").write_text(json.dumps(metadata))
-    with pytest.warns(UserWarning, match=r"scikit-learn 0.1 -> "):
-        FittedModels.load(folder)
-
-
-def test_loading_an_empty_folder(tmp_path):
-    with pytest.raises(DataValidationError, match="no saved models in .*metadata.json"):
-        FittedModels.load(tmp_path)
 
 
 def test_models_left_out_are_not_fitted(shop, config):
@@ -104,13 +63,3 @@ def test_too_few_churners_skips_the_churn_model(shop):
     ):
         fitted = fit_models(few, config=config)
     assert fitted.churn_model is None
-
-
-def test_a_damaged_model_folder_is_reported(models, tmp_path):
-    folder = models.save(tmp_path / "models")
-    (folder / "metadata.json").write_text('{"as_of": "2025-06-28"}')
-    with pytest.raises(DataValidationError, match="not written by FittedModels.save"):
-        FittedModels.load(folder)
-    (folder / "metadata.json").write_text("{")
-    with pytest.raises(DataValidationError, match="is not valid JSON"):
-        FittedModels.load(folder)

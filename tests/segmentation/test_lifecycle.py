@@ -174,12 +174,23 @@ def test_p_alive_outside_zero_one_names_probabilities(value):
     ("as_of", "message"),
     [
         ("not a date", "as_of='not a date' is not a date"),
-        (pd.Timestamp("2024-12-31", tz="UTC"), "time zone UTC but summary column 'first_purchase'"),
+        ("31/12/2024", "as_of='31/12/2024' is not a date written year first"),
     ],
 )
 def test_bad_as_of(as_of, message):
     with pytest.raises(DataValidationError, match=message):
         lifecycle_stages(_hand_made_summary(), as_of=as_of)
+
+
+def test_zoned_dates_and_as_of_are_read_on_the_wall_clock():
+    summary = _hand_made_summary()
+    naive = lifecycle_stages(summary, as_of="2024-12-31")
+    zoned = summary.assign(
+        first_purchase=summary["first_purchase"].dt.tz_localize("Europe/Paris"),
+        last_purchase=summary["last_purchase"].dt.tz_localize("Europe/Paris"),
+    )
+    for as_of in ("2024-12-31", pd.Timestamp("2024-12-31", tz="UTC"), "2024-12-31T00:00+01:00"):
+        pd.testing.assert_frame_equal(lifecycle_stages(zoned, as_of=as_of), naive)
 
 
 def test_previous_stages_and_p_alive_checked():

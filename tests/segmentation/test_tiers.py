@@ -115,7 +115,9 @@ def test_value_matrix_classes():
         "i": "low/negative",
         "j": "ordinary",
     }
-    assert result.attrs["cutoffs"]["contribution_above"] == 60.0
+    same, cutoffs = value_matrix(current, predicted, return_cutoffs=True)
+    pd.testing.assert_frame_equal(same, result)
+    assert cutoffs["contribution_above"] == 60.0
     # with a 50% margin and a cost of 20 per customer: contribution = 0.5 value - 20
     costly = value_matrix(current, predicted, margin=0.5, cost_to_serve=20.0)
     assert costly.loc["d", "contribution"] == pytest.approx(-5.0)

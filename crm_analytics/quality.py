@@ -1,4 +1,9 @@
-"""The data-quality report every loaded table carries in ``df.attrs["quality_report"]``."""
+"""The data-quality report of a loaded table: rows read, dropped by reason, kept.
+
+:func:`crm_analytics.io.read_transactions` gives it as the ``report`` of the
+:class:`~crm_analytics.log.TransactionLog` it returns, :func:`crm_analytics.io.read_customers`
+as the ``report`` of its :class:`~crm_analytics.io.CustomerTable`.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,6 @@ import pandas as pd
 from crm_analytics.exceptions import DataValidationError
 
 __all__ = ["DataQualityReport", "quality_report"]
-
-ATTRS_KEY = "quality_report"
 
 
 @dataclass
@@ -146,14 +149,15 @@ class DataQualityReport:
         return f"<pre>{html.escape(str(self))}</pre>"
 
 
-def quality_report(frame: pd.DataFrame) -> DataQualityReport:
+def quality_report(table: object) -> DataQualityReport:
     """The data-quality report of a table loaded by ``read_transactions`` or ``read_customers``.
+
+    The same as ``table.report``.
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        A table returned by one of the readers (or derived from one by an operation that
-        keeps ``DataFrame.attrs``, such as filtering rows).
+    table : TransactionLog or CustomerTable
+        What one of the readers returned (or a log derived from one, e.g. by ``as_of``).
 
     Returns
     -------
@@ -162,7 +166,7 @@ def quality_report(frame: pd.DataFrame) -> DataQualityReport:
     Raises
     ------
     DataValidationError
-        When the frame carries no report.
+        When the table carries no report (it was not loaded by a reader).
 
     Examples
     --------
@@ -171,12 +175,12 @@ def quality_report(frame: pd.DataFrame) -> DataQualityReport:
     ...
     crm_analytics.exceptions.DataValidationError: this DataFrame carries no data-quality report: ...
     """
-    report = frame.attrs.get(ATTRS_KEY) if isinstance(frame, pd.DataFrame) else None
+    report = getattr(table, "report", None)
     if not isinstance(report, DataQualityReport):
         raise DataValidationError(
-            "this DataFrame carries no data-quality report: load it with "
-            "crm_analytics.io.read_transactions or read_customers (some pandas operations, "
-            "such as merge, do not keep DataFrame.attrs, so take the report before them)"
+            f"this {type(table).__name__} carries no data-quality report: load the table with "
+            "crm_analytics.io.read_transactions or read_customers, whose results have it as "
+            "their .report"
         )
     return report
 

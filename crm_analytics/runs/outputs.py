@@ -31,7 +31,6 @@ whose ``timings`` differ from run to run (everything else in it is identical too
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -40,22 +39,22 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from crm_analytics._version import library_versions
 from crm_analytics.exceptions import DataValidationError
-from crm_analytics.io import DataQualityReport
 from crm_analytics.plotting.cohorts import plot_cohort_heatmap
 from crm_analytics.plotting.scoring import (
     plot_segment_matrix,
     plot_segment_metric,
     plot_segment_shares,
 )
-from crm_analytics.scoring._atomic import write_files
-from crm_analytics.scoring.config import ScoringConfig
-from crm_analytics.scoring.tables import segment_summary
+from crm_analytics.quality import DataQualityReport
+from crm_analytics.runs._atomic import write_files
+from crm_analytics.runs.metadata import file_sha256
+from crm_analytics.scoring import ScoringConfig, ScoringResult, segment_summary
 
 __all__ = [
     "RUN_METADATA",
     "SEGMENTATIONS",
-    "file_sha256",
     "read_scores",
     "write_report",
     "write_scores",
@@ -84,42 +83,19 @@ _OPTIONAL_FILES = (
 _DIGITS = 6
 #: Segment columns the report slices by, when the scored table has them.
 SEGMENTATIONS = ("rfm_segment", "value_tier", "lifecycle_stage", "cluster_name", "risk_tier")
-_CHUNK = 1 << 20
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a file, or of a folder's files (sorted by relative path) for a folder.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "a.txt"
-    >>> _ = path.write_bytes(b"abc")
-    >>> file_sha256(path)[:16]
-    'ba7816bf8f01cfea'
-    """
-    path = Path(path)
-    digest = hashlib.sha256()
-    files = sorted(item for item in path.rglob("*") if item.is_file()) if path.is_dir() else [path]
-    for item in files:
-        if path.is_dir():
-            digest.update(str(item.relative_to(path)).encode())
-        with item.open("rb") as stream:
-            for block in iter(lambda stream=stream: stream.read(_CHUNK), b""):
-                digest.update(block)
-    return digest.hexdigest()
 
 
 def write_scores(
     directory: str | Path,
-    scored: pd.DataFrame,
+    result: ScoringResult,
     *,
     config: ScoringConfig,
     reports: Mapping[str, DataQualityReport],
     inputs: Mapping[str, dict[str, Any]],
-    models: dict[str, Any],
+    model_source: str,
     knowledge: Mapping[str, pd.DataFrame] | None = None,
     dedupe_audit: pd.DataFrame | None = None,
+    timings: Mapping[str, float] | None = None,
 ) -> list[Path]:
     """Write a scoring run's files into ``directory`` (see the module docstring).
 
@@ -127,26 +103,31 @@ def write_scores(
     ----------
     directory : str or pathlib.Path
         Output folder, created when missing.
-    scored : pandas.DataFrame
-        Output of ``score_customers`` (its ``attrs`` give the as-of date and timings).
+    result : ScoringResult
+        Output of :func:`crm_analytics.scoring.score` (the scored table, as-of date, models,
+        timings).
     config : ScoringConfig
         The configuration used (as-of date filled in).
     reports : mapping
         Table name (``"transactions"``, ``"customers"``) to its data-quality report.
     inputs : mapping
         Table name to a description of the input (path, sha256, ...).
-    models : dict
-        Where the models came from and their parameters.
+    model_source : str
+        Where the models came from (a model folder, or "fitted by this run").
     knowledge : mapping, optional
         The tables of ``knowledge.knowledge_tables``.
     dedupe_audit : pandas.DataFrame, optional
         The audit of ``knowledge.merge_duplicate_customers``, when records were merged.
+    timings : mapping, optional
+        Seconds of the steps before scoring (reading inputs, loading models), listed first.
 
     Returns
     -------
     list of pathlib.Path
         The files written.
     """
+    scored = result.scores
+    models = result.models
     writers: dict[str, Any] = {}
     if "parquet" in config.output.formats:
         writers[f"{SCORES}.parquet"] = lambda path: _write_parquet(scored, path)
@@ -173,7 +154,7 @@ def write_scores(
 
     def write_metadata(path: Path) -> None:
         metadata = {
-            "as_of": scored.attrs.get("as_of"),
+            "as_of": str(result.as_of.date()),
             "customers": len(scored),
             "columns": [str(column) for column in scored.columns],
             "inputs": {
@@ -184,11 +165,18 @@ def write_scores(
                 }
                 for name, report in reports.items()
             },
-            "models": models,
+            "models": {
+                "source": model_source,
+                "as_of": str(models.as_of.date()),
+                "training_period": list(models.training_period or ()),
+                "fitted": models.fitted(),
+                "params": models.params(),
+                "versions": library_versions(),
+            },
             "dedupe": dedupe,
-            "skipped": scored.attrs.get("skipped", {}),
+            "skipped": dict(result.skipped),
             "outputs": {name: file_sha256(path.parent / name) for name in data_files},
-            "timings": scored.attrs.get("timings", {}),
+            "timings": {**(timings or {}), **result.timings},
         }
         _write_json(metadata, path)
 
@@ -295,9 +283,7 @@ def _write_heatmap(table: pd.DataFrame, path: Path) -> None:
 
 
 def _write_parquet(scored: pd.DataFrame, path: Path) -> None:
-    frame = scored.copy()
-    frame.attrs = {}
-    frame.to_parquet(path, engine="pyarrow", index=True)
+    scored.to_parquet(path, engine="pyarrow", index=True)
 
 
 def _write_csv(scored: pd.DataFrame, path: Path) -> None:
