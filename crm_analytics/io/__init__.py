@@ -3,13 +3,22 @@
 ``read_transactions`` and ``read_customers`` read files (CSV, TSV, Excel, Parquet), data
 frames (pandas, polars, pyarrow) or SQL tables and queries, check them, apply explicit
 policies (returns, missing ids, duplicates...) and attach a :class:`DataQualityReport`
-to the result that counts every row read, dropped and kept.
+to the result that counts every row read, dropped and kept. SQL sources are only ever
+read (one SELECT, in a read-only, rolled-back transaction); ``resolve_url`` takes a
+database password from an environment variable or a ``.pgpass`` file instead of the URL.
 """
 
 from __future__ import annotations
 
+from crm_analytics._secrets import resolve_url
 from crm_analytics.io.customers import read_customers
 from crm_analytics.io.report import DataQualityReport, quality_report
 from crm_analytics.io.transactions import read_transactions
 
-__all__ = ["DataQualityReport", "quality_report", "read_customers", "read_transactions"]
+__all__ = [
+    "DataQualityReport",
+    "quality_report",
+    "read_customers",
+    "read_transactions",
+    "resolve_url",
+]
