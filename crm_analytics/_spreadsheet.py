@@ -55,14 +55,14 @@ def neutralise_formulas(frame: pd.DataFrame, *, for_spreadsheets: bool = True) -
     --------
     >>> table = pd.DataFrame({"product": ["=1+2", "mug", "-", "@SUM(A1)"],
     ...                       "change": [-3.5, 2.0, 0.0, 1.0],
-    ...                       "note": ["-3.5", "+cmd|' /C calc'!A0", None, "ok"]},
+    ...                       "note": ["-3.5", "+cmd|' /C calc'!A0", "", "ok"]},
     ...                      index=pd.Index(["a", "+b", "c", "d"], name="customer_id"))
     >>> neutralise_formulas(table)
                      product  change                 note
     customer_id
     a                  '=1+2    -3.5                 -3.5
     '+b                  mug     2.0  '+cmd|' /C calc'!A0
-    c                     '-     0.0                 None
+    c                     '-     0.0
     d              '@SUM(A1)     1.0                   ok
     >>> neutralise_formulas(table, for_spreadsheets=False) is table
     True

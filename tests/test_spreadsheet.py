@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -35,18 +36,18 @@ texts = st.one_of(
 cells = st.one_of(texts, st.none(), st.integers(-(10**6), 10**6), st.floats(allow_nan=True))
 
 
-def _unescaped(value: object) -> object:
-    return value[1:] if isinstance(value, str) and value.startswith("'") else value
+def _expected(value: object) -> object:
+    return "'" + value if _is_formula(value) else value
 
 
 def _is_formula(value: object) -> bool:
-    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
-        return False
-    try:
-        float(value)
-    except ValueError:
-        return True
-    return False
+    """The specification: text starting with a formula character that is not a plain
+    decimal number (which a spreadsheet reads as that number)."""
+    return (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", value) is None
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -74,8 +75,9 @@ def test_the_index_the_column_names_and_categories_are_escaped_too(labels):
     assert not any(_is_formula(label) for label in result.columns)
     assert not _is_formula(result.index[0]) and not _is_formula(result.index.name)
     assert not any(_is_formula(category) for category in result["category"].cat.categories)
-    assert [_unescaped(label) for label in result.columns] == list(frame.columns)
-    assert _unescaped(result["category"].iloc[0]) == labels[0]
+    assert list(result.columns) == [_expected(label) for label in frame.columns]
+    assert result.index.tolist() == [_expected(labels[0])]
+    assert result["category"].iloc[0] == _expected(labels[0])
 
 
 @settings(max_examples=100, deadline=None)
