@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pandas as pd
 import pytest
 
 from crm_analytics import cli
+from crm_analytics._manifest import write_manifest
 from crm_analytics.runs import outputs as run_outputs
 from crm_analytics.scoring import SCORE_COLUMNS, load_config
 from tests.scoring.shop import CONFIG_TOML, write_shop
@@ -509,20 +511,44 @@ def test_an_output_folder_that_cannot_be_written_exits_2_before_any_work(
 
 
 def test_a_damaged_or_swapped_model_file_exits_2(shop_dir, model_dir, capsys, tmp_path):
+    def score_with(folder):
+        return run(capsys, "score", "--config", shop_dir / "scoring.toml",
+                   "--model-dir", folder, "--output-dir", tmp_path / "out")  # fmt: skip
+
     damaged = tmp_path / "damaged"
     shutil.copytree(model_dir, damaged)
-    (damaged / "churn.joblib").write_bytes(b"garbage")
-    code, _, err = run(capsys, "score", "--config", shop_dir / "scoring.toml",
-                       "--model-dir", damaged, "--output-dir", tmp_path / "out")  # fmt: skip
+    (damaged / "churn.npz").write_bytes(b"garbage")
+    code, _, err = score_with(damaged)
     assert code == 2 and "Traceback" not in err
-    assert "churn.joblib could not be loaded" in err and "retrain and save it again" in err
+    assert "churn.npz" in err and "manifest" in err
     swapped = tmp_path / "swapped"
     shutil.copytree(model_dir, swapped)
-    shutil.copy(swapped / "clusterer.joblib", swapped / "rfm.joblib")
+    shutil.copy(swapped / "clusterer.npz", swapped / "rfm.npz")
+    code, _, err = score_with(swapped)
+    assert code == 2 and "rfm.npz" in err and "manifest" in err
+    # Whoever rewrites the manifest too still cannot make a file of another kind load.
+    write_manifest(swapped, [p.name for p in swapped.iterdir() if p.name != "manifest.json"])
+    code, _, err = score_with(swapped)
+    assert code == 2 and "rfm.npz" in err and "CustomerClusterer" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_crafted_pickle_in_the_model_folder_runs_no_code(shop_dir, model_dir, capsys, tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    crafted = tmp_path / "crafted"
+    shutil.copytree(model_dir, crafted)
+    for name in ("rfm.npz", "clusterer.npz", "churn.npz"):
+        (crafted / name).write_bytes(pickle.dumps(Payload()))
+    write_manifest(crafted, [p.name for p in crafted.iterdir() if p.name != "manifest.json"])
     code, _, err = run(capsys, "score", "--config", shop_dir / "scoring.toml",
-                       "--model-dir", swapped, "--output-dir", tmp_path / "out")  # fmt: skip
-    assert code == 2
-    assert "rfm.joblib holds a CustomerClusterer, not a RFMScorer; refit the models" in err
+                       "--model-dir", crafted, "--output-dir", tmp_path / "out")  # fmt: skip
+    assert code == 2 and "Traceback" not in err
+    assert not marker.exists()
     assert not (tmp_path / "out").exists()
 
 

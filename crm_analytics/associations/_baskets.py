@@ -37,8 +37,8 @@ def purchase_lines(transactions: pd.DataFrame, columns: list[str], *, name: str)
 def _numbers(frame: pd.DataFrame, column: str, *, name: str) -> np.ndarray:
     """The values of ``column`` as floats (NaN where missing), or an error naming bad ones."""
     raw = frame[column]
-    parsed = parse_numbers(raw)
     label = f"{name}: column {column!r}"
+    parsed = parse_numbers(raw, label=label)
     problem = parsed.problem(raw, label, "numbers", missing_ok=True)
     if problem:
         raise DataValidationError(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import math
 import numbers
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -24,6 +25,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 from crm_analytics._checks import check_seed, examples
+from crm_analytics._persist import Archive, load_model, require, save_model
 from crm_analytics._version import library_versions
 from crm_analytics.churn.evaluation import metrics_table
 from crm_analytics.churn.labels import LabelDefinition
@@ -42,6 +44,20 @@ _FORMAT = 1
 _MAX_CATEGORIES = 255
 # Training rows over which the candidate reasons are ranked.
 _REASON_SAMPLE = 2_000
+# The types a saved model may hold beyond scikit-learn's estimators, numpy and builtins (skops'
+# defaults): the helpers of the calibrated, histogram-boosted and tree classifiers. A model
+# needing any other type is refused at save, and a file holding one is refused at load.
+_TRUSTED = (
+    "functools.partial",
+    "numpy.dtype",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.model_selection._split.StratifiedGroupKFold",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.tree._tree.Tree",
+    "sklearn.utils.validation.check_array",
+)
 
 
 def _log_odds(estimator: BaseEstimator, X: pd.DataFrame) -> np.ndarray:
@@ -608,13 +624,19 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
                 "this ChurnModel is not fitted yet; call fit(X, y) or ChurnModel.load(path)"
             )
 
-    def save(self, path: str | Path, *, metrics: pd.DataFrame | None = None) -> Path:
-        """Save the fitted model with its metadata (one joblib file).
+    def save(self, path: str | os.PathLike[str], *, metrics: pd.DataFrame | None = None) -> Path:
+        """Save the fitted model with its metadata, in a file that cannot run code when loaded.
+
+        One NumPy ``.npz`` archive (read back with ``allow_pickle=False``): the settings,
+        features, categories and metadata as JSON, the scikit-learn pipeline as a
+        ``skops.io`` payload limited to scikit-learn's estimators and a short list of their
+        helper types. A classifier that needs other types cannot be saved (the error says
+        which); the default one and scikit-learn's standard classifiers can.
 
         Parameters
         ----------
         path : str or pathlib.Path
-            File to write.
+            File to write (conventionally ``churn.npz``), replaced atomically.
         metrics : pandas.DataFrame, optional
             Validation metrics to keep with the model (e.g. from :meth:`evaluate` or a
             backtest).
@@ -624,35 +646,91 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         pathlib.Path
             The file written.
         """
-        path = Path(path)
-        joblib.dump({"metadata": self.metadata(metrics=metrics), "model": self}, path)
-        return path
+        self._check_fitted()
+        params = {
+            "calibration": self.calibration,
+            "calibration_cv": self.calibration_cv,
+            "class_weight": (
+                [[int(label), _plain(weight)] for label, weight in self.class_weight.items()]
+                if isinstance(self.class_weight, Mapping)
+                else self.class_weight
+            ),
+            "risk_tiers": None if self.risk_tiers is None else dict(self.risk_tiers),
+            "tier_by": self.tier_by,
+            "unknown_categories": self.unknown_categories,
+            "n_reason_features": self.n_reason_features,
+            "min_positives": self.min_positives,
+            "random_state": self.random_state,
+        }
+        definition = self.label_definition_
+        state = {
+            "params": params,
+            "numeric_features": list(self.numeric_features_),
+            "categorical_features": list(self.categorical_features_),
+            "categories": {column: list(values) for column, values in self.categories_.items()},
+            "reference": [_plain(self.reference_[column]) for column in self.feature_names_],
+            "reason_features": list(self.reason_features_),
+            "base_rate": self.base_rate_,
+            "label_definition": None if definition is None else definition.to_dict(),
+            "metadata": self.metadata(metrics=metrics),
+        }
+        estimators = {"model": self.model_}
+        if self.estimator is not None:
+            estimators["estimator"] = self.estimator
+        return save_model(
+            path, kind=type(self).__name__, state=state, estimators=estimators, trusted=_TRUSTED
+        )
 
     @classmethod
-    def load(cls, path: str | Path) -> ChurnModel:
+    def load(cls, path: str | os.PathLike[str]) -> ChurnModel:
         """Load a model saved with :meth:`save`; its metadata is in ``metadata_``.
 
-        Only load files you trust: like any pickle, the file can run code when loaded.
+        Nothing is unpickled, so a crafted file cannot run code: the settings are JSON, the
+        pipeline is read with ``skops.io`` trusting only scikit-learn's estimators and the
+        helper types :meth:`save` allows. What is read is checked before use (settings,
+        features, categories, typical values, the pipeline's classes and columns) and the
+        model must score its own typical customer; a file of another model, a damaged file
+        or a joblib/pickle file of an earlier version is refused with a DataValidationError.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> rng = np.random.default_rng(0)
+        >>> X = pd.DataFrame({"days_since_last_purchase": rng.integers(0, 200, 600) * 1.0,
+        ...                   "plan": rng.choice(["basic", "pro"], 600)})
+        >>> y = pd.Series((X["days_since_last_purchase"] + rng.normal(0, 40, 600) > 120) * 1)
+        >>> model = ChurnModel().fit(X, y)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     loaded = ChurnModel.load(model.save(Path(folder) / "churn.npz"))
+        >>> loaded.churn_probability(X).equals(model.churn_probability(X))
+        True
         """
-        path = Path(path)
-        if not path.is_file():
-            raise DataValidationError(f"no saved churn model at {path}")
-        try:
-            content = joblib.load(path)
-        except Exception as error:  # a damaged file fails in any of the unpicklers' many ways
-            raise DataValidationError(
-                f"{path} could not be loaded ({type(error).__name__}: {error}); it is damaged "
-                "or not a saved churn model: retrain and save it again"
-            ) from None
-        if (
-            not isinstance(content, dict)
-            or not isinstance(content.get("model"), cls)
-            or not isinstance(content.get("metadata"), dict)
-        ):
-            raise DataValidationError(
-                f"{path} does not hold a ChurnModel saved with ChurnModel.save"
+        archive = load_model(path, kind=cls.__name__, trusted=_TRUSTED)
+        state = archive.state
+        params = state.get("params")
+        require(
+            archive,
+            isinstance(params, dict) and set(params) == set(cls._get_param_names()) - {"estimator"},
+            "its settings are not a ChurnModel's",
+        )
+        if isinstance(params["class_weight"], list):
+            require(
+                archive,
+                all(isinstance(pair, list) and len(pair) == 2 for pair in params["class_weight"]),
+                "class_weight is not (label, weight) pairs",
             )
-        metadata = content["metadata"]
+            params["class_weight"] = {
+                int(label): weight for label, weight in params["class_weight"]
+            }
+        model = cls(estimator=archive.estimators.get("estimator"), **params)
+        try:
+            model._check_params()
+        except DataValidationError as exc:
+            raise archive.damaged(f"its settings are invalid ({exc})") from None
+        _restore_fitted(archive, model)
+        metadata = state.get("metadata")
+        require(archive, isinstance(metadata, dict), "its metadata is missing")
+        metadata["versions"] = state["versions"]
         saved, current = metadata["versions"], library_versions()
         changed = [
             f"{name} {saved[name]} -> {current[name]}"
@@ -661,15 +739,110 @@ class ChurnModel(ClassifierMixin, BaseEstimator):
         ]
         if changed:
             warnings.warn(
-                f"the churn model in {path} was saved with other library versions "
+                f"the churn model in {archive.path} was saved with other library versions "
                 f"({'; '.join(changed)}); scores may differ, retrain to be sure",
                 stacklevel=2,
             )
-        model = content["model"]
         model.metadata_ = metadata
-        if metadata.get("label_definition") is not None:
-            model.label_definition_ = LabelDefinition.from_dict(metadata["label_definition"])
         return model
+
+
+def _plain(value: object) -> object:
+    """A typical value as JSON: a number, text, or None for a missing one."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def _restore_fitted(archive: Archive, model: ChurnModel) -> None:
+    """Set the fitted attributes of ``model`` from ``archive``, checking each one."""
+    state = archive.state
+    numeric, categorical = state.get("numeric_features"), state.get("categorical_features")
+    require(
+        archive,
+        _names(numeric)
+        and _names(categorical)
+        and len(set(numeric + categorical)) == len(numeric + categorical) > 0,
+        "the feature lists are not distinct names",
+    )
+    features = numeric + categorical
+    categories = state.get("categories")
+    require(
+        archive,
+        isinstance(categories, dict)
+        and list(categories) == categorical
+        and all(_names(values) and values == sorted(set(values)) for values in categories.values()),
+        "the categories are not sorted text per categorical feature",
+    )
+    reference = state.get("reference")
+    require(
+        archive,
+        isinstance(reference, list)
+        and len(reference) == len(features)
+        and all(
+            value is None or (isinstance(value, float | int) and not isinstance(value, bool))
+            for value in reference[: len(numeric)]
+        )
+        and all(value is None or isinstance(value, str) for value in reference[len(numeric) :]),
+        "the typical values do not match the features",
+    )
+    reasons = state.get("reason_features")
+    require(
+        archive,
+        _names(reasons) and set(reasons) <= set(features) and len(set(reasons)) == len(reasons),
+        "the reason features are not among the features",
+    )
+    base_rate = state.get("base_rate")
+    require(
+        archive,
+        isinstance(base_rate, float | int) and 0 < base_rate < 1,
+        f"base_rate={base_rate!r} is not a share in (0, 1)",
+    )
+    definition = state.get("label_definition")
+    try:
+        label = None if definition is None else LabelDefinition.from_dict(definition)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise archive.damaged(f"its label definition is invalid ({exc})") from None
+    fitted = archive.estimators.get("model")
+    require(
+        archive,
+        fitted is not None
+        and hasattr(fitted, "predict_proba")
+        and np.array_equal(getattr(fitted, "classes_", None), [0, 1])
+        and list(getattr(fitted, "feature_names_in_", features)) == features,
+        "the classifier is not one fitted on the saved features with classes 0 and 1",
+    )
+    model.numeric_features_, model.categorical_features_ = numeric, categorical
+    model.feature_names_ = features
+    model.n_features_in_ = len(features)
+    model.categories_ = categories
+    model.reference_ = pd.Series(
+        [np.nan if value is None else value for value in reference], index=features, dtype=object
+    )
+    model.reason_features_ = reasons
+    model.base_rate_ = float(base_rate)
+    model.label_definition_ = label
+    model.classes_ = np.array([0, 1])
+    model.model_ = fitted
+    typical = pd.DataFrame([model.reference_.to_numpy()], columns=features)
+    typical = typical.astype({column: np.float64 for column in numeric})
+    try:
+        probability = model.predict_proba(typical)
+    except Exception as exc:  # a classifier that cannot score its own typical customer
+        raise archive.damaged(
+            f"its classifier cannot score ({type(exc).__name__}: {exc})"
+        ) from None
+    require(
+        archive,
+        probability.shape == (1, 2) and bool(np.all((probability >= 0) & (probability <= 1))),
+        "its classifier does not return probabilities",
+    )
+
+
+def _names(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def check_risk_tiers(tiers: Mapping[str, float], tier_by: str) -> None:

@@ -213,7 +213,15 @@ def _signup_dates(frame: pd.DataFrame) -> pd.Series:
 
     raw = frame[SIGNUP_DATE]
     label = f"customers: column {SIGNUP_DATE!r}"
-    parsed = parse_dates(raw, label=label)
+    # Plausibility is the reader's to judge (read_customers' plausible_dates=); the order of
+    # day and month too, so text that no value settles points there.
+    try:
+        parsed = parse_dates(raw, label=label, plausible_dates=None)
+    except DataValidationError as exc:
+        raise DataValidationError(
+            f"{exc}; here, read the customer table with crm_analytics.io.read_customers(..., "
+            "dayfirst=...) first, which passes on dates rather than text"
+        ) from None
     problem = parsed.problem(raw, label, "dates", missing_ok=True)
     if problem:
         raise DataValidationError(

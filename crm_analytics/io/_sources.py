@@ -8,18 +8,22 @@ then reads just those columns.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import difflib
 import importlib
 import os
 import re
+import sqlite3
+import urllib.parse
 import zipfile
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from crm_analytics._secrets import mask_credentials
 from crm_analytics.exceptions import DataValidationError
 
 __all__ = ["import_optional", "read_source", "require_columns", "roles_for"]
@@ -200,7 +204,8 @@ def _source_kind(source: Any) -> str:
         return "pandas"
     if isinstance(source, str) and _FILE_URL.match(source):
         raise DataValidationError(
-            f"cannot read {source!r}: URLs of files are not downloaded; download the file "
+            f"cannot read {mask_credentials(repr(source))}: URLs of files are not downloaded; "
+            "download the file "
             "and pass its local path (CSV, TSV, Excel or Parquet)"
         )
     if isinstance(source, str) and _SQL_URL.match(source):
@@ -260,7 +265,8 @@ def _read_path(
     if not path.exists():
         start = "" if path.is_absolute() else f" (relative to the working folder {os.getcwd()!r})"
         raise DataValidationError(
-            f"no such file or folder: {str(path)!r}{start}; check the path and the file name"
+            f"no such file or folder: {mask_credentials(repr(str(path)))}{start}; check the path "
+            "and the file name (a SQL URL starts with dialect://, e.g. postgresql://)"
         )
     suffixes = [suffix.lower() for suffix in path.suffixes]
     compression = suffixes[-1] if suffixes and suffixes[-1] in _COMPRESSIONS else None
@@ -444,74 +450,271 @@ def _read_sql(
     table: str | None,
     query: str | None,
 ) -> tuple[pd.DataFrame, str]:
+    """Read a table or the result of a query, never writing: see ``_read_only``."""
     sa = import_optional("sqlalchemy", "sql", "reading from a SQL database")
-    if isinstance(source, str):
+    if isinstance(source, (str, sa.engine.URL)):
         engine = _create_engine(sa, source)
     elif isinstance(source, (sa.engine.Engine, sa.engine.Connection)):
         engine = source.engine if isinstance(source, sa.engine.Connection) else source
     else:
         raise TypeError(
-            f"cannot read SQL from a {type(source).__name__}; pass an Engine or Connection"
+            f"cannot read SQL from a {type(source).__name__}; pass a URL, an Engine or a Connection"
         )
-    where = engine.url.render_as_string(hide_password=True)
+    password = engine.url.password
+    where = _scrubbed(engine.url.render_as_string(hide_password=True), password)
+    if query is not None:
+        _require_read_only_query(query, backend=engine.url.get_backend_name())
     what = f"reading the SQL table {table!r}" if table is not None else "the SQL query"
     try:
         if isinstance(source, sa.engine.Connection):
-            frame = _query_sql(sa, source, roles=roles, wanted=wanted, table=table, query=query)
+            with _read_only(sa, source):
+                frame = _query_sql(sa, source, roles=roles, wanted=wanted, table=table, query=query)
         else:
-            # Connecting to a SQLite file that is not there would create an empty one.
-            _require_database_file(engine.url, where)
-            with engine.connect() as connection:
+            with engine.connect() as connection, _read_only(sa, connection):
                 frame = _query_sql(
                     sa, connection, roles=roles, wanted=wanted, table=table, query=query
                 )
-    except (sa.exc.DBAPIError, pd.errors.DatabaseError) as exc:
+    except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
         # pandas wraps the driver's error; the driver's own message is the useful part.
         cause = exc.__cause__ if isinstance(exc.__cause__, sa.exc.DBAPIError) else exc
+        reason = _scrubbed(str(getattr(cause, "orig", None) or cause).split("\n")[0], password)
         raise DataValidationError(
-            f"{what} failed: {getattr(cause, 'orig', cause)} (database {where}); check the "
-            "URL, that the file or server is a database you can reach, and the SQL"
-        ) from exc
+            f"{what} failed: {reason} (database {where}); check the URL, that the file or "
+            "server is a database you can reach, and the SQL"
+        ) from None
     finally:
-        if isinstance(source, str):
+        if isinstance(source, (str, sa.engine.URL)):
             engine.dispose()
     if table is not None:
         return frame, f"SQL table {table!r} at {where}"
     shown = " ".join(query.split())
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    return frame, f"SQL query {shown!r} at {where}"
+    return frame, f"SQL query {_scrubbed(shown, password)!r} at {where}"
 
 
-def _create_engine(sa: Any, url: str) -> Any:
-    """A SQLAlchemy engine for ``url``, or an error naming what is wrong with it."""
+def _scrubbed(text: str, password: str | None) -> str:
+    """``text`` with the URL's own password masked wherever it appears, URL or not."""
+    if password:
+        for form in dict.fromkeys((password, urllib.parse.quote(password, safe=""))):
+            text = text.replace(form, "***")
+    return mask_credentials(text)
+
+
+def _create_engine(sa: Any, source: Any) -> Any:
+    """A read-only SQLAlchemy engine for a URL, or an error naming what is wrong with it.
+
+    SQLite and DuckDB database files are opened read-only (and must exist: connecting would
+    otherwise create an empty one); DuckDB without access to other files, so a query cannot
+    read the machine's files or attach another database. No message repeats the password.
+    """
     try:
-        return sa.create_engine(url)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
-        raise DataValidationError(f"cannot open the SQL URL {url!r}: {exc}") from exc
+        url = source if isinstance(source, sa.engine.URL) else sa.engine.make_url(source)
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise DataValidationError(
+            f"cannot open the SQL URL {mask_credentials(str(source))!r}: "
+            f"{mask_credentials(str(exc))}; write it as dialect+driver://user@host:port/"
+            "database, e.g. postgresql+psycopg://crm@db.local:5432/shop or "
+            "sqlite:///path/to/file.db"
+        ) from None
+    if url.host and "@" in url.host:
+        # SQLAlchemy ends the password at its first "@": the rest became part of the host.
+        raise DataValidationError(
+            f"the SQL URL {_scrubbed(str(source), url.host.rpartition('@')[0])!r} has an '@' "
+            "in its password, which URLs reserve for ending it: write it as %40 (as "
+            "urllib.parse.quote_plus does), or take the password from an environment variable "
+            "with crm_analytics.io.resolve_url(url, password_env=...)"
+        )
+    shown = _scrubbed(url.render_as_string(hide_password=True), url.password)
+    options: dict[str, Any] = {}
+    backend = _backend(url)
+    if backend in ("sqlite", "duckdb"):
+        database = _database_file(url, shown)
+        if database is not None and backend == "sqlite":
+            uri = f"{database.resolve().as_uri()}?mode=ro"
+            options["creator"] = lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
+        elif database is not None:
+            options["connect_args"] = {
+                "read_only": True,
+                "config": {"enable_external_access": False},
+            }
+    try:
+        return sa.create_engine(url, **options)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
+        raise DataValidationError(
+            f"cannot open the SQL URL {shown!r}: {_scrubbed(str(exc), url.password)}; check "
+            "the dialect and driver names (e.g. postgresql+psycopg, mysql+pymysql, sqlite, "
+            "duckdb)"
+        ) from None
     except ImportError as exc:
         # The dialect is known but its database driver (DBAPI module) is not installed.
-        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
         if exc.name is None:
             remedy = "install the database driver that the URL's dialect names"
         else:
             remedy = f"install it with: pip install {_DRIVER_PACKAGES.get(exc.name, exc.name)}"
         raise DataValidationError(
-            f"the SQL URL {shown!r} needs a database driver that is not installed ({exc}); {remedy}"
-        ) from exc
+            f"the SQL URL {shown!r} needs a database driver that is not installed "
+            f"({_scrubbed(str(exc), url.password)}); {remedy}"
+        ) from None
 
 
-def _require_database_file(url: Any, where: str) -> None:
-    """Refuse a SQLite URL whose database file does not exist (SQLite would create it)."""
-    if url.get_backend_name() != "sqlite" or url.query.get("uri"):
-        return
+def _backend(url: Any) -> str:
+    """The URL's database name (``postgresql``, ``sqlite``...), or its text when unknown."""
+    return url.drivername.partition("+")[0]
+
+
+def _database_file(url: Any, shown: str) -> Path | None:
+    """The database file of a SQLite or DuckDB URL; None for an in-memory database or a
+    SQLite URI (opened as written). A missing file is refused: connecting would create it."""
     database = url.database
-    if not database or database == ":memory:" or Path(database).is_file():
-        return
-    raise DataValidationError(
-        f"no such database file: {database!r} (from {where}); check the path: "
-        "sqlite:///relative/path.db is relative to the working folder "
-        f"({os.getcwd()!r}), sqlite:////absolute/path.db is absolute"
+    if not database or database == ":memory:" or url.query.get("uri"):
+        return None
+    path = Path(database)
+    if not path.is_file():
+        raise DataValidationError(
+            f"no such database file: {database!r} (from {shown}); check the path: "
+            f"{_backend(url)}:///relative/path.db is relative to the working folder "
+            f"({os.getcwd()!r}), {_backend(url)}:////absolute/path.db is absolute"
+        )
+    return path
+
+
+# SQLAlchemy backend -> sqlglot dialect, for reading the query as the database would.
+_SQLGLOT_DIALECTS = {
+    "postgresql": "postgres",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "sqlite": "sqlite",
+    "duckdb": "duckdb",
+    "mssql": "tsql",
+    "oracle": "oracle",
+    "snowflake": "snowflake",
+    "bigquery": "bigquery",
+    "redshift": "redshift",
+    "trino": "trino",
+    "databricks": "databricks",
+    "clickhouse": "clickhouse",
+}
+# Databases whose transactions can be made read-only with this statement; SQLite gets
+# PRAGMA query_only instead.
+_READ_ONLY_TRANSACTIONS = {"postgresql", "mysql", "mariadb", "oracle", "redshift"}
+
+
+def _require_read_only_query(query: str, *, backend: str) -> None:
+    """Refuse anything but one SELECT (``WITH ... SELECT``, set operations, ``VALUES``)
+    that writes nowhere, as the database's SQL dialect parses it.
+
+    Examples
+    --------
+    >>> _require_read_only_query("WITH recent AS (SELECT * FROM lines) SELECT * FROM recent",
+    ...                          backend="sqlite")
+    >>> _require_read_only_query("SELECT 1; DROP TABLE lines", backend="sqlite")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: query= holds 2 statements (SELECT, DROP); ...
+    """
+    sqlglot = import_optional("sqlglot", "sql", "checking a SQL query")
+    expressions = importlib.import_module("sqlglot.expressions")
+    dialect = _SQLGLOT_DIALECTS.get(backend)
+    advice = (
+        "the library only reads: give one SELECT statement (WITH ... SELECT and UNION are "
+        "fine), or create a view in the database and pass table='the_view'"
     )
+    if not isinstance(query, str):
+        raise DataValidationError(f"query= must be SQL text, got {type(query).__name__}")
+    try:
+        statements = [
+            statement for statement in sqlglot.parse(query, read=dialect) if statement is not None
+        ]
+    except sqlglot.errors.SqlglotError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataValidationError(
+            f"query= could not be read as {dialect or 'standard'} SQL ({first}); {advice}"
+        ) from None
+    if not statements:
+        raise DataValidationError(f"query= holds no SQL statement; {advice}")
+    if len(statements) > 1:
+        kinds = ", ".join(_statement_kind(statement) for statement in statements)
+        raise DataValidationError(f"query= holds {len(statements)} statements ({kinds}); {advice}")
+    statement = statements[0]
+    if not isinstance(statement, (expressions.Query, expressions.Values)):
+        raise DataValidationError(
+            f"query= is a {_statement_kind(statement)} statement, not a SELECT; {advice}"
+        )
+    forbidden = tuple(
+        getattr(expressions, name) for name in _WRITING_EXPRESSIONS if hasattr(expressions, name)
+    )
+    for node in statement.walk():
+        if isinstance(node, forbidden):
+            raise DataValidationError(
+                f"query= would change the database: it contains {_statement_kind(node)} "
+                f"({' '.join(node.sql(dialect=dialect).split())[:60]!r}); {advice}"
+            )
+
+
+# sqlglot expressions that write, lock or change the session: refused anywhere in a query
+# (a PostgreSQL WITH clause may hold an INSERT, UPDATE or DELETE; SELECT ... INTO creates a
+# table; FOR UPDATE takes locks).
+_WRITING_EXPRESSIONS = (
+    "DML",
+    "DDL",
+    "Into",
+    "Lock",
+    "Command",
+    "Drop",
+    "Alter",
+    "TruncateTable",
+    "Attach",
+    "Detach",
+    "Pragma",
+    "Set",
+    "Use",
+    "Transaction",
+    "Commit",
+    "Rollback",
+    "Grant",
+    "Revoke",
+    "LoadData",
+    "Install",
+    "Export",
+)
+
+
+def _statement_kind(statement: Any) -> str:
+    """The SQL keyword of a parsed statement: SELECT, DROP, ATTACH, INTO..."""
+    key = getattr(statement, "key", "") or type(statement).__name__
+    if key == "command":
+        return str(statement.this).upper()
+    return {"truncatetable": "TRUNCATE", "lock": "FOR UPDATE / FOR SHARE"}.get(key, key.upper())
+
+
+@contextlib.contextmanager
+def _read_only(sa: Any, connection: Any) -> Iterator[None]:
+    """Run the block in a transaction that the database keeps read-only where it can, and
+    always roll it back.
+
+    PostgreSQL, MySQL, MariaDB, Oracle and Redshift get ``SET TRANSACTION READ ONLY``,
+    SQLite ``PRAGMA query_only`` (restored after); files opened from a URL are read-only
+    already (see ``_create_engine``). A connection already inside a transaction of the
+    caller's is used as it is: its transaction is the caller's to end.
+    """
+    if connection.in_transaction():
+        yield
+        return
+    backend = _backend(connection.engine.url)
+    transaction = connection.begin()
+    restore = None
+    try:
+        if backend in _READ_ONLY_TRANSACTIONS:
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+        elif backend == "sqlite":
+            restore = connection.exec_driver_sql("PRAGMA query_only").scalar()
+            connection.exec_driver_sql("PRAGMA query_only = ON")
+        yield
+    finally:
+        transaction.rollback()
+        if restore is not None and not restore:
+            connection.exec_driver_sql("PRAGMA query_only = OFF")
+            connection.rollback()
 
 
 def _query_sql(

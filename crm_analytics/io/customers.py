@@ -12,6 +12,7 @@ import pandas as pd
 
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.io._parse import (
+    PLAUSIBLE_DATES,
     Parsed,
     column_label,
     examples,
@@ -82,7 +83,8 @@ def read_customers(
     duplicates: Literal["raise", "first", "last"] = "raise",
     invalid_rows: Literal["raise", "drop"] = "raise",
     date_format: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
+    plausible_dates: tuple[Any, Any] | None = PLAUSIBLE_DATES,
     sheet_name: str | int | None = None,
     table: str | None = None,
     query: str | None = None,
@@ -131,8 +133,10 @@ def read_customers(
         Rows with an unreadable date or churn flag, a missing signup date or churn flag,
         or a cancel date before the signup date: an error by default, or dropped (counted as
         ``"invalid_date"``, ``"invalid_churned"``, ``"cancel_before_signup"``).
-    date_format, dayfirst, sheet_name, table, query, delimiter, encoding
-        As for :func:`read_transactions`.
+    date_format, dayfirst, plausible_dates, sheet_name, table, query, delimiter, encoding
+        As for :func:`read_transactions`: a day-first export is refused unless ``dayfirst``
+        (or ``date_format``) says so or a value proves it, and signup or cancel dates before
+        1901 or after today are invalid rows.
 
     Returns
     -------
@@ -192,7 +196,7 @@ def read_customers(
     if raw.empty:
         raise DataValidationError(f"{description} has no rows: there is nothing to load")
 
-    frame, tally, ids = _parse(raw, mapping, invalid_rows, date_format, dayfirst)
+    frame, tally, ids = _parse(raw, mapping, invalid_rows, date_format, dayfirst, plausible_dates)
     frame = drop_missing_customer_ids(
         frame,
         tally,
@@ -288,7 +292,8 @@ def _parse(
     mapping: dict[str, Hashable],
     invalid_rows: str,
     date_format: str | None,
-    dayfirst: bool,
+    dayfirst: bool | None,
+    plausible_dates: tuple[Any, Any] | None,
 ) -> tuple[pd.DataFrame, Tally, Parsed]:
     """Convert the mapped columns; raise on, or drop, rows whose values cannot be used."""
     ids = parse_ids(raw[mapping[CUSTOMER_ID]])
@@ -301,6 +306,7 @@ def _parse(
                 label=column_label(mapping, key),
                 date_format=date_format,
                 dayfirst=dayfirst,
+                plausible_dates=plausible_dates,
             )
             frame[key] = dates[key].values
     flags = parse_flags(raw[mapping[CHURNED]]) if CHURNED in mapping else None
@@ -341,9 +347,10 @@ def _parse(
             )
     problems = [problem for problem in problems if problem]
     if problems and invalid_rows == "raise":
+        hints = "".join(f" {parsed.hint}," for parsed in dates.values() if parsed.hint)
         raise DataValidationError(
-            "; ".join(problems) + "; fix them in the source, or pass invalid_rows='drop' to "
-            "leave those rows out (counted in the quality report)"
+            "; ".join(problems) + f"; fix them in the source,{hints} or pass "
+            "invalid_rows='drop' to leave those rows out (counted in the quality report)"
         )
     tally = Tally(frame)
     tally.warnings.extend(parsed.note for parsed in dates.values() if parsed.note)

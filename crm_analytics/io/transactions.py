@@ -13,6 +13,7 @@ from crm_analytics._dates import to_timestamp
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.io._lazy import read_lazy
 from crm_analytics.io._parse import (
+    PLAUSIBLE_DATES,
     Parsed,
     column_label,
     examples,
@@ -55,7 +56,8 @@ def read_transactions(
     after_observation_end: Literal["raise", "drop"] = "raise",
     customer_mapping: pd.Series | None = None,
     date_format: str | None = None,
-    dayfirst: bool = False,
+    dayfirst: bool | None = None,
+    plausible_dates: tuple[Any, Any] | None = PLAUSIBLE_DATES,
     sheet_name: str | int | None = None,
     table: str | None = None,
     query: str | None = None,
@@ -152,8 +154,17 @@ def read_transactions(
         strftime pattern of text dates (``"%d/%m/%Y %H:%M"``), or ``"ISO8601"`` or
         ``"mixed"``, honoured for every kind of source. Default: ISO 8601 first, then
         pandas' inference.
-    dayfirst : bool, default False
-        Read ambiguous text dates such as 01/02/2011 as 1 February.
+    dayfirst : bool, optional
+        Order of day and month in text dates such as 01/02/2011: True reads 1 February,
+        False 2 January. Default None: the order the column's values prove (a first number
+        above 12 is a day); a column that none settles (every first and second number at
+        most 12) is refused with examples rather than guessed.
+    plausible_dates : (date, date) or None, default ("1901-01-01", "today")
+        Dates outside this range are invalid rows (see ``invalid_rows``), with the reason:
+        dates before 1901 are placeholders for "no date" (1899-12-30, 1900-01-01) or
+        two-digit years in the wrong century, dates after today (the end of tomorrow by the
+        machine's clock, for time zones ahead of it) are typos or day/month mix-ups. Give
+        other bounds if such dates are real, or None to accept any date.
     sheet_name : str or int, optional
         Excel sheet to read; default the first.
     table, query : str, optional
@@ -271,7 +282,7 @@ def read_transactions(
     if raw.empty:
         raise DataValidationError(f"{description} has no rows: there is nothing to load")
 
-    frame, tally, ids = _parse(raw, mapping, invalid_rows, date_format, dayfirst)
+    frame, tally, ids = _parse(raw, mapping, invalid_rows, date_format, dayfirst, plausible_dates)
     frame = drop_missing_customer_ids(
         frame,
         tally,
@@ -345,7 +356,8 @@ def _parse(
     mapping: dict[str, Hashable],
     invalid_rows: str,
     date_format: str | None,
-    dayfirst: bool,
+    dayfirst: bool | None,
+    plausible_dates: tuple[Any, Any] | None,
 ) -> tuple[pd.DataFrame, Tally, Parsed]:
     """Convert the raw columns; raise on, or drop, rows whose values cannot be used."""
     ids = parse_ids(raw[mapping[CUSTOMER_ID]])
@@ -354,9 +366,10 @@ def _parse(
         label=column_label(mapping, DATE),
         date_format=date_format,
         dayfirst=dayfirst,
+        plausible_dates=plausible_dates,
     )
     numbers = {
-        key: parse_numbers(raw[mapping[key]])
+        key: parse_numbers(raw[mapping[key]], label=column_label(mapping, key))
         for key in (AMOUNT, QUANTITY, _UNIT_PRICE)
         if key in mapping
     }
@@ -379,7 +392,7 @@ def _parse(
     ]
     problems = [problem for problem in problems if problem]
     if problems and invalid_rows == "raise":
-        hint = " pass date_format= (e.g. '%d/%m/%Y', or 'mixed')," if dates.invalid.any() else ""
+        hint = f" {dates.hint}," if dates.hint else ""
         raise DataValidationError(
             "; ".join(problems) + f"; fix them in the source,{hint} or pass "
             f"invalid_rows='drop' to leave those rows out {_HOW_TO_DROP}"

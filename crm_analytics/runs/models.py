@@ -1,10 +1,16 @@
 """Model folders: the fitted steps of a scoring run, saved and loaded.
 
 A model folder holds the files of each fitted step (:data:`crm_analytics.scoring.steps.STEPS`:
-``rfm.joblib``, ``clusterer.joblib``, ``bgnbd.json`` and ``gamma_gamma.json`` for the CLV
-models (``bgnbd.json`` holds the MBG/NBD model when that one is configured), ``churn.joblib``),
-``config.toml`` (the model settings used) and ``metadata.json`` (as-of date, customers, the
-fitted parameters, library versions, the training period, and why a model was left out).
+``rfm.npz``, ``clusterer.npz``, ``bgnbd.json`` and ``gamma_gamma.json`` for the CLV models
+(``bgnbd.json`` holds the MBG/NBD model when that one is configured), ``churn.npz``),
+``config.toml`` (the model settings used), ``metadata.json`` (as-of date, customers, the
+fitted parameters, library versions, the training period, and why a model was left out) and
+``manifest.json``, the SHA-256 of every other file.
+
+No file of a model folder can run code when it is loaded: the models are JSON or NumPy
+archives read without pickle (scikit-learn parts through ``skops`` with an explicit list of
+trusted types), checked as they are read. The manifest is written last at ``fit`` and checked
+first at ``score``: a file edited, swapped, removed or added since is refused, naming it.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from crm_analytics._manifest import MANIFEST, verify_manifest, write_manifest
 from crm_analytics._version import library_versions
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.runs._atomic import write_files
@@ -80,11 +87,18 @@ def save_models(
     writers[_METADATA] = lambda path: path.write_text(
         json.dumps(metadata, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
+    covered = list(writers)
+    # Written last, over the staged files: what score will check before trusting any of them.
+    writers[MANIFEST] = lambda path: write_manifest(path.parent, covered, name=path.name)
     directory = Path(directory)
     write_files(directory, writers)
     # Files of a step no longer fitted belong to older models: removed, so the folder holds
     # one consistent set.
-    for name in {name for step in STEPS for name in step.files} - set(writers):
+    for name in {name for step in STEPS for name in step.files} - set(writers) | {
+        "rfm.joblib",
+        "clusterer.joblib",
+        "churn.joblib",
+    }:
         (directory / name).unlink(missing_ok=True)
     logger.info("models saved to %s", directory)
     return directory
@@ -106,10 +120,16 @@ def load_models(directory: str | Path) -> FittedModels:
     ------
     DataValidationError
         When ``directory`` holds no saved models, or a file is damaged or of another model.
-        Like any pickle, the joblib files can run code when loaded: only load folders you
-        trust.
+        Also when the folder's manifest does not match its files (a file edited, swapped,
+        removed or added after ``save_models``).
     """
     directory = Path(directory)
+    if not (directory / _METADATA).is_file():
+        raise DataValidationError(
+            f"no saved models in {directory} (no {_METADATA}); fit them first with "
+            "'crm-analytics fit --model-dir DIR' or crm_analytics.runs.save_models(...)"
+        )
+    verify_manifest(directory, required=[_METADATA, _CONFIG])
     try:
         metadata = json.loads((directory / _METADATA).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -140,6 +160,7 @@ def load_models(directory: str | Path) -> FittedModels:
         ) from None
     for step in STEPS:
         if step.name in steps:
+            verify_manifest(directory, required=step.files[:1])
             models.states[step.name] = step.load(directory, settings)
     changed = [
         f"{name} {saved.get(name)} -> {version}"

@@ -121,7 +121,9 @@ class TransactionsConfig:
     duplicates: str = _option("keep", "repeated rows: keep, drop or raise")
     invalid_rows: str = _option("raise", "unreadable dates or numbers: raise or drop")
     date_format: str | None = _option(None, "strftime pattern of text dates")
-    dayfirst: bool = _option(False, "read 01/02/2011 as 1 February")
+    dayfirst: bool | None = _option(
+        None, "true: 01/02/2011 is 1 February; false: 2 January; default: what the dates prove"
+    )
     delimiter: str | None = _option(None, "field separator of a text file (default sniffed)")
 
     def reader_arguments(self) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import numbers
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,14 @@ from sklearn.preprocessing import FunctionTransformer, RobustScaler
 from sklearn.utils.validation import check_is_fitted
 
 from crm_analytics._checks import check_seed, whole_number
+from crm_analytics._persist import (
+    Archive,
+    frame_arrays,
+    frame_from_arrays,
+    load_model,
+    require,
+    save_model,
+)
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.segmentation import _checks
 
@@ -41,6 +51,10 @@ _SILHOUETTE_SAMPLE = 4_000
 # features are robust-scaled to unit IQR; a floor on the variances keeps a cluster of
 # customers tied on a discrete feature (one order each) from collapsing to zero variance
 _REG_COVAR = 1e-2
+
+
+# The one function a saved pipeline refers to: the only name skops is told to trust.
+_TRUSTED = ("crm_analytics.segmentation.clustering._log1p_columns",)
 
 
 def _log1p_columns(values: np.ndarray, *, columns: np.ndarray) -> np.ndarray:
@@ -273,6 +287,160 @@ class CustomerClusterer(BaseEstimator):
         table["name"] = self.cluster_names_.reindex(table.index)
         return table
 
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted clusterer to a model file that cannot run code when loaded.
+
+        Settings, names and tables go in as JSON and plain arrays, the scikit-learn pipeline
+        as a ``skops.io`` payload, all in one NumPy ``.npz`` archive (see :meth:`load`).
+
+        Parameters
+        ----------
+        path : path
+            File to write (conventionally ``clusterer.npz``), replaced atomically.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        check_is_fitted(self, "pipeline_")
+        params = self.get_params()
+        for name in ("features", "log_transform", "k_range"):
+            value = params[name]
+            if not isinstance(value, str | bool) and value is not None:
+                params[name] = list(value)
+        tables = {"labels": self.labels_, "k_scores": self.k_scores_, "profile": self.profile_}
+        arrays = {"label_map": np.asarray(self.label_map_, dtype=np.int64)}
+        specs = {}
+        for name, table in tables.items():
+            specs[name], stored = frame_arrays(name, table)
+            arrays.update(stored)
+        state = {
+            "params": params,
+            "n_clusters": int(self.n_clusters_),
+            "features": list(self.features_),
+            "log_features": list(self.log_features_),
+            "tables": specs,
+        }
+        return save_model(
+            path,
+            kind=type(self).__name__,
+            state=state,
+            arrays=arrays,
+            estimators={"pipeline": self.pipeline_},
+            trusted=_TRUSTED,
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> CustomerClusterer:
+        """A fitted clusterer read from a file written by :meth:`save`, checked before use.
+
+        Nothing is unpickled: the pipeline is read with ``skops.io``, trusting scikit-learn's
+        estimators and this module's ``log1p`` step only, and is checked against the saved
+        settings (its steps, the features it was fitted on, the number of clusters), as are
+        the cluster numbering, labels and profile.
+
+        Raises
+        ------
+        DataValidationError
+            When the file is missing, holds another model, is damaged or is not a model file
+            (a joblib or pickle file of an earlier version, say).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> rng = np.random.default_rng(0)
+        >>> summary = pd.DataFrame({
+        ...     "days_since_last_purchase": np.r_[rng.integers(1, 20, 50), rng.integers(300, 400, 50)],
+        ...     "n_orders": np.r_[rng.integers(8, 15, 50), np.ones(50, dtype=int)],
+        ...     "average_order_value": np.r_[rng.uniform(150, 250, 50), rng.uniform(10, 30, 50)]})
+        >>> clusterer = CustomerClusterer(random_state=0).fit(summary)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     loaded = CustomerClusterer.load(clusterer.save(Path(folder) / "clusterer.npz"))
+        >>> loaded.predict(summary).equals(clusterer.predict(summary))
+        True
+        """
+        archive = load_model(path, kind=cls.__name__, trusted=_TRUSTED)
+        state = archive.state
+        params = state.get("params")
+        require(
+            archive,
+            isinstance(params, dict) and set(params) == set(cls._get_param_names()),
+            "its settings are not a CustomerClusterer's",
+        )
+        if isinstance(params["k_range"], list):
+            params["k_range"] = tuple(params["k_range"])
+        clusterer = cls(**params)
+        require(archive, clusterer.algorithm in _ALGORITHMS, f"algorithm={clusterer.algorithm!r}")
+        try:
+            check_seed(clusterer.random_state)
+        except DataValidationError as exc:
+            raise archive.damaged(str(exc)) from None
+        n_clusters = state.get("n_clusters")
+        features, log_features = state.get("features"), state.get("log_features")
+        require(
+            archive,
+            isinstance(n_clusters, int) and not isinstance(n_clusters, bool) and n_clusters >= 2,
+            f"n_clusters={n_clusters!r} is not a whole number of at least 2",
+        )
+        require(
+            archive,
+            _text_list(features) and features and len(set(features)) == len(features),
+            "the features are not distinct names",
+        )
+        require(
+            archive,
+            _text_list(log_features) and set(log_features) <= set(features),
+            "the log-transformed features are not among the features",
+        )
+        label_map = archive.array(
+            "label_map",
+            kind="i",
+            shape=(n_clusters,),
+            check=lambda values: np.array_equal(np.sort(values), np.arange(n_clusters)),
+            what="the cluster numbers must be 0 .. n_clusters - 1, each once",
+        )
+        clusterer.n_clusters_ = n_clusters
+        clusterer.features_ = features
+        clusterer.log_features_ = log_features
+        clusterer.label_map_ = label_map
+        clusterer.pipeline_ = _checked_pipeline(archive, clusterer)
+        tables = state.get("tables")
+        require(
+            archive,
+            isinstance(tables, dict) and set(tables) == {"labels", "k_scores", "profile"},
+            "its tables are missing",
+        )
+        labels = frame_from_arrays(archive, "labels", tables["labels"])
+        require(
+            archive,
+            isinstance(labels, pd.Series)
+            and pd.api.types.is_integer_dtype(labels.dtype)
+            and bool(labels.between(0, n_clusters - 1).all()),
+            "the cluster labels are not cluster numbers",
+        )
+        profile = frame_from_arrays(archive, "profile", tables["profile"])
+        require(
+            archive,
+            isinstance(profile, pd.DataFrame)
+            and list(profile.index) == list(range(n_clusters))
+            and "name" in profile.columns
+            and all(isinstance(name, str) for name in profile["name"]),
+            "the cluster profile does not describe clusters 0 .. n_clusters - 1 by name",
+        )
+        profile.index = pd.RangeIndex(n_clusters, name="cluster")
+        k_scores = frame_from_arrays(archive, "k_scores", tables["k_scores"])
+        require(
+            archive,
+            isinstance(k_scores, pd.Series) and pd.api.types.is_float_dtype(k_scores.dtype),
+            "the scores of k are not numbers",
+        )
+        clusterer.labels_ = labels
+        clusterer.k_scores_ = k_scores
+        clusterer.profile_ = profile
+        clusterer.cluster_names_ = profile["name"]
+        return clusterer
+
     def _values(
         self, summary: pd.DataFrame, features: list[str]
     ) -> tuple[pd.DataFrame, np.ndarray]:
@@ -471,6 +639,56 @@ def _require_loggable(
             "log-transformed; clip it at 0, drop those customers, or (at fit) leave it "
             "out of log_transform"
         )
+
+
+def _text_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _checked_pipeline(archive: Archive, clusterer: CustomerClusterer) -> Pipeline:
+    """The saved pipeline, if it is the one ``fit`` builds for these settings and features."""
+    pipeline = archive.estimators.get("pipeline")
+    n_features, n_clusters = len(clusterer.features_), clusterer.n_clusters_
+    require(
+        archive,
+        isinstance(pipeline, Pipeline) and list(pipeline.named_steps) == ["log", "scale", "model"],
+        "the pipeline is not log -> scale -> model",
+    )
+    log, scale, model = (pipeline.named_steps[name] for name in ("log", "scale", "model"))
+    mask = np.isin(clusterer.features_, clusterer.log_features_)
+    columns = (getattr(log, "kw_args", None) or {}).get("columns")
+    require(
+        archive,
+        isinstance(log, FunctionTransformer)
+        and log.func is _log1p_columns
+        and isinstance(columns, np.ndarray)
+        and np.array_equal(columns, mask),
+        "the log step does not transform the saved log features",
+    )
+    require(
+        archive,
+        isinstance(scale, RobustScaler)
+        and all(
+            np.shape(getattr(scale, name, None)) == (n_features,)
+            and np.isfinite(getattr(scale, name)).all()
+            for name in ("center_", "scale_")
+        ),
+        "the scaling step is not fitted on the saved features",
+    )
+    if clusterer.algorithm == "gmm":
+        kinds, k, centres = (GaussianMixture,), "n_components", "means_"
+    else:
+        kinds, k, centres = (KMeans, MiniBatchKMeans), "n_clusters", "cluster_centers_"
+    require(
+        archive,
+        isinstance(model, kinds)
+        and getattr(model, k) == n_clusters
+        and np.shape(getattr(model, centres, None)) == (n_clusters, n_features)
+        and np.isfinite(getattr(model, centres)).all(),
+        f"the clustering model is not a fitted {clusterer.algorithm} model of {n_clusters} "
+        f"clusters on {n_features} features",
+    )
+    return pipeline
 
 
 def _skewness(values: np.ndarray) -> np.ndarray:

@@ -7,7 +7,9 @@ turns the scores into named segments with a documented grid or a rule set of you
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from crm_analytics._checks import whole_number
+from crm_analytics._persist import load_model, require, save_model
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.segmentation import _binning, _checks
 
@@ -187,6 +190,112 @@ class RFMScorer(TransformerMixin, BaseEstimator):
         result["rfm_score"] = result["r_score"] + result["f_score"] + result["m_score"]
         return result
 
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted scorer to a model file that cannot run code when loaded.
+
+        The settings are stored as JSON and the edges as a plain array in a NumPy ``.npz``
+        archive (see :meth:`load`); nothing is pickled.
+
+        Parameters
+        ----------
+        path : path
+            File to write (conventionally ``rfm.npz``), replaced atomically.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        check_is_fitted(self, "edges_")
+        thresholds = None
+        if self.thresholds is not None:
+            checked = self._checked_thresholds(len(self.edges_) + 1)
+            thresholds = {name: edges.tolist() for name, edges in checked.items()}
+        params = {
+            "bins": len(self.edges_) + 1,
+            "recency_col": self.recency_col,
+            "frequency_col": self.frequency_col,
+            "monetary_col": self.monetary_col,
+            "thresholds": thresholds,
+        }
+        edges = self.edges_[list(_DIMENSIONS)].to_numpy(dtype="float64")
+        return save_model(
+            path,
+            kind=type(self).__name__,
+            state={"params": params, "n_customers": int(self.n_customers_)},
+            arrays={"edges": edges},
+        )
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> RFMScorer:
+        """A fitted scorer read from a file written by :meth:`save`, checked before use.
+
+        Reading never unpickles: the settings must be the scorer's (column names as text,
+        valid ``bins`` and thresholds) and the edges ``bins - 1`` finite numbers per
+        dimension, ordered worst to best.
+
+        Raises
+        ------
+        DataValidationError
+            When the file is missing, holds another model, is damaged or is not a model file
+            (a joblib or pickle file of an earlier version, say).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> summary = pd.DataFrame({"days_since_last_purchase": [5, 40, 90, 200, 365],
+        ...                         "n_orders": [6, 3, 1, 1, 1],
+        ...                         "total_amount": [900.0, 250.0, 40.0, 80.0, 20.0]})
+        >>> scorer = RFMScorer().fit(summary)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     loaded = RFMScorer.load(scorer.save(Path(folder) / "rfm.npz"))
+        >>> loaded.transform(summary).equals(scorer.transform(summary))
+        True
+        """
+        archive = load_model(path, kind=cls.__name__)
+        params = archive.state.get("params")
+        require(
+            archive,
+            isinstance(params, dict) and set(params) == set(cls._get_param_names()),
+            "its settings are not an RFMScorer's",
+        )
+        columns = [params[name] for name in ("recency_col", "frequency_col", "monetary_col")]
+        require(
+            archive,
+            all(isinstance(column, str) for column in columns),
+            "the column names are not text",
+        )
+        scorer = cls(**params)
+        try:
+            bins = scorer._checked_bins()
+            thresholds = scorer._checked_thresholds(bins)
+        except DataValidationError as exc:
+            raise archive.damaged(f"its settings are invalid ({exc})") from None
+        edges = archive.array(
+            "edges",
+            kind="f",
+            shape=(bins - 1, len(_DIMENSIONS)),
+            check=_edges_in_order,
+            what="edges must be finite and ordered worst to best",
+        )
+        for position, name in enumerate(_DIMENSIONS):
+            require(
+                archive,
+                name not in thresholds or np.array_equal(edges[:, position], thresholds[name]),
+                f"the {name} edges differ from the fixed thresholds",
+            )
+        n_customers = archive.state.get("n_customers")
+        require(
+            archive,
+            isinstance(n_customers, int) and not isinstance(n_customers, bool) and n_customers > 0,
+            f"n_customers={n_customers!r} is not a positive whole number",
+        )
+        scorer.edges_ = pd.DataFrame(
+            edges, columns=list(_DIMENSIONS), index=pd.RangeIndex(1, bins, name="edge")
+        )
+        scorer.n_customers_ = n_customers
+        return scorer
+
     def _checked_bins(self) -> int:
         return whole_number(self.bins, name="bins", minimum=2, example="bins=5")
 
@@ -228,6 +337,12 @@ class RFMScorer(TransformerMixin, BaseEstimator):
             for name, column in columns.items()
         }
         return frame, raw
+
+
+def _edges_in_order(edges: np.ndarray) -> bool:
+    """Finite edges, worst to best: falling days for recency, rising values otherwise."""
+    steps = np.diff(edges, axis=0)
+    return bool(np.isfinite(edges).all() and (steps[:, 0] <= 0).all() and (steps[:, 1:] >= 0).all())
 
 
 def rfm_segments(

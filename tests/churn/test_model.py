@@ -10,7 +10,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from crm_analytics.churn.evaluation import churn_metrics
-from crm_analytics.churn.features import make_churn_dataset
+from crm_analytics.churn.features import make_churn_dataset, make_churn_panel
 from crm_analytics.churn.model import ChurnModel
 from crm_analytics.exceptions import DataValidationError, NotFittedError
 
@@ -181,7 +181,7 @@ def test_save_and_load_keep_scores_and_metadata(tmp_path, shop):
     assert metadata["categories"]["region"] == sorted(customers["region"].unique())
     assert set(metadata["versions"]) >= {"crm_analytics", "scikit-learn", "numpy", "pandas"}
     assert metadata["metrics"][0]["roc_auc"] == pytest.approx(metrics.loc["model", "roc_auc"])
-    with pytest.raises(DataValidationError, match="no saved churn model"):
+    with pytest.raises(DataValidationError, match="no saved ChurnModel at .*absent.joblib"):
         ChurnModel.load(tmp_path / "absent.joblib")
 
 
@@ -223,3 +223,59 @@ def test_calibration_keeps_each_customer_of_a_panel_in_one_fold():
         assert not set(customers[train]) & set(customers[test])
         assert 0 < labels.iloc[test].mean() < 1
     assert ChurnModel().fit(panel, labels).churn_probability(panel).between(0, 1).all()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"calibration": "sigmoid", "risk_tiers": {"urgent": 0.05, "watch": 0.25}},
+        {"calibration": None, "class_weight": {0: 1, 1: 4}},
+        {"estimator": LogisticRegression(max_iter=1000), "tier_by": "probability",
+         "risk_tiers": {"high": 0.6, "medium": 0.3}},
+    ],
+)  # fmt: skip
+def test_a_saved_model_scores_its_customers_as_the_fitted_one(shop, tmp_path, options):
+    transactions, customers = shop
+    X, y = make_churn_dataset(
+        transactions, customers, cutoff="2024-09-30", horizon=90, label="non_contractual"
+    )
+    model = ChurnModel(**options).fit(X, y)
+    loaded = ChurnModel.load(model.save(tmp_path / "churn.npz"))
+    later, _ = make_churn_dataset(
+        transactions, customers, cutoff="2024-12-31", horizon=90, label="non_contractual"
+    )
+    pd.testing.assert_frame_equal(
+        loaded.score_customers(later), model.score_customers(later), check_exact=True
+    )
+    assert repr(loaded.get_params()) == repr(model.get_params())
+    assert loaded.reason_features_ == model.reason_features_
+    assert loaded.label_definition_ == model.label_definition_
+    pd.testing.assert_series_equal(loaded.reference_, model.reference_)
+
+
+def test_a_model_of_a_panel_of_cutoffs_saves_and_loads(shop, tmp_path):
+    transactions, customers = shop
+    X, y = make_churn_panel(
+        transactions, customers, cutoffs=["2024-06-30", "2024-09-30"], horizon=90,
+        label="non_contractual",
+    )  # fmt: skip
+    model = ChurnModel().fit(X, y)
+    loaded = ChurnModel.load(model.save(tmp_path / "churn.npz"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+class _HomeMadeClassifier(LogisticRegression):
+    """A classifier class of the user's own: loading it would mean trusting its code."""
+
+
+def test_a_classifier_outside_the_trusted_types_is_refused_at_save(tmp_path):
+    X, y, _ = _synthetic(800, seed=3)
+    model = ChurnModel(estimator=_HomeMadeClassifier(max_iter=500)).fit(X, y)
+    with pytest.raises(
+        DataValidationError,
+        match=r"ChurnModel cannot be saved safely: its model \(CalibratedClassifierCV\) uses "
+        r"types that loading would have to trust \(.*_HomeMadeClassifier\)",
+    ):
+        model.save(tmp_path / "churn.npz")
+    assert not (tmp_path / "churn.npz").exists()

@@ -143,3 +143,22 @@ def test_unusable_scores_and_dates_are_named(chain):
         match=r"column 'signup_date' has 1 value that is not dates \(e\.g\. 'n/a'\), out of 7",
     ):
         merge_customers(unreadable, pairs, threshold=0.5)
+
+
+def test_text_signup_dates_whose_day_and_month_no_value_settles_point_to_the_reader(chain):
+    customers, pairs = chain
+    text = customers.assign(
+        signup_date=["03/01/2024", "01/01/2024", "02/01/2024", "01/01/2023", "05/01/2024",
+                     None, "01/01/2024"]
+    )  # fmt: skip
+    with pytest.raises(
+        DataValidationError,
+        match=r"customers: column 'signup_date': 3 of 6 dates such as '03/01/2024' \(row 1\).*"
+        r"here, read the customer table with crm_analytics.io.read_customers\(\.\.\., "
+        r"dayfirst=\.\.\.\) first",
+    ):
+        merge_customers(text, pairs, threshold=0.5)
+    # Dates of any age are the reader's to judge: 1900 here is just the earliest.
+    old = customers.assign(signup_date=customers["signup_date"].fillna(pd.Timestamp("1900-01-01")))
+    mapping, _ = merge_customers(old, pairs, threshold=0.5)
+    assert mapping.to_dict() == {"a": "b", "c": "b", "e": "f", "g": "b"}

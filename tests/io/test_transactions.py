@@ -218,7 +218,8 @@ def test_unparseable_dates(invoice_lines):
     with pytest.raises(
         DataValidationError,
         match=r"^column 'InvoiceDate' \(date=\) has 2 values that are not dates \(e\.g\. "
-        r"'31/02/2011', 'soon'\) and 1 missing value; fix them in the source, pass date_format=",
+        r"'31/02/2011', 'soon'\) and 1 missing value; fix them in the source, or pass "
+        r"invalid_rows='drop'",
     ):
         _read(lines)
     report = quality_report(_read(lines, invalid_rows="drop"))
@@ -285,7 +286,8 @@ def test_day_first_and_explicit_formats():
     with pytest.raises(
         DataValidationError,
         match=r"has 1 value that is not dates \(e\.g\. '13/01/2011'\); fix them in the source, "
-        r"pass date_format= \(e\.g\. '%d/%m/%Y', or 'mixed'\)",
+        r"pass date_format='mixed', which reads each date on its own \('13/01/2011' too\), or "
+        r"pass invalid_rows='drop'",
     ):
         read_transactions(lines, customer_id="c", date="d", amount="v", dayfirst=True)
     result = read_transactions(

@@ -142,3 +142,37 @@ def test_sample_size_must_be_a_large_enough_integer(sample_size):
         DataValidationError, match="sample_size must be a whole number of at least 4"
     ):
         CustomerClusterer(sample_size=sample_size).fit(summary)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"algorithm": "kmeans"},
+        {"algorithm": "kmeans", "minibatch_above": 500, "n_clusters": 3},
+        {"algorithm": "gmm", "log_transform": True, "k_range": (2, 4)},
+    ],
+)
+def test_a_saved_clusterer_predicts_and_profiles_as_the_fitted_one(
+    simulated_summary, tmp_path, options
+):
+    clusterer = CustomerClusterer(random_state=0, **options).fit(simulated_summary)
+    loaded = CustomerClusterer.load(clusterer.save(tmp_path / "clusterer.npz"))
+    assert loaded.get_params() == clusterer.get_params()
+    assert type(loaded.pipeline_.named_steps["model"]) is type(
+        clusterer.pipeline_.named_steps["model"]
+    )
+    fresh = simulated_summary.sample(700, random_state=1)
+    pd.testing.assert_series_equal(loaded.predict(fresh), clusterer.predict(fresh))
+    pd.testing.assert_series_equal(loaded.labels_, clusterer.labels_)
+    pd.testing.assert_series_equal(loaded.k_scores_, clusterer.k_scores_)
+    pd.testing.assert_frame_equal(loaded.profile_, clusterer.profile_, check_exact=True)
+    pd.testing.assert_frame_equal(loaded.profile(fresh), clusterer.profile(fresh))
+    assert loaded.cluster_names_.tolist() == clusterer.cluster_names_.tolist()
+
+
+def test_text_customer_ids_survive_saving(simulated_summary, tmp_path):
+    summary = simulated_summary.rename(index=lambda cid: f"C-{cid}")
+    clusterer = CustomerClusterer(n_clusters=3, random_state=0).fit(summary)
+    loaded = CustomerClusterer.load(clusterer.save(tmp_path / "clusterer.npz"))
+    pd.testing.assert_series_equal(loaded.labels_, clusterer.labels_)
+    assert loaded.labels_.index[0].startswith("C-")

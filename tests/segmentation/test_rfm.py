@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_analytics.exceptions import DataValidationError, NotFittedError
-from crm_analytics.segmentation import DEFAULT_SEGMENT_MAP, RFMScorer, rfm_segments
+from crm_analytics.segmentation import (
+    DEFAULT_SEGMENT_MAP,
+    CustomerClusterer,
+    RFMScorer,
+    rfm_segments,
+)
 
 
 def _summary(recency, frequency, monetary) -> pd.DataFrame:
@@ -271,3 +276,29 @@ def test_bad_thresholds(thresholds, message):
     summary = _summary(np.arange(10), np.arange(10), np.arange(10.0))
     with pytest.raises(DataValidationError, match=message):
         RFMScorer(thresholds=thresholds).fit(summary)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"bins": 7}, {"thresholds": {"frequency": [1, 2, 3, 5], "recency": [30, 90, 180, 365]}}],
+)
+def test_a_saved_scorer_scores_as_the_fitted_one(simulated_summary, tmp_path, options):
+    scorer = RFMScorer(**options).fit(simulated_summary)
+    loaded = RFMScorer.load(scorer.save(tmp_path / "rfm.npz"))
+    pd.testing.assert_frame_equal(loaded.edges_, scorer.edges_, check_exact=True)
+    assert loaded.n_customers_ == scorer.n_customers_ == 2_000
+    later = simulated_summary.sample(500, random_state=0)
+    pd.testing.assert_frame_equal(
+        loaded.transform(later), scorer.transform(later), check_exact=True
+    )
+    assert loaded.transform(later).attrs == scorer.transform(later).attrs
+
+
+def test_a_saved_scorer_refuses_to_load_as_another_model(simulated_summary, tmp_path):
+    path = RFMScorer().fit(simulated_summary).save(tmp_path / "rfm.npz")
+    with pytest.raises(
+        DataValidationError,
+        match=r"rfm.npz holds a RFMScorer, not a CustomerClusterer; load it "
+        r"with RFMScorer.load",
+    ):
+        CustomerClusterer.load(path)

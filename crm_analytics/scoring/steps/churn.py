@@ -55,7 +55,7 @@ class ChurnStep(Step):
         Setting("n_reasons", 3, int, "churn reasons per customer", Rule(int, low=0, example="3")),
     )
     part_names = ("churn_model",)
-    files = ("churn.joblib",)
+    files = ("churn.npz",)
 
     def output_columns(self, settings: Any) -> tuple[str, ...]:
         reasons = tuple(f"reason_{number}" for number in range(1, settings.n_reasons + 1))

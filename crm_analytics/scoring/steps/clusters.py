@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import joblib
 import pandas as pd
 
 from crm_analytics._params import Rule
@@ -30,7 +29,7 @@ class ClustersStep(Step):
         ),
     )
     part_names = ("clusterer",)
-    files = ("clusterer.joblib",)
+    files = ("clusterer.npz",)
 
     def fit(self, run: Run) -> CustomerClusterer:
         n_clusters = run.settings.n_clusters
@@ -44,10 +43,10 @@ class ClustersStep(Step):
         return pd.DataFrame({"cluster": cluster, "cluster_name": cluster.map(state.cluster_names_)})
 
     def save(self, state: CustomerClusterer, directory: Path) -> None:
-        joblib.dump(state, directory / self.files[0])
+        state.save(directory / self.files[0])
 
     def load(self, directory: Path, settings: Any) -> CustomerClusterer:
-        return loaded(directory / self.files[0], CustomerClusterer, joblib.load)
+        return loaded(directory / self.files[0], CustomerClusterer, CustomerClusterer.load)
 
     def describe(self, state: CustomerClusterer) -> dict[str, Any]:
         return {"clusterer": {key: repr(value) for key, value in state.get_params().items()}}

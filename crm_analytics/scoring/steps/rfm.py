@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import joblib
 import pandas as pd
 
 from crm_analytics._params import Rule
@@ -23,7 +22,7 @@ class RFMStep(Step):
     columns = ("r_score", "f_score", "m_score", "rfm_cell", "rfm_score", "rfm_segment")
     settings = (Setting("rfm_bins", 5, int, "RFM score levels", Rule(int, low=2, example="5")),)
     part_names = ("rfm",)
-    files = ("rfm.joblib",)
+    files = ("rfm.npz",)
 
     def fit(self, run: Run) -> RFMScorer:
         return RFMScorer(bins=run.settings.rfm_bins).fit(run.summary)
@@ -35,10 +34,10 @@ class RFMStep(Step):
         )
 
     def save(self, state: RFMScorer, directory: Path) -> None:
-        joblib.dump(state, directory / self.files[0])
+        state.save(directory / self.files[0])
 
     def load(self, directory: Path, settings: Any) -> RFMScorer:
-        return loaded(directory / self.files[0], RFMScorer, joblib.load)
+        return loaded(directory / self.files[0], RFMScorer, RFMScorer.load)
 
     def describe(self, state: RFMScorer) -> dict[str, Any]:
         return {
