@@ -63,7 +63,8 @@ def satisfaction_features(
         (customers without one have no row, so a join leaves their features missing, which
         the churn model reads as "never surveyed"):
 
-        - ``satisfaction_latest``: the overall index of the latest response;
+        - ``satisfaction_latest``: the overall index of the latest response (that answered
+          any item);
         - ``satisfaction_{dimension}_latest``: each dimension's, when there are several;
         - ``satisfaction_mean``: the mean overall index of all the responses so far;
         - ``satisfaction_change``: latest minus the previous response's overall index
