@@ -210,18 +210,28 @@ def read_survey(
                 f"{name}= names item(s) {examples(unknown)} that are not in items=; map each "
                 "expectation or importance column to one of the items"
             )
-    scaled = {item: f"items[{item!r}]" for item in dimensions}
-    scaled.update({column: f"expectations[{item!r}]" for item, column in expectations.items()})
-    scaled.update({column: f"importance[{item!r}]" for item, column in importance.items()})
-    if overall is not None:
-        scaled[overall] = "overall"
+    roles_given = [(item, f"items[{item!r}]") for item in dimensions]
+    roles_given += [(column, f"expectations[{item!r}]") for item, column in expectations.items()]
+    roles_given += [(column, f"importance[{item!r}]") for item, column in importance.items()]
+    roles_given += [
+        (column, role)
+        for column, role in (
+            (overall, "overall"),
+            (recommend, "recommend"),
+            (complaint, "complaint"),
+        )
+        if column is not None
+    ]
+    answer_roles: dict[Hashable, str] = {}
+    for column, role in roles_given:
+        if column in answer_roles:
+            raise DataValidationError(
+                f"column {column!r} is given two roles ({answer_roles[column]}= and {role}=); "
+                "give each question its own column"
+            )
+        answer_roles[column] = role
     mapping = {CUSTOMER_ID: customer_id, DATE: date, RESPONSE_ID: response_id}
     mapping = {key: column for key, column in mapping.items() if column is not None}
-    answer_roles = dict(scaled)
-    if recommend is not None:
-        answer_roles[recommend] = "recommend"
-    if complaint is not None:
-        answer_roles[complaint] = "complaint"
     _refuse_shared_columns(mapping, answer_roles)
     roles = roles_for(mapping)
     roles.update({column: f"{role}=" for column, role in answer_roles.items()})
@@ -321,7 +331,7 @@ def read_survey(
         source=description,
         columns={
             **{key: str(column) for key, column in mapping.items()},
-            **{str(column): role for column, role in answer_roles.items()},
+            **{str(column): str(column) for column in answer_roles},
         },
         date_column=DATE,
         policies={

@@ -152,6 +152,7 @@ def test_reads_a_csv_file(tmp_path, export):
     ("options", "message"),
     [
         ({"items": ["Speed", "Customer"]}, "both as an answer and as an id"),
+        ({"items": ["Speed", "Overall"]}, r"two roles \(items\['Overall'\]= and overall=\)"),
         ({"items": ["Sped"]}, "column 'Sped' .* not found; did you mean 'Speed'"),
         ({"scale": (5, 1)}, "scale="),
         ({"expectations": {"Overall": "Speed"}}, "not in items="),
