@@ -31,7 +31,7 @@ class DataQualityReport:
     Attributes
     ----------
     table : str
-        ``"transactions"`` or ``"customers"``.
+        ``"transactions"``, ``"customers"`` or ``"surveys"``.
     source : str
         Where the table came from (file, frame or SQL, passwords hidden).
     columns : dict
@@ -44,7 +44,8 @@ class DataQualityReport:
         Kept rows (or customer-days) worth knowing about, e.g. ``"duplicate"`` rows kept,
         ``"return"`` lines kept or ``"return_netted"``; see ``read_transactions``.
     first_date, last_date : pandas.Timestamp or None
-        Range of ``date`` (transactions) or ``signup_date`` (customers) in the kept rows.
+        Range of ``date`` (transactions, surveys) or ``signup_date`` (customers) in the kept
+        rows.
     n_customers : int
         Distinct customer ids kept.
     n_orders : int or None
@@ -115,7 +116,7 @@ class DataQualityReport:
         return {name: _plain(getattr(self, name)) for name in self.__dataclass_fields__}
 
     def __str__(self) -> str:
-        dated = "dates" if self.table == "transactions" else "signup dates"
+        dated = "signup dates" if self.table == "customers" else "dates"
         lines = [
             f"Data-quality report: {self.table} from {self.source}",
             "  columns: " + ", ".join(f"{key} <- {value}" for key, value in self.columns.items()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crm_analytics.churn.backtest import backtest
 from crm_analytics.churn.baselines import PAliveBaseline, RecencyBaseline
 from crm_analytics.churn.evaluation import (
+    auc_difference,
     calibration_curve,
     churn_metrics,
     gains_curve,
@@ -25,6 +26,7 @@ __all__ = [
     "LabelDefinition",
     "PAliveBaseline",
     "RecencyBaseline",
+    "auc_difference",
     "backtest",
     "calibration_curve",
     "churn_features",

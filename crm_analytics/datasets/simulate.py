@@ -7,6 +7,9 @@ the toolkit (segmentation, churn, baskets, the batch job) can run on it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -95,6 +98,70 @@ def make_transactions(
     >>> transactions["date"].max() < pd.Timestamp("2024-01-01") + pd.Timedelta(days=546)
     True
     """
+    transactions, customers, _ = simulate(
+        n_customers,
+        seed=seed,
+        start=start,
+        n_days=n_days,
+        acquisition_days=acquisition_days,
+        r=r,
+        alpha=alpha,
+        a=a,
+        b=b,
+        p=p,
+        q=q,
+        gamma=gamma,
+        n_products=n_products,
+        prospect_share=prospect_share,
+    )
+    return transactions, customers
+
+
+@dataclass
+class Purchases:
+    """Every purchase occasion of a simulation: whose (index into the buyers) and when.
+
+    ``time`` is in days since ``first_day``; first purchases come first, then each round of
+    repeat purchases, in the order :func:`_purchase_times` simulates them.
+    """
+
+    buyer: np.ndarray
+    time: np.ndarray
+    customer_ids: np.ndarray
+    first_day: pd.Timestamp
+    n_days: int
+
+
+#: A dropout rule: (buyers purchasing in this round, their uniform draws) -> who leaves.
+Dropout = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def simulate(
+    n_customers: int,
+    *,
+    seed: int,
+    start: str = "2024-01-01",
+    n_days: int = 546,
+    acquisition_days: int = 91,
+    r: float = 0.243,
+    alpha: float = 30.9,
+    a: float = 0.793,
+    b: float = 2.426,
+    p: float = 6.25,
+    q: float = 3.74,
+    gamma: float = 15.44,
+    n_products: int = 40,
+    prospect_share: float = 0.05,
+    dropout: Callable[[np.ndarray], Dropout] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, Purchases]:
+    """:func:`make_transactions`, with the purchase occasions and an optional dropout rule.
+
+    ``dropout`` receives the customers' BG/NBD dropout probabilities and returns the rule
+    that decides, after each repeat purchase, who leaves (default: a uniform draw below the
+    probability, which is what :func:`make_transactions` does). The rule gets the same
+    uniform draws from the simulation's generator either way, so a rule that reproduces
+    the default gives the same data for the same seed.
+    """
     if n_customers < 1:
         raise ValueError(f"n_customers must be at least 1, got {n_customers}")
     if not 0 < acquisition_days <= n_days:
@@ -109,8 +176,9 @@ def make_transactions(
     dropout_probability = rng.beta(a, b, size=n_customers)
     spend_rate = rng.gamma(q, 1 / gamma, size=n_customers)
 
+    leaves = None if dropout is None else dropout(dropout_probability)
     buyer, time, dropout_time = _purchase_times(
-        rng, rate, dropout_probability, horizon=n_days - signup
+        rng, rate, dropout_probability, horizon=n_days - signup, leaves=leaves
     )
     order_value = rng.gamma(p, 1 / spend_rate[buyer])
     ids = _customer_ids(round(n_customers * (1 + prospect_share)))
@@ -134,7 +202,8 @@ def make_transactions(
             "dropout_date": _timestamps(first_day, dropout),
         }
     )
-    return transactions, customers
+    purchases = Purchases(buyer, signup[buyer] + time, ids[:n_customers], first_day, n_days)
+    return transactions, customers, purchases
 
 
 def _purchase_times(
@@ -143,11 +212,13 @@ def _purchase_times(
     dropout_probability: np.ndarray,
     *,
     horizon: np.ndarray,
+    leaves: Dropout | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Simulate the BG/NBD process for every customer at once, one purchase round at a time.
 
     Returns the customer index and time since signup (days) of every purchase, first purchases
-    included, and each customer's dropout time (NaN while alive).
+    included, and each customer's dropout time (NaN while alive). ``leaves`` replaces the
+    BG/NBD dropout draw (see :func:`simulate`).
     """
     n_customers = rate.size
     buyers = [np.arange(n_customers)]
@@ -162,9 +233,10 @@ def _purchase_times(
         clock[active] = next_time
         buyers.append(active)
         times.append(next_time)
-        leaves = rng.random(active.size) < dropout_probability[active]
-        dropout_time[active[leaves]] = next_time[leaves]
-        active = active[~leaves]
+        uniform = rng.random(active.size)
+        left = uniform < dropout_probability[active] if leaves is None else leaves(active, uniform)
+        dropout_time[active[left]] = next_time[left]
+        active = active[~left]
     return np.concatenate(buyers), np.concatenate(times), dropout_time
 
 

@@ -8,10 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lifetimes import BetaGeoFitter
+from sklearn.metrics import roc_auc_score
 
 from crm_analytics.churn.backtest import backtest
 from crm_analytics.churn.baselines import PAliveBaseline, RecencyBaseline
 from crm_analytics.churn.evaluation import (
+    auc_difference,
     calibration_curve,
     churn_metrics,
     gains_curve,
@@ -117,3 +119,53 @@ def test_backtest_trains_only_on_closed_horizons(shop):
     assert (model["roc_auc"] > 0.7).all()
     with pytest.raises(DataValidationError, match="no test cutoff has 3 earlier cutoff"):
         backtest(transactions, cutoffs=cutoffs, horizon=60, min_train_cutoffs=3)
+
+
+def _delong_by_pairs(labels, first, second):
+    """DeLong et al. (1988) written from the kernel psi(x, y) over every (churner, other)
+    pair, the textbook way, to check the rank-based implementation."""
+    labels = np.asarray(labels)
+    v10, v01 = [], []
+    for scores in (np.asarray(first), np.asarray(second)):
+        x, y = scores[labels == 1][:, None], scores[labels == 0][None, :]
+        psi = (x > y) + 0.5 * (x == y)
+        v10.append(psi.mean(axis=1))
+        v01.append(psi.mean(axis=0))
+    s10, s01 = np.cov(np.vstack(v10)), np.cov(np.vstack(v01))
+    contrast = np.array([-1.0, 1.0])
+    variance = contrast @ s10 @ contrast / len(v10[0]) + contrast @ s01 @ contrast / len(v01[0])
+    return v10[1].mean() - v10[0].mean(), np.sqrt(variance)
+
+
+def test_auc_difference_matches_the_pairwise_delong_computation():
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 2, 300)
+    first = np.round(labels + rng.normal(0, 1.5, 300), 1)  # rounded: ties are handled
+    second = labels + rng.normal(0, 1.0, 300)
+    result = auc_difference(labels, first, second)
+    difference, se = _delong_by_pairs(labels, first, second)
+    assert result["difference"] == pytest.approx(difference, abs=1e-12)
+    assert result["se"] == pytest.approx(se, rel=1e-10)
+    assert result["base"] == pytest.approx(roc_auc_score(labels, first))
+    assert result["candidate"] == pytest.approx(roc_auc_score(labels, second))
+    assert result["low"] < result["difference"] < result["high"]
+    assert result["high"] - result["low"] == pytest.approx(2 * 1.959964 * se, rel=1e-6)
+
+
+def test_auc_difference_standard_error_matches_the_spread_over_samples():
+    rng = np.random.default_rng(4)
+    differences, errors = [], []
+    for _ in range(300):
+        labels = rng.integers(0, 2, 200)
+        shared = rng.normal(0, 1, 200)
+        first = labels + shared + rng.normal(0, 0.8, 200)
+        second = labels + shared + rng.normal(0, 0.6, 200)
+        result = auc_difference(labels, first, second)
+        differences.append(result["difference"])
+        errors.append(result["se"])
+    assert np.mean(errors) == pytest.approx(np.std(differences, ddof=1), rel=0.15)
+
+
+def test_auc_difference_of_a_scorer_with_itself_is_zero():
+    result = auc_difference([0, 1, 0, 1], [0.1, 0.9, 0.4, 0.3], [0.1, 0.9, 0.4, 0.3])
+    assert (result["difference"], result["se"], result["p_value"]) == (0.0, 0.0, 1.0)
