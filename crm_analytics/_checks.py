@@ -139,6 +139,33 @@ def check_margin(margin: object) -> float:
     return float(margin)
 
 
+def check_discount_rate(discount_rate: object, *, per: str = "monthly") -> float:
+    """``discount_rate`` as a float, or a clear error unless it is a finite rate >= 0.
+
+    ``per`` says which period the rate is for, in the message ("monthly" for the CLV of
+    transactions, "per-period" for a contract's renewal period).
+
+    Examples
+    --------
+    >>> check_discount_rate(0.01)
+    0.01
+    >>> check_discount_rate(-0.1, per="per-period")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: discount_rate must be a finite per-period rate >= 0 (e.g. 0.01), got -0.1
+    """
+    if (
+        isinstance(discount_rate, bool | np.bool_)
+        or not isinstance(discount_rate, numbers.Real)
+        or not np.isfinite(discount_rate)
+        or discount_rate < 0
+    ):
+        raise DataValidationError(
+            f"discount_rate must be a finite {per} rate >= 0 (e.g. 0.01), got {discount_rate!r}"
+        )
+    return float(discount_rate)
+
+
 def whole_number(value: object, *, name: str, minimum: int = 1, example: str) -> int:
     """``value`` as an int, or a clear error unless it is a whole number of at least
     ``minimum`` (``7`` or ``7.0``; not ``True``, ``2.5`` or ``"7"``).

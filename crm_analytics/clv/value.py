@@ -11,7 +11,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from crm_analytics._checks import check_margin, whole_number
+from crm_analytics._checks import check_discount_rate, check_margin, whole_number
 from crm_analytics.clv._checks import (
     check_fitted,
     check_summary,
@@ -118,7 +118,7 @@ def customer_lifetime_value(
         steps_per_month, name="steps_per_month", example="steps_per_month=1, discounting steps"
     )
     units_per_step = _units_per_step(freq, freq_multiplier, steps_per_month)
-    _check_discount_rate(discount_rate)
+    discount_rate = check_discount_rate(discount_rate)
     margin = check_margin(margin)
     n_steps = horizon * steps_per_month
     step_numbers = np.arange(1, n_steps + 1)
@@ -188,14 +188,3 @@ def _units_per_step(freq: str, freq_multiplier: int, steps_per_month: int) -> fl
             f"summary), got {freq!r}"
         )
     return UNITS_PER_MONTH[freq] / freq_multiplier / steps_per_month
-
-
-def _check_discount_rate(discount_rate: float) -> None:
-    if not _is_number(discount_rate) or not np.isfinite(discount_rate) or discount_rate < 0:
-        raise DataValidationError(
-            f"discount_rate must be a finite monthly rate >= 0 (e.g. 0.01), got {discount_rate!r}"
-        )
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
