@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from scipy import integrate
-from scipy.special import betaln, digamma
+from scipy.special import digamma, gammaln
 
 from crm_analytics._checks import check_discount_rate
 from crm_analytics.clv._base import BaseFitter, Sample, dot
@@ -489,14 +489,22 @@ class _RetentionFitter(BaseFitter):
     def _undiscounted_tail_sum(self, params: np.ndarray, reached: np.ndarray) -> np.ndarray:
         exact = self._finite_sum(params, reached, 0.0, _EXACT_TERMS)
         tails = np.empty(len(reached))
+
+        def integrand(u: float, base: float) -> float:
+            with np.errstate(over="ignore", invalid="ignore"):
+                value = np.exp(self._log_survival(params, np.exp([u]))[0] - base + u)
+            # Far out, t = exp(u) overflows where the integrand has long vanished.
+            return float(value) if np.isfinite(value) else 0.0
+
         for position, start in enumerate(reached):
             base = self._log_survival(params, np.array([start]))[0]
+            # In u = log t the tail, which falls like t ** -(alpha c), decays exponentially
+            # (rate alpha c - 1), which quadrature over an infinite range handles well.
             tails[position], _ = integrate.quad(
-                lambda t, base=base: float(
-                    np.exp(self._log_survival(params, np.array([t]))[0] - base)
-                ),
-                start + _EXACT_TERMS + 0.5,
+                integrand,
+                np.log(start + _EXACT_TERMS + 0.5),
                 np.inf,
+                args=(base,),
                 epsabs=0.0,
                 epsrel=1e-10,
                 limit=200,
@@ -555,7 +563,7 @@ class ShiftedBetaGeoFitter(_RetentionFitter):
 
     def _log_survival(self, params: np.ndarray, t: np.ndarray) -> np.ndarray:
         alpha, beta = params[:2]
-        return betaln(alpha, beta + t) - betaln(alpha, beta)
+        return log_beta_ratio(alpha, beta, t)
 
     def _log_likelihood(
         self, params: np.ndarray, sample: Sample, gradient: bool
@@ -563,18 +571,20 @@ class ShiftedBetaGeoFitter(_RetentionFitter):
         alpha, beta = params
         tenure, churned = sample.columns["tenure"], sample.columns["churned"] == 1
         weights = sample.weights
-        # Left at renewal t: B(alpha + 1, beta + t - 1); still active after t: B(alpha, beta + t).
-        first = np.where(churned, alpha + 1, alpha)
-        second = np.where(churned, beta + tenure - 1, beta + tenure)
-        total = dot(weights, betaln(first, second)) - weights.sum() * betaln(alpha, beta)
+        # Still active after t: S(t). Left at renewal t: S(t - 1) alpha / (alpha + beta + t - 1).
+        reached = np.where(churned, tenure - 1, tenure)
+        at_risk = alpha + beta + reached
+        log_terms = log_beta_ratio(alpha, beta, reached)
+        log_terms = log_terms + np.where(churned, np.log(alpha) - np.log(at_risk), 0.0)
+        total = dot(weights, log_terms)
         if not gradient:
             return total, None
-        psi_all = digamma(first + second)
-        psi_ab = digamma(alpha + beta)
+        d_alpha, d_beta = log_beta_ratio_gradient(alpha, beta, reached)
+        left = weights * churned
         grad = np.array(
             [
-                dot(weights, digamma(first) - psi_all) - weights.sum() * (digamma(alpha) - psi_ab),
-                dot(weights, digamma(second) - psi_all) - weights.sum() * (digamma(beta) - psi_ab),
+                dot(weights, d_alpha) + left.sum() / alpha - dot(left, 1.0 / at_risk),
+                dot(weights, d_beta) - dot(left, 1.0 / at_risk),
             ]
         )
         return total, grad
@@ -638,7 +648,7 @@ class BetaDiscreteWeibullFitter(_RetentionFitter):
 
     def _log_survival(self, params: np.ndarray, t: np.ndarray) -> np.ndarray:
         alpha, beta, c = params
-        return betaln(alpha, beta + np.power(t, c)) - betaln(alpha, beta)
+        return log_beta_ratio(alpha, beta, np.power(t, c))
 
     def _log_likelihood(
         self, params: np.ndarray, sample: Sample, gradient: bool
@@ -669,19 +679,127 @@ class BetaDiscreteWeibullFitter(_RetentionFitter):
         """``log S(t)`` and its gradient in (alpha, beta, c), one row per period."""
         alpha, beta, c = params
         power = np.power(t, c)
-        log_survival = betaln(alpha, beta + power) - betaln(alpha, beta)
-        psi_all = digamma(alpha + beta + power)
-        psi_ab = digamma(alpha + beta)
+        d_alpha, d_beta = log_beta_ratio_gradient(alpha, beta, power)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_t = np.where(t > 0, np.log(t), 0.0)
-        grad = np.column_stack(
-            [
-                psi_ab - psi_all,
-                digamma(beta + power) - psi_all - digamma(beta) + psi_ab,
-                (digamma(beta + power) - psi_all) * power * log_t,
-            ]
-        )
-        return log_survival, grad
+        # d log S / d power = psi(beta + power) - psi(alpha + beta + power).
+        d_power = -digamma_step(beta + power, alpha)
+        grad = np.column_stack([d_alpha, d_beta, d_power * power * log_t])
+        return log_beta_ratio(alpha, beta, power), grad
+
+
+# Log-gamma and digamma differences ---------------------------------------------------------
+
+# Above this argument the differences come from Stirling's series, which stays exact where
+# the fitted alpha and beta are huge (no sign of heterogeneity: a near-geometric lifetime):
+# lgamma(1e17 + 12) - lgamma(1e17) subtracts two numbers of 4e18 and keeps no digit.
+_STIRLING_FROM = 1e3
+
+
+def log_gamma_step(b: np.ndarray | float, x: np.ndarray | float) -> np.ndarray:
+    """``log Gamma(b + x) - log Gamma(b)`` for ``b > 0, x >= 0``, accurate for huge ``b``.
+
+    Examples
+    --------
+    >>> float(log_gamma_step(3.0, 2.0)) == float(np.log(12.0))  # Gamma(5) / Gamma(3) = 24 / 2
+    True
+    >>> round(float(log_gamma_step(1e17, 12.0) - 12 * np.log(1e17)), 9)
+    0.0
+    """
+    b, x = np.broadcast_arrays(np.asarray(b, dtype=np.float64), np.asarray(x, dtype=np.float64))
+    large = b >= _STIRLING_FROM
+    result = np.empty(b.shape)
+    small_b, small_x = b[~large], x[~large]
+    result[~large] = gammaln(small_b + small_x) - gammaln(small_b)
+    big, step = b[large], x[large]
+    end = big + step
+    # Stirling: (z - 1/2) log z - z + 1/(12 z) - 1/(360 z^3) + 1/(1260 z^5), differenced.
+    result[large] = (
+        (big - 0.5) * np.log1p(step / big)
+        + step * np.log(end)
+        - step
+        + (1.0 / end - 1.0 / big) / 12.0
+        - (end**-3 - big**-3) / 360.0
+        + (end**-5 - big**-5) / 1260.0
+    )
+    return result
+
+
+def digamma_step(b: np.ndarray | float, x: np.ndarray | float) -> np.ndarray:
+    """``psi(b + x) - psi(b)`` for ``b > 0, x >= 0``, accurate for huge ``b``.
+
+    Examples
+    --------
+    >>> float(digamma_step(1.0, 2.0)) == 1.5  # psi(3) - psi(1) = 1 + 1/2
+    True
+    """
+    b, x = np.broadcast_arrays(np.asarray(b, dtype=np.float64), np.asarray(x, dtype=np.float64))
+    large = b >= _STIRLING_FROM
+    result = np.empty(b.shape)
+    result[~large] = digamma(b[~large] + x[~large]) - digamma(b[~large])
+    big, step = b[large], x[large]
+    end = big + step
+    # psi(z) = log z - 1/(2 z) - 1/(12 z^2) + 1/(120 z^4) - 1/(252 z^6), differenced.
+    result[large] = (
+        np.log1p(step / big)
+        - (1.0 / end - 1.0 / big) / 2.0
+        - (end**-2 - big**-2) / 12.0
+        + (end**-4 - big**-4) / 120.0
+        - (end**-6 - big**-6) / 252.0
+    )
+    return result
+
+
+def log_beta_ratio(alpha: float, beta: float, x: np.ndarray | float) -> np.ndarray:
+    """``log B(alpha, beta + x) - log B(alpha, beta)``: ``log S`` of the sBG at ``x`` renewals
+    (of the BdW at ``x = t ** c``).
+
+    Two equal forms, each free of cancellation where its step is the smaller one:
+    ``lgamma`` steps of ``x`` from ``beta`` and ``alpha + beta`` (huge ``alpha``: a
+    near-geometric fit), or steps of ``alpha`` from ``beta`` and ``beta + x`` (huge ``x``:
+    the far tail).
+
+    Examples
+    --------
+    >>> float(np.exp(log_beta_ratio(1.0, 1.0, 3.0)))  # S(3) = 1 / 4 for alpha = beta = 1
+    0.25
+    >>> float(np.exp(log_beta_ratio(1e17, 5e19, 12.0)))  # (1 - theta) ** 12, theta = 1 / 501
+    0.9763...
+    """
+    x = np.asarray(x, dtype=np.float64)
+    by_x = log_gamma_step(beta, x) - log_gamma_step(alpha + beta, x)
+    by_alpha = log_gamma_step(beta, alpha) - log_gamma_step(beta + x, alpha)
+    if beta < _STIRLING_FROM:
+        return np.where(x <= alpha, by_x, by_alpha)
+    # A huge beta cancels in both forms (the result is about -alpha x / beta): Stirling's
+    # series for all four log-gammas, with their leading terms combined by hand.
+    total = alpha + beta + x
+    leading = (
+        (beta - 0.5) * np.log1p(alpha * x / (beta * total))
+        - x * np.log1p(alpha / (beta + x))
+        - alpha * np.log1p(x / (alpha + beta))
+    )
+    return (
+        leading
+        + _stirling_tail(beta + x)
+        - _stirling_tail(beta)
+        - _stirling_tail(total)
+        + (_stirling_tail(alpha + beta))
+    )
+
+
+def _stirling_tail(z: np.ndarray | float) -> np.ndarray:
+    """``1/(12 z) - 1/(360 z^3) + 1/(1260 z^5)``: Stirling's series beyond its leading terms."""
+    z = np.asarray(z, dtype=np.float64)
+    return 1.0 / (12.0 * z) - z**-3 / 360.0 + z**-5 / 1260.0
+
+
+def log_beta_ratio_gradient(
+    alpha: float, beta: float, x: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Derivatives of `log_beta_ratio` in ``alpha`` and in ``beta``."""
+    shared = digamma_step(alpha + beta, x)
+    return -shared, digamma_step(beta, x) - shared
 
 
 # Input helpers -----------------------------------------------------------------------------

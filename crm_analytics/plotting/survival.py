@@ -167,7 +167,7 @@ def plot_effects(model: object, *, ax: Axes | None = None) -> Axes:
     -------
     matplotlib.axes.Axes
     """
-    effects = model.hazard_ratios()
+    effects = model.effects()
     ratio = effects.columns[0]
     effects = effects.sort_values(ratio)
     ax = _new_axes(ax)

@@ -9,7 +9,11 @@ first needed; the tenure tables and `contract_scores` (shifted-beta-geometric re
 
 from __future__ import annotations
 
-from crm_analytics.survival.contracts import contract_scores, fit_retention_models
+from crm_analytics.survival.contracts import (
+    contract_scores,
+    fit_retention_models,
+    retention_scores,
+)
 from crm_analytics.survival.curves import kaplan_meier, logrank_test, median_tenure
 from crm_analytics.survival.evaluation import brier_scores, concordance, survival_calibration
 from crm_analytics.survival.model import ChurnTimeModel
@@ -26,6 +30,7 @@ __all__ = [
     "kaplan_meier",
     "logrank_test",
     "median_tenure",
+    "retention_scores",
     "survival_calibration",
     "tenure_table",
 ]

@@ -25,7 +25,7 @@ from crm_analytics.schema import CANCEL_DATE, CHURNED, SIGNUP_DATE
 from crm_analytics.survival._inputs import groups, margin_column, whole_periods
 from crm_analytics.survival.tenure import TENURE, check_tenure_table, contract_tenure
 
-__all__ = ["MODELS", "contract_scores", "fit_retention_models"]
+__all__ = ["MODELS", "contract_scores", "fit_retention_models", "retention_scores"]
 
 logger = logging.getLogger(__name__)
 
@@ -105,19 +105,8 @@ def contract_scores(
 ) -> pd.DataFrame:
     """Survival, expected remaining periods and contractual CLV of each customer as of a date.
 
-    The customers' tenures as of ``as_of`` (`contract_tenure`) fit the retention model
-    (`fit_retention_models`); then, for a customer active with tenure ``n`` (renewals made):
-
-    - ``survival_<h>`` = ``S(n + h) / S(n)``, the probability of still being a customer
-      ``h`` renewal points from now;
-    - ``expected_remaining_periods`` = ``sum_{j=1..max_periods} S(n + j) / S(n)``, the further
-      periods expected to be paid for (capped: the sBG mean lifetime is infinite when
-      ``alpha <= 1``, common in practice);
-    - ``contract_clv`` = ``margin * DERL(discount_rate | n)`` (Fader and Hardie 2010), the
-      discounted value of the further payments, the next one undiscounted, over all future
-      periods (over ``max_periods`` when given, or when ``discount_rate`` is 0).
-
-    Customers who have left score 0 everywhere; those who start after ``as_of`` are left out.
+    The customers' tenures as of ``as_of`` (`contract_tenure`) are scored by
+    `retention_scores`: see there for the columns.
 
     Parameters
     ----------
@@ -140,8 +129,8 @@ def contract_scores(
     segment : str, optional
         Column whose values each get their own retention model.
     max_periods : int, optional
-        Periods ahead counted by ``expected_remaining_periods`` (default ten years of
-        periods: 120 months) and, when given, by ``contract_clv``.
+        Periods ahead counted by ``expected_remaining_periods``; default ten years of renewal
+        periods (120 months, 40 quarters, 10 years, 522 weeks).
     start, end : str, default "signup_date", "cancel_date"
         The columns of the contract dates.
 
@@ -173,23 +162,89 @@ def contract_scores(
     K0000003         35          0.8       2208.79
     """
     period = check_period(period)
+    table = contract_tenure(customers, as_of=as_of, period=period, start=start, end=end)
+    return retention_scores(
+        table,
+        margin=margin,
+        horizons=horizons,
+        discount_rate=discount_rate,
+        model=model,
+        segment=segment,
+        max_periods=_ten_years(period) if max_periods is None else max_periods,
+    )
+
+
+def retention_scores(
+    table: pd.DataFrame,
+    *,
+    margin: float | str,
+    horizons: Sequence[int] = (1, 3, 12),
+    discount_rate: float = 0.01,
+    model: str = "sbg",
+    segment: str | None = None,
+    max_periods: int = 120,
+) -> pd.DataFrame:
+    """Survival, expected remaining periods and contractual CLV of the customers of a tenure
+    table, from a retention model fitted on all of them.
+
+    The retention model (`fit_retention_models`) is fitted on every customer's tenure; then,
+    for a customer active with tenure ``n`` (renewals made):
+
+    - ``survival_<h>`` = ``S(n + h) / S(n)``, the probability of still being a customer
+      ``h`` renewal points from now;
+    - ``expected_remaining_periods`` = ``sum_{j=1..max_periods} S(n + j) / S(n)``, the further
+      periods expected to be paid for (capped: the sBG mean lifetime is infinite when
+      ``alpha <= 1``, common in practice);
+    - ``contract_clv`` = ``margin * DERL(discount_rate | n)`` (Fader and Hardie 2010), the
+      discounted value of all further payments, the next one undiscounted (over
+      ``max_periods`` when ``discount_rate`` is 0).
+
+    Customers who have left score 0 everywhere.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A tenure table (`contract_tenure`, `tenure_table`).
+    margin : float or str
+        Margin per period: one number or a column of ``table``.
+    horizons, discount_rate, model, segment
+        As for `contract_scores`.
+    max_periods : int, default 120
+        Periods ahead counted by ``expected_remaining_periods``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As `contract_scores`.
+
+    Examples
+    --------
+    >>> from crm_analytics.survival import tenure_table
+    >>> table = tenure_table(pd.DataFrame({"customer_id": range(6), "tenure": [1, 1, 2, 3, 4, 5],
+    ...                                    "churned": [1, 1, 1, 0, 0, 0]}))
+    >>> scores = retention_scores(table, margin=10.0, horizons=[1])
+    >>> scores[["churned", "survival_1", "contract_clv"]].round(2)
+                 churned  survival_1  contract_clv
+    customer_id
+    0               True        0.00          0.00
+    1               True        0.00          0.00
+    2               True        0.00          0.00
+    3              False        0.94        547.10
+    4              False        0.95        576.40
+    5              False        0.96        599.67
+    """
+    frame = check_tenure_table(table)
     rate = check_discount_rate(discount_rate, per="per-period")
     ahead = whole_periods(horizons, "horizons", minimum=1)
-    span = (
-        _ten_years(period)
-        if max_periods is None
-        else int(whole_periods([max_periods], "max_periods", minimum=1)[0])
-    )
-    value_span = None if max_periods is None and rate > 0 else span
-    table = contract_tenure(customers, as_of=as_of, period=period, start=start, end=end)
-    per_period = margin_column(table, margin)
-    models = fit_retention_models(table, model=model, segment=segment)
+    span = int(whole_periods([max_periods], "max_periods", minimum=1)[0])
+    per_period = margin_column(frame, margin)
+    models = fit_retention_models(frame, model=model, segment=segment)
     scores = pd.DataFrame(
         0.0,
-        index=table.index,
+        index=frame.index,
         columns=[*(f"survival_{h}" for h in ahead), "expected_remaining_periods", "contract_clv"],
     )
-    for name, rows in groups(table, segment):
+    for name, rows in groups(frame, segment):
         fitted = models[name]
         active = rows.index[~rows[CHURNED].to_numpy()]
         if not len(active):
@@ -201,18 +256,17 @@ def contract_scores(
             reached, max_periods=span
         )
         derl = fitted.discounted_expected_residual_lifetime(
-            reached, discount_rate=rate, max_periods=value_span
+            reached, discount_rate=rate, max_periods=span if rate == 0 else None
         )
         scores.loc[active, "contract_clv"] = per_period.loc[active].to_numpy() * derl
     logger.info(
-        "contract scores as of %s: %d customers (%d active), %s model(s): %s",
-        as_of,
-        len(table),
-        int((~table[CHURNED]).sum()),
+        "contract scores: %d customers (%d active), %s model(s): %s",
+        len(frame),
+        int((~frame[CHURNED]).sum()),
         model,
         {name: fitted.params_.round(4).to_dict() for name, fitted in models.items()},
     )
-    return pd.concat([table[[TENURE, CHURNED]], scores], axis=1)
+    return pd.concat([frame[[TENURE, CHURNED]], scores], axis=1)
 
 
 def _ten_years(period: str | int) -> int:

@@ -82,7 +82,7 @@ class ChurnTimeModel(BaseEstimator):
     >>> customers = make_contracts(3_000, seed=3, alpha=40, beta=360)
     >>> table = contract_tenure(customers, as_of="2024-01-01")
     >>> model = ChurnTimeModel(attributes=["plan", "payment"]).fit(table)
-    >>> model.hazard_ratios()["hazard_ratio"].round(1).to_dict()
+    >>> model.effects()["hazard_ratio"].round(1).to_dict()
     {'plan[plus]': 0.7, 'plan[premium]': 0.5, 'payment[invoice]': 1.7}
     >>> recent = table[~table["churned"] & (table["tenure"] == 6)]
     >>> model.predict_survival(recent.head(2), horizons=[1, 12]).round(2)
@@ -257,7 +257,7 @@ class ChurnTimeModel(BaseEstimator):
 
     # Effects ---------------------------------------------------------------------------
 
-    def hazard_ratios(self) -> pd.DataFrame:
+    def effects(self) -> pd.DataFrame:
         """Effect of each covariate as a ratio, with its confidence interval and p-value.
 
         Cox: hazard ratios (``> 1``: leaves sooner). Weibull: time ratios of the scale

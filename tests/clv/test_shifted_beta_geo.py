@@ -30,6 +30,7 @@ from scipy.special import betaln
 
 from crm_analytics.clv import BetaDiscreteWeibullFitter, ShiftedBetaGeoFitter
 from crm_analytics.clv._base import Sample
+from crm_analytics.clv.shifted_beta_geo import digamma_step, log_beta_ratio, log_gamma_step
 from crm_analytics.datasets import load_retention_segments, make_contracts
 from crm_analytics.exceptions import ConvergenceError, DataValidationError, NotFittedError
 from crm_analytics.survival import contract_tenure
@@ -387,3 +388,45 @@ def test_save_and_load_round_trip(fits, tmp_path):
     assert loaded.discounted_expected_residual_lifetime(3, discount_rate=0.1) == fits[
         "regular"
     ].discounted_expected_residual_lifetime(3, discount_rate=0.1)
+
+
+# Numerics of huge parameters ---------------------------------------------------------------
+
+
+@given(
+    b=st.floats(1e-3, 1e18),
+    x=st.one_of(st.floats(0.0, 1e3), st.floats(1e3, 1e20)),
+)
+@settings(max_examples=200, deadline=None)
+def test_log_gamma_and_digamma_steps_match_mpmath(b, x):
+    with mpmath.workdps(60):
+        exact = mpmath.loggamma(mpmath.mpf(b) + x) - mpmath.loggamma(b)
+        exact_psi = mpmath.digamma(mpmath.mpf(b) + x) - mpmath.digamma(b)
+    assert float(log_gamma_step(b, x)) == pytest.approx(float(exact), rel=1e-9, abs=1e-9)
+    assert float(digamma_step(b, x)) == pytest.approx(float(exact_psi), rel=1e-9, abs=1e-12)
+
+
+@given(
+    alpha=st.floats(0.05, 1e17),
+    beta=st.floats(0.05, 1e19),
+    # Renewal points, or their power t ** c of the BdW model: 0 or at least 1.
+    x=st.one_of(st.just(0.0), st.floats(1.0, 1e12)),
+)
+@settings(max_examples=300, deadline=None)
+def test_log_survival_matches_mpmath_from_tiny_to_huge_parameters(alpha, beta, x):
+    with mpmath.workdps(80):
+        a, b = mpmath.mpf(alpha), mpmath.mpf(beta)
+        exact = mpmath.log(mpmath.beta(a, b + x)) - mpmath.log(mpmath.beta(a, b))
+    assert float(log_beta_ratio(alpha, beta, x)) == pytest.approx(float(exact), rel=1e-9, abs=1e-10)
+
+
+def test_a_fit_without_heterogeneity_predicts_the_geometric_lifetime():
+    # Everyone leaves with probability 0.05 a month: the optimum is at alpha, beta -> infinity.
+    rng = np.random.default_rng(0)
+    lifetime = rng.geometric(0.05, 20_000)
+    watched = rng.integers(1, 37, 20_000)
+    churned = lifetime <= watched
+    model = ShiftedBetaGeoFitter().fit(np.where(churned, lifetime, watched), churned)
+    assert model.params_.min() > 50
+    assert model.retention_curve(24).to_numpy() == pytest.approx(0.95, abs=0.005)
+    assert model.survival_function(12) == pytest.approx(0.95**12, abs=0.02)

@@ -60,7 +60,7 @@ def test_dates_are_renewal_dates_inside_the_window(simulated):
     assert min(ends) > pd.Timestamp("2024-01-01")
 
 
-def test_attributes_shift_lifetimes_by_their_hazard_ratios():
+def test_attributes_shift_lifetimes_by_their_effects():
     customers = make_contracts(30_000, seed=6, alpha=400, beta=3600)
     # With theta ~ 0.1 for all: S(t) = (1 - 0.1) ** (t exp(b)), so -log S(t) / t ~ exp(b) 0.105.
     for plan, effect in {"basic": 0.0, "plus": -0.4, "premium": -0.8}.items():

@@ -7,10 +7,14 @@ import pandas as pd
 import pytest
 from scipy.special import betaln
 
-from crm_analytics.clv import ShiftedBetaGeoFitter
 from crm_analytics.datasets import make_contracts
 from crm_analytics.exceptions import ConvergenceError, DataValidationError
-from crm_analytics.survival import contract_scores, contract_tenure, fit_retention_models
+from crm_analytics.survival import (
+    contract_scores,
+    contract_tenure,
+    fit_retention_models,
+    retention_scores,
+)
 from tests.survival.conftest import AS_OF
 
 
@@ -83,18 +87,25 @@ def test_segments_get_their_own_model(customers):
 
 def test_caps_and_an_undiscounted_value():
     customers = make_contracts(3_000, seed=33, effects={})
+    table = contract_tenure(customers, as_of=AS_OF)
+    model = fit_retention_models(table)["all"]
     capped = contract_scores(customers, as_of=AS_OF, margin=1.0, max_periods=6, horizons=[1])
-    model = ShiftedBetaGeoFitter().fit(
-        *contract_tenure(customers, as_of=AS_OF)[["tenure", "churned"]].T.to_numpy()
-    )
     active = capped[~capped["churned"]].iloc[0]
-    expected = sum(
-        model.conditional_survival(j, active["tenure"]) / 1.01 ** (j - 1) for j in range(1, 7)
+    assert active["expected_remaining_periods"] == pytest.approx(
+        sum(model.conditional_survival(j, active["tenure"]) for j in range(1, 7))
     )
-    assert active["contract_clv"] == pytest.approx(expected)
+    assert active["contract_clv"] == pytest.approx(
+        model.discounted_expected_residual_lifetime(active["tenure"], discount_rate=0.01)
+    )
     flat = contract_scores(customers, as_of=AS_OF, margin=1.0, discount_rate=0.0, horizons=[1])
     first = flat[~flat["churned"]].iloc[0]
     assert first["contract_clv"] == pytest.approx(first["expected_remaining_periods"])
+    assert first["expected_remaining_periods"] == pytest.approx(
+        model.expected_remaining_lifetime(first["tenure"], max_periods=120)
+    )
+    assert retention_scores(table, margin=1.0, horizons=[1]).equals(
+        contract_scores(customers, as_of=AS_OF, margin=1.0, horizons=[1])
+    )
 
 
 def test_bdw_model_and_yearly_periods():

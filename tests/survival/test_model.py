@@ -31,7 +31,7 @@ def test_cox_recovers_the_simulated_log_hazard_ratios(cox):
     summary = cox.summary_
     for name, truth in {**TRUE_EFFECTS, "region[East]": 0.0, "region[South]": 0.0}.items():
         assert abs(summary.loc[name, "coef"] - truth) < 3 * summary.loc[name, "se(coef)"]
-    ratios = cox.hazard_ratios()
+    ratios = cox.effects()
     assert ratios.columns.tolist() == ["hazard_ratio", "lower", "upper", "p_value"]
     assert ratios.loc["plan[premium]", "upper"] < 1 < ratios.loc["payment[invoice]", "lower"]
     assert cox.references_ == {"plan": "basic", "payment": "card", "region": "North"}
@@ -39,7 +39,7 @@ def test_cox_recovers_the_simulated_log_hazard_ratios(cox):
 
 def test_weibull_recovers_shape_and_time_ratios(weibull):
     model, _ = weibull
-    ratios = model.hazard_ratios()
+    ratios = model.effects()
     # Hazard (1 - theta) ** (t ** c exp(x b)) is Weibull with shape c; time ratio exp(-b / c).
     assert ratios.loc["rho (shape)", "lower"] < 1.4 < ratios.loc["rho (shape)", "upper"]
     for name, truth in TRUE_EFFECTS.items():

@@ -75,7 +75,7 @@ def test_add_on_columns_repeat_internet_service(split):
 
 
 def test_cox_drivers_and_the_proportional_hazards_check(cox, split):
-    ratios = cox.hazard_ratios()["hazard_ratio"]
+    ratios = cox.effects()["hazard_ratio"]
     assert ratios["Contract[Two year]"] < ratios["Contract[One year]"] < 0.25
     assert ratios["PaymentMethod[Credit card (automatic)]"] < 0.6
     check = cox.proportional_hazards_test(split[0])
@@ -94,7 +94,7 @@ def test_holdout_concordance_brier_and_calibration(cox, split):
     assert (calibration["mean_predicted"] - calibration["observed"]).abs().max() < 0.05
     weibull = ChurnTimeModel("weibull", attributes=ATTRIBUTES).fit(train)
     assert concordance(weibull, test) > 0.84
-    assert weibull.hazard_ratios().loc["rho (shape)", "upper"] < 1  # hazard falls with tenure
+    assert weibull.effects().loc["rho (shape)", "upper"] < 1  # hazard falls with tenure
 
 
 def test_same_horizon_against_churn_model(cox, split):
