@@ -15,8 +15,11 @@ $(VENV)/.core-installed: $(VENV)/bin/python setup.cfg pyproject.toml
 	$(PY) -m pip install -q -e .
 	touch $@
 
+# lifelines declares pandas<3, which would make pip take pandas 2; it runs on pandas 3, so it is
+# installed without its declared dependencies (the survival extra brings the ones it needs).
 $(VENV)/.dev-installed: $(VENV)/bin/python setup.cfg pyproject.toml
 	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q --no-deps "lifelines>=0.30"
 	touch $@ $(VENV)/.core-installed
 
 demo: $(VENV)/.core-installed

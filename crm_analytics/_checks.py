@@ -6,12 +6,14 @@ that names the column, how many rows are affected, a few examples and what to do
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
+from crm_analytics._params import Rule
 from crm_analytics.exceptions import DataValidationError
 
 _EXAMPLES = 3
@@ -142,6 +144,43 @@ def check_margin(margin: object) -> float:
             "(1 values revenue, or a value that is already profit)"
         )
     return float(margin)
+
+
+#: The rule of a discount rate: a monthly rate in [0, 1) (an annual 12% is about 0.0095).
+MONTHLY_DISCOUNT_RATE = Rule(
+    float,
+    low=0,
+    high=1,
+    closed="left",
+    example="0.01",
+    note="a monthly rate; an annual rate R is (1 + R) ** (1 / 12) - 1 a month",
+)
+
+
+def check_discount_rate(discount_rate: object, *, per: str = "monthly") -> float:
+    """``discount_rate`` as a float, or a clear error unless it is a rate in [0, 1).
+
+    ``per`` says which period the rate is for, in the message ("monthly" for the CLV of
+    transactions, "per-period" for a contract's renewal period). A rate of 1 or more is
+    a percentage typed as a number, or an annual rate given where a monthly one is due.
+
+    Examples
+    --------
+    >>> check_discount_rate(0.01)
+    0.01
+    >>> check_discount_rate(-0.1, per="per-period")
+    Traceback (most recent call last):
+    ...
+    crm_analytics.exceptions.DataValidationError: discount_rate must be a number in [0, 1), got -0.1 (a per-period rate, e.g. 0.1 for 10% a period); e.g. discount_rate=0.01
+    """
+    rule = (
+        MONTHLY_DISCOUNT_RATE
+        if per == "monthly"
+        else dataclasses.replace(
+            MONTHLY_DISCOUNT_RATE, note=f"a {per} rate, e.g. 0.1 for 10% a period"
+        )
+    )
+    return float(rule.check("discount_rate", discount_rate))
 
 
 def whole_number(value: object, *, name: str, minimum: int = 1, example: str) -> int:

@@ -1,5 +1,5 @@
 """Customer lifetime value: the BG/NBD family, Pareto/NBD, BG/BB, Gamma-Gamma spend, discounted
-CLV and evaluation.
+CLV and evaluation; contract duration (sBG, BdW) and contractual residual value.
 
 The fitters are drop-ins for lifetimes' classes of the same names: the same ``fit`` call,
 ``params_`` keys and prediction methods, computed by our own vectorised likelihoods.
@@ -22,14 +22,17 @@ from crm_analytics.clv.evaluation import (
 )
 from crm_analytics.clv.gamma_gamma import GammaGammaFitter
 from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
+from crm_analytics.clv.shifted_beta_geo import BetaDiscreteWeibullFitter, ShiftedBetaGeoFitter
 from crm_analytics.clv.value import customer_lifetime_value
 
 __all__ = [
+    "BetaDiscreteWeibullFitter",
     "BetaGeoBetaBinomFitter",
     "BetaGeoFitter",
     "GammaGammaFitter",
     "ModifiedBetaGeoFitter",
     "ParetoNBDFitter",
+    "ShiftedBetaGeoFitter",
     "compare_models",
     "conditional_expectations",
     "customer_lifetime_value",

@@ -80,7 +80,9 @@ class Sample:
     """Distinct histories with their weights, and their distinct frequencies.
 
     Likelihood terms depending on the frequency alone (the ``gammaln`` terms) are computed
-    once per distinct frequency, which is what makes a likelihood evaluation cheap.
+    once per distinct frequency, which is what makes a likelihood evaluation cheap. Models
+    without a ``frequency`` column (the contract models, on tenure) get the levels of their
+    first column.
     """
 
     columns: dict[str, np.ndarray]
@@ -107,7 +109,9 @@ class Sample:
         uniques, inverse = unique_rows(*columns.values())
         collapsed = dict(zip(columns, uniques, strict=True))
         summed = np.bincount(inverse, weights=weights)
-        levels, codes = np.unique(collapsed["frequency"], return_inverse=True)
+        levels, codes = np.unique(
+            collapsed.get("frequency", next(iter(collapsed.values()))), return_inverse=True
+        )
         return cls(
             columns=collapsed,
             weights=summed,

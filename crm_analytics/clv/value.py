@@ -11,7 +11,12 @@ import logging
 import numpy as np
 import pandas as pd
 
-from crm_analytics._checks import check_margin, whole_number
+from crm_analytics._checks import (
+    MONTHLY_DISCOUNT_RATE,
+    check_discount_rate,
+    check_margin,
+    whole_number,
+)
 from crm_analytics._params import Rule, Rules
 from crm_analytics.clv._checks import (
     check_fitted,
@@ -39,14 +44,7 @@ CLV_RULES = Rules(
             example="12",
             note="beyond a century the discounted value has long converged",
         ),
-        "discount_rate": Rule(
-            float,
-            low=0,
-            high=1,
-            closed="left",
-            example="0.01",
-            note="a monthly rate; an annual rate R is (1 + R) ** (1 / 12) - 1 a month",
-        ),
+        "discount_rate": MONTHLY_DISCOUNT_RATE,
     }
 )
 #: Model time units in one month, as lifetimes counts them (a month is 30 days).
@@ -142,7 +140,7 @@ def customer_lifetime_value(
         steps_per_month, name="steps_per_month", example="steps_per_month=1, discounting steps"
     )
     units_per_step = _units_per_step(freq, freq_multiplier, steps_per_month)
-    discount_rate = CLV_RULES.rules["discount_rate"].check("discount_rate", discount_rate)
+    discount_rate = check_discount_rate(discount_rate)
     margin = check_margin(margin)
     n_steps = horizon * steps_per_month
     step_numbers = np.arange(1, n_steps + 1)
