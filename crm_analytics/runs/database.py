@@ -64,6 +64,7 @@ from crm_analytics._optional import import_optional
 from crm_analytics._secrets import mask_credentials
 from crm_analytics._version import library_versions
 from crm_analytics.exceptions import DataValidationError
+from crm_analytics.runs._columns import column_kind
 from crm_analytics.schema import CUSTOMER_ID
 from crm_analytics.scoring.tables import segment_summary
 
@@ -376,9 +377,9 @@ def write_scores(
             "to database_target(...) instead"
         )
     kinds = {
-        CUSTOMER_ID: _column_kind(frame.index.to_series()),
+        CUSTOMER_ID: column_kind(frame.index.to_series()),
         "as_of": "date",
-        **{column: _column_kind(frame[column]) for column in frame.columns},
+        **{column: column_kind(frame[column]) for column in frame.columns},
     }
     segments = _segment_rows(frame, segments_by)
     sa = import_optional("sqlalchemy", "sql", "writing scores to a database")
@@ -558,33 +559,6 @@ def _as_of_date(as_of: object) -> date:
             f"as_of={as_of!r} is not a day; pass the run's as-of date, e.g. '2025-06-30'"
         )
     return stamp.date()
-
-
-def _column_kind(series: pd.Series) -> str:
-    """The column's type family: boolean, integer, float, timestamp(tz), date or text."""
-    dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        inferred = pd.api.types.infer_dtype(dtype.categories, skipna=True)
-        return "integer" if inferred == "integer" else "text"
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "integer"
-    if pd.api.types.is_float_dtype(dtype):
-        return "float"
-    if isinstance(dtype, pd.DatetimeTZDtype):
-        return "timestamptz"
-    if pd.api.types.is_datetime64_dtype(dtype):
-        return "timestamp"
-    inferred = pd.api.types.infer_dtype(series, skipna=True)
-    return {
-        "integer": "integer",
-        "floating": "float",
-        "mixed-integer-float": "float",
-        "boolean": "boolean",
-        "datetime64": "timestamp",
-        "date": "date",
-    }.get(inferred, "text")
 
 
 def _with_key(frame: pd.DataFrame, day: date) -> pd.DataFrame:
