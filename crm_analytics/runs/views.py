@@ -14,7 +14,7 @@ import pandas as pd
 from crm_analytics._checks import require_columns, require_frame, whole_number
 from crm_analytics.runs._columns import attribute_columns, reason_columns
 
-__all__ = ["VIEW_COLUMNS", "at_risk_customers", "top_customers"]
+__all__ = ["VIEW_COLUMNS", "at_risk_customers", "reason_columns", "top_customers"]
 
 #: Score columns of the views, in order, after the customer attributes (those present).
 VIEW_COLUMNS = (
