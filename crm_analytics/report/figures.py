@@ -26,6 +26,7 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from crm_analytics.report.numbers import count, percent
 from crm_analytics.report.style import (
     INK,
     MATPLOTLIB_STYLE,
@@ -99,6 +100,7 @@ class _Drawing:
 
 def _inline_svg(svg: str, key: str, tips: list[tuple[Artist, str]]) -> str:
     svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.DOTALL)
     for number, (_, text) in enumerate(tips):
         anchor = f'<g id="{key}-tip{number}">'
         svg = svg.replace(anchor, f"{anchor}<title>{html.escape(text)}</title>", 1)
@@ -266,7 +268,7 @@ def segment_shares(table: pd.DataFrame, colours: Mapping[str, str], *, key: str)
             labels,
             values,
             [colours[segment] for segment in labels],
-            text=lambda value: f"{value:.0%}",
+            text=percent,
             tips=[
                 f"{segment}: {value:.1%} of {label}"
                 for segment, value in zip(labels, values, strict=True)
@@ -320,7 +322,7 @@ def category_bars(
         labels,
         values,
         [colours.get(label, NEUTRAL) for label in labels],
-        text=lambda value: f"{value:,.0f} ({value / total:.0%})",
+        text=lambda value: f"{count(value)} ({percent(value / total)})",
         tips=[
             f"{label}: {value:,.0f} {unit} ({value / total:.1%})"
             for label, value in zip(labels, values, strict=True)
@@ -351,7 +353,7 @@ def paired_bars(
             labels,
             values,
             [colours.get(label, NEUTRAL) for label in labels],
-            text=lambda value, total=total: f"{value:,.0f} ({value / total:.0%})",
+            text=lambda value, total=total: f"{count(value)} ({percent(value / total)})",
             tips=[
                 f"{label}: {value:,.0f} {title}"
                 for label, value in zip(labels, values, strict=True)

@@ -18,10 +18,13 @@ import pandas as pd
 from crm_analytics._secrets import mask_credentials
 from crm_analytics.report import figures
 from crm_analytics.report.inputs import ReportInputs, quality_dict
+from crm_analytics.report.numbers import amount, count, percent
 from crm_analytics.report.style import colours
 from crm_analytics.runs.views import at_risk_customers, reason_columns, top_customers
 from crm_analytics.schema import CUSTOMER_ID
 from crm_analytics.scoring.tables import segment_summary
+from crm_analytics.segmentation.lifecycle import LIFECYCLE_STAGES
+from crm_analytics.segmentation.rfm import DEFAULT_SEGMENT_MAP
 from crm_analytics.segmentation.tiers import concentration
 
 __all__ = ["Column", "Section", "Table", "sections"]
@@ -41,6 +44,12 @@ SEGMENT_ACTIONS = {
     "Lost": "A last reactivation campaign at most; do not spend much on them.",
 }
 ACTIVE_STAGES = ("new", "active", "reactivated")
+_KNOWN_ORDER = {
+    "rfm_segment": tuple(DEFAULT_SEGMENT_MAP),
+    "lifecycle_stage": LIFECYCLE_STAGES,
+    "value_tier": ("high", "medium", "low"),
+    "risk_tier": ("low", "medium", "high"),
+}
 TOP = 0.2
 TABLE_ROWS = 25
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -132,47 +141,6 @@ def sections(scored: pd.DataFrame, inputs: ReportInputs) -> list[Section]:
 # --- formatting --------------------------------------------------------------------------
 
 
-def percent(share: float) -> str:
-    """A share as a percentage: whole percents, one decimal near 0% and 100%.
-
-    Examples
-    --------
-    >>> percent(0.7834), percent(0.004), percent(0.9971), percent(0.0), percent(1.0)
-    ('78%', '0.4%', '99.7%', '0%', '100%')
-    >>> percent(0.0003), percent(0.9996)
-    ('<0.1%', '>99.9%')
-    """
-    if share in (0.0, 1.0) or 0.01 <= abs(share) <= 0.99:
-        return f"{share:.0%}"
-    if 0 < share < 0.001:
-        return "<0.1%"
-    if 0.999 < share < 1:
-        return ">99.9%"
-    return f"{share:.1%}"
-
-
-def amount(value: float) -> str:
-    """Money and other amounts: thousands separated, cents only for small amounts.
-
-    Examples
-    --------
-    >>> amount(123456.789), amount(12.345)
-    ('123,457', '12.35')
-    """
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-
-
-def count(value: float) -> str:
-    """A number of customers or rows.
-
-    Examples
-    --------
-    >>> count(2614.4)
-    '2,614'
-    """
-    return f"{value:,.0f}"
-
-
 def _cell(value: object, column: Column) -> tuple[str, Any, str | None]:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "", None, None
@@ -206,11 +174,26 @@ def _listing(parts: Sequence[str]) -> str:
 
 
 def _ordered_counts(column: pd.Series) -> pd.Series:
-    """Customers per value, in the categories' order (else by size), empty ones left out."""
-    counts = column.value_counts(sort=not isinstance(column.dtype, pd.CategoricalDtype))
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        counts = counts.reindex(column.cat.categories)
+    """Customers per value, in the column's order (:func:`_labels`), empty ones left out."""
+    counts = column.astype(object).map(str).where(column.notna()).value_counts()
+    counts = counts.reindex(_labels(column.to_frame(), column.name), fill_value=0)
     return counts[counts > 0]
+
+
+def _labels(scored: pd.DataFrame, column: str) -> list[str]:
+    """The values of a segment, stage or tier column in reading order.
+
+    The categories' order for a categorical column; else the library's own order for its
+    known labels (RFM segments best first, lifecycle stages, tiers), then the others sorted.
+    """
+    if column not in scored.columns:
+        return []
+    values = scored[column]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return [str(label) for label in values.cat.categories]
+    present = {str(label) for label in values.dropna().unique()}
+    known = [label for label in _KNOWN_ORDER.get(column, ()) if label in present]
+    return known + sorted(present - set(known))
 
 
 # --- sections ----------------------------------------------------------------------------
@@ -312,6 +295,9 @@ def _segments(scored: pd.DataFrame, inputs: ReportInputs) -> Section | None:
     summary = segment_summary(scored, by="rfm_segment")
     summary = summary[summary["customers"] > 0]
     summary.index = summary.index.map(str)
+    summary = summary.reindex(
+        [label for label in _labels(scored, "rfm_segment") if label in summary.index]
+    )
     palette = colours(summary.index)
     section = Section("segments", "RFM segments")
     facts = section.facts
@@ -662,7 +648,11 @@ def _customer_table(frame: pd.DataFrame, scored: pd.DataFrame, *, key: str, capt
     reasons = reason_columns(frame)
     if reasons:
         texts = frame[reasons].astype(object).where(frame[reasons].notna(), "")
-        joined = texts.apply(lambda row: "; ".join(filter(None, row)), axis=1)
+        joined = pd.Series(
+            ["; ".join(filter(None, row)) for row in texts.itertuples(index=False)],
+            index=frame.index,
+            dtype=object,
+        )
         if joined.astype(bool).any():
             frame = frame.assign(reasons=joined)
     shown = {
@@ -685,15 +675,6 @@ def _customer_table(frame: pd.DataFrame, scored: pd.DataFrame, *, key: str, capt
     # Customer attributes stay out (the Excel workbook has them): the page has no room.
     columns = [Column(CUSTOMER_ID, "customer"), *shown.values()]
     return Table.from_frame(frame, columns, key=key, caption=caption, filterable=True)
-
-
-def _labels(scored: pd.DataFrame, column: str) -> list[str]:
-    if column not in scored.columns:
-        return []
-    values = scored[column]
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return [str(label) for label in values.cat.categories]
-    return sorted(str(label) for label in values.dropna().unique())
 
 
 _PERIOD_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year", "A": "year"}
