@@ -4,8 +4,9 @@
 ``N_CUSTOMERS`` customers whose ``total_amount`` is ``MARKER`` (so that a test can tell whose
 rows it sees). With ``--pause`` the write stops inside its transaction, after every row is
 loaded and before the commit: it prints ``READY`` and waits for a line on standard input
-(a test then reads the database, kills the process, or lets it commit). It prints ``DONE``
-after the commit.
+(a test then reads the database, kills the process, or lets it commit). It prints
+``WRITING`` when it starts the write (its imports and table ready) and ``DONE`` after the
+commit.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def main(argv: list[str]) -> None:
     if "--pause" in argv:
         # library_versions() is read inside the transaction, after the rows are loaded.
         database.library_versions = _pause
-    database.write_scores(scores(int(n_customers), float(marker)), url, as_of=as_of)
+    frame = scores(int(n_customers), float(marker))
+    print("WRITING", flush=True)
+    database.write_scores(frame, url, as_of=as_of)
     print("DONE", flush=True)
 
 
