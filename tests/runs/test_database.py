@@ -492,3 +492,28 @@ def test_is_database_url():
     assert database.is_database_url("postgres://u@h/d")
     assert not database.is_database_url("scores.xlsx")
     assert not database.is_database_url("https://example.org/x.csv")
+
+
+def test_time_zone_aware_times_and_a_schema(postgres):
+    url = f"{postgres.url}?table=warehouse.{_table()}"
+    engine = sa.create_engine(database.database_target(postgres.url).url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE SCHEMA IF NOT EXISTS warehouse"))
+    engine.dispose()
+    stamps = pd.to_datetime(["2025-01-02 10:00", "2025-03-04 18:30"]).tz_localize("Europe/Paris")
+    scored = writer_scores(2, 1.0).assign(signed_up=stamps)
+    database.write_scores(scored, url, as_of="2025-06-30")
+    database.write_scores(scored.assign(total_amount=2.0), url, as_of="2025-06-30")
+    target = database.database_target(url)
+    assert target.schema == "warehouse"
+    (kind,) = rows(
+        url,
+        "SELECT data_type FROM information_schema.columns WHERE table_schema = 'warehouse' "
+        f"AND table_name = '{target.table}' AND column_name = 'signed_up'",
+    )[0]
+    assert kind == "timestamp with time zone"
+    back = database.read_database_scores(url)
+    assert [stamp.tz_convert("UTC") for stamp in back["signed_up"]] == list(
+        stamps.tz_convert("UTC")
+    )
+    assert back["total_amount"].tolist() == [2.0, 2.0]
