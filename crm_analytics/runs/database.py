@@ -388,7 +388,10 @@ def write_scores(
     )
     engine = _engine(sa, target, lock_timeout)
     try:
-        with _translated_errors(sa, target), _connection(engine, target, lock_timeout) as conn:
+        with (
+            _translated_errors(sa, target, engine),
+            _connection(engine, target, lock_timeout) as conn,
+        ):
             with conn.begin():
                 tables = _ensure_tables(sa, conn, target, kinds, lock_timeout)
             with conn.begin():
@@ -472,7 +475,7 @@ def read_database_scores(
     sa = import_optional("sqlalchemy", "sql", "reading scores from a database")
     engine = _engine(sa, target, 60.0)
     try:
-        with _translated_errors(sa, target), engine.connect() as conn:
+        with _translated_errors(sa, target, engine, reading=True), engine.connect() as conn:
             if _existing_columns(sa, conn, target.schema, f"{target.table}_runs") is None:
                 raise DataValidationError(
                     f"no scores table in {target.display}: write_scores has not written there"
@@ -544,8 +547,7 @@ def _checked_scores(scored: object) -> pd.DataFrame:
             "scored has a column named 'as_of', which the database table uses for the run's "
             "date; rename or drop it"
         )
-    frame.columns = [str(name) for name in frame.columns]
-    return frame
+    return frame.rename(columns=str)
 
 
 def _as_of_date(as_of: object) -> date:
@@ -776,20 +778,29 @@ def _connection(engine: Any, target: DatabaseTarget, lock_timeout: float) -> Ite
 
 
 @contextmanager
-def _translated_errors(sa: Any, target: DatabaseTarget) -> Iterator[None]:
-    """Database errors as one masked sentence: never the password, never a driver traceback."""
+def _translated_errors(
+    sa: Any, target: DatabaseTarget, engine: Any, *, reading: bool = False
+) -> Iterator[None]:
+    """Database errors as one masked sentence: never the password, never a driver traceback.
+
+    Both SQLAlchemy's errors and the driver's own (raised by ``COPY`` on the raw connection).
+    """
+    driver_error = getattr(engine.dialect.dbapi, "Error", sa.exc.SQLAlchemyError)
+    action = "read scores from" if reading else "write scores to"
     try:
         yield
-    except sa.exc.SQLAlchemyError as error:
+    except (sa.exc.SQLAlchemyError, driver_error) as error:
         cause = mask_credentials(str(getattr(error, "orig", None) or error)).strip()
-        if isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError)):
+        connecting = (sa.exc.OperationalError, sa.exc.InterfaceError)
+        if isinstance(error, connecting):
             raise DataValidationError(
-                f"cannot write scores to {target.display}: {cause}; check that the server is "
-                "running and reachable, the database exists and the user may write there "
+                f"cannot {action} {target.display}: {cause}; check that the server is "
+                "running and reachable, the database exists and the user may use it "
                 "(password from the URL, password_env, PGPASSWORD or ~/.pgpass)"
             ) from None
+        outcome = "" if reading else ", nothing was written"
         raise DataValidationError(
-            f"writing scores to {target.display} failed, nothing was written: {cause}"
+            f"could not {action} {target.display}{outcome}: {cause}"
         ) from None
 
 

@@ -320,7 +320,7 @@ def test_a_killed_writer_leaves_the_previous_state(url):
     assert count(url, "2025-06-30") == (10, 3.0, 3.0)
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.2, 0.5, 1.0])
+@pytest.mark.parametrize("delay", [0.1, 0.4, 1.0])
 def test_killing_a_writer_at_any_moment_shows_all_or_nothing(pg_url, delay):
     database.write_scores(writer_scores(1_000, 1.0), pg_url, as_of="2025-06-30")
     writer = start_writer(pg_url, "2025-06-30", 100_000, 2.0, pause=False)
@@ -377,12 +377,12 @@ def test_file_databases_let_simultaneous_jobs_take_turns(backend, tmp_path):
         pytest.importorskip("duckdb_engine", reason="duckdb-engine is not installed (sql extra)")
     url = f"{backend}:///{tmp_path / 'scores.db'}"
     writers = [
-        start_writer(url, f"2025-0{month}-28", 20_000, month, pause=False) for month in (4, 5, 6)
+        start_writer(url, f"2025-0{month}-28", 5_000, month, pause=False) for month in (5, 6)
     ]
     for writer in writers:
         finish(writer)
-    for month in (4, 5, 6):
-        assert count(url, f"2025-0{month}-28") == (20_000, month, month)
+    for month in (5, 6):
+        assert count(url, f"2025-0{month}-28") == (5_000, month, month)
 
 
 # --- credentials -------------------------------------------------------------------------
@@ -517,3 +517,23 @@ def test_time_zone_aware_times_and_a_schema(postgres):
         stamps.tz_convert("UTC")
     )
     assert back["total_amount"].tolist() == [2.0, 2.0]
+
+
+def test_a_driver_error_during_copy_is_a_clear_error(pg_url, monkeypatch):
+    database.write_scores(writer_scores(3, 1.0), pg_url, as_of="2025-06-30")
+    # A value the binary COPY cannot send as BIGINT: the driver's own error, masked.
+    monkeypatch.setitem(database._POSTGRES_TYPES, "integer", "int2")
+    with pytest.raises(
+        DataValidationError, match="could not write scores to .*nothing was written"
+    ):
+        database.write_scores(
+            writer_scores(3, 1.0).assign(n_orders=10**9), pg_url, as_of="2025-06-30"
+        )
+    assert count(pg_url, "2025-06-30") == (3, 1.0, 1.0)
+
+
+def test_the_callers_table_is_left_as_it_was(tmp_path):
+    scored = writer_scores(3, 1.0).rename(columns={"n_orders": 7})
+    before = scored.copy()
+    database.write_scores(scored, f"sqlite:///{tmp_path / 'x.db'}", as_of="2025-06-30")
+    pd.testing.assert_frame_equal(scored, before)
