@@ -1,9 +1,9 @@
-"""Scores into a database: ``write_scores`` times at 1e5 and 1e6 customers, against pandas.
+"""Scores into a database: ``write_scores_to_database`` times at 1e5 and 1e6 customers, against pandas.
 
 Starts a PostgreSQL server of its own (``tests/runs/postgres_server.py``, default durability
 settings: fsync on) unless ``--url`` names one, and times, for each size:
 
-- ``write_scores`` into PostgreSQL (``COPY``) for a new as-of date, then again for the same
+- ``write_scores_to_database`` into PostgreSQL (``COPY``) for a new as-of date, then again for the same
   date (which deletes the previous rows in the same transaction);
 - the same write into SQLite and DuckDB files (1e5 only by default);
 - the baseline: ``DataFrame.to_sql`` of the same table into PostgreSQL (SQLAlchemy +
@@ -24,7 +24,7 @@ from _scored import scored_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crm_analytics.runs.database import database_target, write_scores  # noqa: E402
+from crm_analytics.runs.database import database_target, write_scores_to_database  # noqa: E402
 from tests.runs.postgres_server import start_server  # noqa: E402
 
 
@@ -48,16 +48,18 @@ def main() -> None:
             def show(what: str, seconds: float, size: int = size) -> None:
                 print(f"| {size:,} | {what} | {seconds:.2f} | {size / seconds:,.0f} |", flush=True)
 
-            written = write_scores(scored, f"{url}?table={table}", as_of="2025-06-29")
+            written = write_scores_to_database(scored, f"{url}?table={table}", as_of="2025-06-29")
             show("PostgreSQL, new as-of date", written.seconds)
-            written = write_scores(scored, f"{url}?table={table}", as_of="2025-06-29")
+            written = write_scores_to_database(scored, f"{url}?table={table}", as_of="2025-06-29")
             show(
                 f"PostgreSQL, same date again ({written.replaced_rows:,} replaced)", written.seconds
             )
             if size <= args.files_up_to:
                 for scheme, suffix in (("sqlite", "db"), ("duckdb", "duckdb")):
                     path = folder / f"scores_{size}.{suffix}"
-                    written = write_scores(scored, f"{scheme}:///{path}", as_of="2025-06-29")
+                    written = write_scores_to_database(
+                        scored, f"{scheme}:///{path}", as_of="2025-06-29"
+                    )
                     show(f"{scheme} file", written.seconds)
             if size <= args.baseline_up_to:
                 show("baseline: DataFrame.to_sql into PostgreSQL", _to_sql(scored, url, table))

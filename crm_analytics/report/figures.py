@@ -487,7 +487,8 @@ def calibration_plot(curve: pd.DataFrame, *, key: str) -> Figure:
         (point,) = ax.plot([row.mean_predicted], [row.observed_rate], "o", color=NEUTRAL, ms=5)
         drawing.tip(
             point,
-            f"{row.n_customers:,} customers: predicted {row.mean_predicted:.0%}, observed {row.observed_rate:.0%}",
+            f"{row.n_customers:,} customers: predicted {percent(row.mean_predicted)}, "
+            f"observed {percent(row.observed_rate)}",
         )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)

@@ -484,7 +484,8 @@ def _lifecycle(scored: pd.DataFrame, inputs: ReportInputs) -> Section | None:
         )
         sentence = (
             f"Since the previous run{since}, {count(facts['moved'])} of the "
-            f"{count(facts['common'])} customers in both ({percent(facts['moved'] / max(len(common), 1))}) "
+            f"{count(facts['common'])} customers in both "
+            f"({percent(facts['moved'] / max(len(common), 1))}) "
             "changed stage"
         )
         if len(flows):

@@ -1,12 +1,13 @@
-"""Scores into the warehouse: the scored table in PostgreSQL, SQLite or DuckDB, one as-of date at a time.
+"""Scores into the warehouse: the scored table in PostgreSQL, SQLite or DuckDB, by as-of date.
 
-One call, :func:`write_scores`, writes a run's scored table, its segment summaries and a line
-about the run, in **one transaction**: readers see all of the run's rows for its as-of date or
-none of them; writing the same as-of date again replaces that date's rows; a failed or killed
-job leaves the tables as they were; jobs writing different as-of dates at once do not wait
-for each other (PostgreSQL), and jobs writing the same date take turns, the last one winning.
-PostgreSQL is loaded with ``COPY`` (about a million customers in seconds), DuckDB from the
-frame in one ``INSERT ... SELECT``, SQLite by batched ``executemany``.
+One call, :func:`write_scores_to_database`, writes a run's scored table, its segment
+summaries and a line about the run, in **one transaction**: readers see all of the run's
+rows for its as-of date or none of them; writing the same as-of date again replaces that
+date's rows; a failed or killed job leaves the tables as they were; jobs writing different
+as-of dates at once do not wait for each other (PostgreSQL), and jobs writing the same date
+take turns, the last one winning. PostgreSQL is loaded with binary ``COPY`` (a million
+customers in about 16 s on 2 cores), DuckDB from the frame in one ``INSERT ... SELECT``,
+SQLite by batched ``executemany``.
 
 Tables, for ``table=customer_scores`` (the default):
 
@@ -74,8 +75,8 @@ __all__ = [
     "DatabaseWrite",
     "database_target",
     "is_database_url",
-    "read_database_scores",
-    "write_scores",
+    "read_scores_from_database",
+    "write_scores_to_database",
 ]
 
 logger = logging.getLogger(__name__)
@@ -127,8 +128,8 @@ class DatabaseTarget:
     Attributes
     ----------
     url : sqlalchemy.engine.URL
-        The connection URL (with the driver ``write_scores`` uses), password included when
-        one was given; ``str(target)`` and ``repr(target)`` mask it.
+        The connection URL (with the driver the writes use), password included when one
+        was given; ``str(target)`` and ``repr(target)`` mask it.
     table : str
         Name of the scores table; the companion tables are ``<table>_segments`` and
         ``<table>_runs``.
@@ -165,7 +166,7 @@ class DatabaseTarget:
 
 @dataclass(frozen=True)
 class DatabaseWrite:
-    """What :func:`write_scores` wrote: one as-of date of scores, committed.
+    """What :func:`write_scores_to_database` wrote: one as-of date of scores, committed.
 
     Attributes
     ----------
@@ -191,7 +192,7 @@ class DatabaseWrite:
 
 
 def is_database_url(text: object) -> bool:
-    """Whether ``text`` is a database URL :func:`write_scores` takes (rather than a file path).
+    """Whether ``text`` is a database URL (rather than a file path) for the writer.
 
     Examples
     --------
@@ -286,7 +287,7 @@ def _check_table_name(name: str, shown: str) -> None:
         )
 
 
-def write_scores(
+def write_scores_to_database(
     scored: pd.DataFrame,
     url: str | DatabaseTarget,
     *,
@@ -355,12 +356,12 @@ def write_scores(
     ...      "churn_probability": [0.1, 0.8]},
     ...     index=pd.Index(["C1", "C2"], name="customer_id"))
     >>> url = f"sqlite:///{tempfile.mkdtemp()}/scores.db"
-    >>> write_scores(scored, url, as_of="2025-06-30").rows
+    >>> write_scores_to_database(scored, url, as_of="2025-06-30").rows
     2
-    >>> again = write_scores(scored.iloc[:1], url, as_of="2025-06-30")
+    >>> again = write_scores_to_database(scored.iloc[:1], url, as_of="2025-06-30")
     >>> again.rows, again.replaced_rows
     (1, 2)
-    >>> read_database_scores(url)
+    >>> read_scores_from_database(url)
                  total_amount rfm_segment  churn_probability
     customer_id
     C1                  120.0   Champions                0.1
@@ -439,7 +440,7 @@ def write_scores(
     )
 
 
-def read_database_scores(
+def read_scores_from_database(
     url: str | DatabaseTarget,
     *,
     as_of: str | date | pd.Timestamp | None = None,
@@ -451,7 +452,7 @@ def read_database_scores(
     Parameters
     ----------
     url, table, password_env
-        As for :func:`write_scores`.
+        As for :func:`write_scores_to_database`.
     as_of : str, date or Timestamp, optional
         The date to read; default the latest one written (from ``<table>_runs``).
 
@@ -467,7 +468,7 @@ def read_database_scores(
 
     Examples
     --------
-    See :func:`write_scores`.
+    See :func:`write_scores_to_database`.
     """
     target = url if isinstance(url, DatabaseTarget) else None
     if target is None:
@@ -478,7 +479,7 @@ def read_database_scores(
         with _translated_errors(sa, target, engine, reading=True), engine.connect() as conn:
             if _existing_columns(sa, conn, target.schema, f"{target.table}_runs") is None:
                 raise DataValidationError(
-                    f"no scores table in {target.display}: write_scores has not written there"
+                    f"no scores table in {target.display}: no scores were written there"
                 )
             runs = sa.table(
                 f"{target.table}_runs",
@@ -515,7 +516,8 @@ def read_database_scores(
 def _checked_scores(scored: object) -> pd.DataFrame:
     if not isinstance(scored, pd.DataFrame):
         raise DataValidationError(
-            f"scored must be a pandas DataFrame (score_customers' output), got {type(scored).__name__}"
+            "scored must be a pandas DataFrame (score_customers' output), got "
+            f"{type(scored).__name__}"
         )
     frame = scored
     if CUSTOMER_ID in frame.columns:

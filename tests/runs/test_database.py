@@ -136,9 +136,9 @@ def finish(process: subprocess.Popen) -> None:
 
 def test_round_trip_keeps_values_and_types(url):
     scored = tricky_scores()
-    written = database.write_scores(scored, url, as_of="2025-06-30")
+    written = database.write_scores_to_database(scored, url, as_of="2025-06-30")
     assert (written.rows, written.replaced_rows, written.as_of.isoformat()) == (3, 0, "2025-06-30")
-    back = database.read_database_scores(url)
+    back = database.read_scores_from_database(url)
     expected = scored.sort_index()
     assert back.index.tolist() == expected.index.tolist()
     assert back["reason_1"].tolist() == expected["reason_1"].tolist()
@@ -151,8 +151,8 @@ def test_round_trip_keeps_values_and_types(url):
 
 
 def test_real_scored_table_round_trips(url, scored):
-    database.write_scores(scored, url, as_of="2025-06-29")
-    back = database.read_database_scores(url, as_of="2025-06-29")
+    database.write_scores_to_database(scored, url, as_of="2025-06-29")
+    back = database.read_scores_from_database(url, as_of="2025-06-29")
     assert back.columns.tolist() == scored.columns.tolist()
     assert len(back) == len(scored) == 2_000
     np.testing.assert_allclose(back["predicted_clv"], scored["predicted_clv"], rtol=0, atol=0)
@@ -161,7 +161,7 @@ def test_real_scored_table_round_trips(url, scored):
 
 
 def test_postgresql_schema_is_typed_with_a_primary_key(pg_url):
-    database.write_scores(tricky_scores(), pg_url, as_of="2025-06-30")
+    database.write_scores_to_database(tricky_scores(), pg_url, as_of="2025-06-30")
     table = database.database_target(pg_url).table
     types = dict(
         rows(
@@ -201,7 +201,7 @@ def test_postgresql_schema_is_typed_with_a_primary_key(pg_url):
 
 def test_whole_number_ids_are_stored_as_bigint(pg_url):
     scored = tricky_scores().set_axis(pd.Index([10, 20, 30], name="customer_id"))
-    database.write_scores(scored, pg_url, as_of="2025-06-30")
+    database.write_scores_to_database(scored, pg_url, as_of="2025-06-30")
     table = database.database_target(pg_url).table
     (kind,) = rows(
         pg_url,
@@ -209,11 +209,11 @@ def test_whole_number_ids_are_stored_as_bigint(pg_url):
         f"WHERE table_name = '{table}' AND column_name = 'customer_id'",
     )[0]
     assert kind == "bigint"
-    assert database.read_database_scores(pg_url).index.tolist() == [10, 20, 30]
+    assert database.read_scores_from_database(pg_url).index.tolist() == [10, 20, 30]
 
 
 def test_segment_summary_and_run_line(url, scored):
-    database.write_scores(
+    database.write_scores_to_database(
         scored, url, as_of="2025-06-29", config_hash="abc123", timings={"fit": 1.5}
     )
     table = database.database_target(url).table
@@ -250,31 +250,33 @@ def test_segment_summary_and_run_line(url, scored):
 
 
 def test_rerunning_an_as_of_date_replaces_its_rows_only(url):
-    database.write_scores(writer_scores(50, 1.0), url, as_of="2025-05-31")
-    database.write_scores(writer_scores(40, 2.0), url, as_of="2025-06-30")
-    again = database.write_scores(writer_scores(30, 3.0), url, as_of="2025-06-30")
+    database.write_scores_to_database(writer_scores(50, 1.0), url, as_of="2025-05-31")
+    database.write_scores_to_database(writer_scores(40, 2.0), url, as_of="2025-06-30")
+    again = database.write_scores_to_database(writer_scores(30, 3.0), url, as_of="2025-06-30")
     assert again.replaced_rows == 40
     assert count(url, "2025-06-30") == (30, 3.0, 3.0)
     assert count(url, "2025-05-31") == (50, 1.0, 1.0)
     table = database.database_target(url).table
     assert rows(url, f"SELECT count(*) FROM {table}_runs")[0][0] == 2
-    assert len(database.read_database_scores(url)) == 30
-    assert len(database.read_database_scores(url, as_of="2025-05-31")) == 50
+    assert len(database.read_scores_from_database(url)) == 30
+    assert len(database.read_scores_from_database(url, as_of="2025-05-31")) == 50
 
 
 def test_a_new_column_is_added_and_old_rows_have_none(url):
-    database.write_scores(writer_scores(5, 1.0), url, as_of="2025-05-31")
-    database.write_scores(writer_scores(5, 2.0).assign(region="North"), url, as_of="2025-06-30")
-    assert database.read_database_scores(url)["region"].tolist() == ["North"] * 5
-    old = database.read_database_scores(url, as_of="2025-05-31")
+    database.write_scores_to_database(writer_scores(5, 1.0), url, as_of="2025-05-31")
+    database.write_scores_to_database(
+        writer_scores(5, 2.0).assign(region="North"), url, as_of="2025-06-30"
+    )
+    assert database.read_scores_from_database(url)["region"].tolist() == ["North"] * 5
+    old = database.read_scores_from_database(url, as_of="2025-05-31")
     assert old.columns.tolist() == writer_scores(1, 0).columns.tolist()
 
 
 def test_a_column_of_another_type_is_refused_and_nothing_changes(url):
-    database.write_scores(writer_scores(5, 1.0), url, as_of="2025-06-30")
+    database.write_scores_to_database(writer_scores(5, 1.0), url, as_of="2025-06-30")
     changed = writer_scores(6, 2.0).assign(n_orders="many")
     with pytest.raises(DataValidationError, match="n_orders.*text; the table has integer"):
-        database.write_scores(changed, url, as_of="2025-06-30")
+        database.write_scores_to_database(changed, url, as_of="2025-06-30")
     assert count(url, "2025-06-30") == (5, 1.0, 1.0)
 
 
@@ -282,19 +284,19 @@ def test_a_column_of_another_type_is_refused_and_nothing_changes(url):
 
 
 def test_a_failure_inside_the_transaction_leaves_the_previous_rows(url, monkeypatch):
-    database.write_scores(writer_scores(20, 1.0), url, as_of="2025-06-30")
+    database.write_scores_to_database(writer_scores(20, 1.0), url, as_of="2025-06-30")
 
     def fail() -> dict:
         raise RuntimeError("the job died after loading its rows")
 
     monkeypatch.setattr(database, "library_versions", fail)
     with pytest.raises(RuntimeError, match="died"):
-        database.write_scores(writer_scores(30, 2.0), url, as_of="2025-06-30")
+        database.write_scores_to_database(writer_scores(30, 2.0), url, as_of="2025-06-30")
     assert count(url, "2025-06-30") == (20, 1.0, 1.0)
 
 
 def test_readers_see_the_old_rows_until_the_commit_then_all_new_ones(url):
-    database.write_scores(writer_scores(100, 1.0), url, as_of="2025-06-30")
+    database.write_scores_to_database(writer_scores(100, 1.0), url, as_of="2025-06-30")
     writer = start_writer(url, "2025-06-30", 2_000, 2.0, pause=True)
     try:
         wait_for(writer, "READY")
@@ -309,20 +311,22 @@ def test_readers_see_the_old_rows_until_the_commit_then_all_new_ones(url):
 
 
 def test_a_killed_writer_leaves_the_previous_state(url):
-    database.write_scores(writer_scores(100, 1.0), url, as_of="2025-06-30")
+    database.write_scores_to_database(writer_scores(100, 1.0), url, as_of="2025-06-30")
     writer = start_writer(url, "2025-06-30", 3_000, 2.0, pause=True)
     wait_for(writer, "READY")
     writer.send_signal(signal.SIGKILL)
     writer.wait()
     assert count(url, "2025-06-30") == (100, 1.0, 1.0)
     # Nothing stays locked: the next job writes the same date at once.
-    database.write_scores(writer_scores(10, 3.0), url, as_of="2025-06-30", lock_timeout=20)
+    database.write_scores_to_database(
+        writer_scores(10, 3.0), url, as_of="2025-06-30", lock_timeout=20
+    )
     assert count(url, "2025-06-30") == (10, 3.0, 3.0)
 
 
 @pytest.mark.parametrize("delay", [0.1, 0.4, 1.0])
 def test_killing_a_writer_at_any_moment_shows_all_or_nothing(pg_url, delay):
-    database.write_scores(writer_scores(1_000, 1.0), pg_url, as_of="2025-06-30")
+    database.write_scores_to_database(writer_scores(1_000, 1.0), pg_url, as_of="2025-06-30")
     writer = start_writer(pg_url, "2025-06-30", 100_000, 2.0, pause=False)
     wait_for(writer, "WRITING")
     time.sleep(delay)
@@ -352,7 +356,7 @@ def test_writers_of_different_dates_do_not_wait_for_each_other(pg_url):
 
 
 def test_writers_of_the_same_date_take_turns_and_the_last_wins(pg_url):
-    database.write_scores(writer_scores(10, 0.0), pg_url, as_of="2025-06-30")
+    database.write_scores_to_database(writer_scores(10, 0.0), pg_url, as_of="2025-06-30")
     first = start_writer(pg_url, "2025-06-30", 2_000, 1.0, pause=True)
     second = start_writer(pg_url, "2025-06-30", 3_000, 2.0, pause=True)
     try:
@@ -391,7 +395,7 @@ def test_file_databases_let_simultaneous_jobs_take_turns(backend, tmp_path):
 def test_password_never_reaches_logs_messages_or_the_runs_table(postgres, caplog):
     url = f"{postgres.url}?table={_table()}"
     with caplog.at_level(logging.DEBUG):
-        written = database.write_scores(writer_scores(5, 1.0), url, as_of="2025-06-30")
+        written = database.write_scores_to_database(writer_scores(5, 1.0), url, as_of="2025-06-30")
     assert PASSWORD not in caplog.text and PASSWORD not in written.target
     assert "crm:***@127.0.0.1" in caplog.text
     table = database.database_target(url).table
@@ -400,7 +404,7 @@ def test_password_never_reaches_logs_messages_or_the_runs_table(postgres, caplog
     assert PASSWORD not in repr(database.database_target(url))
     wrong = url.replace(PASSWORD, "not-" + PASSWORD)
     with pytest.raises(DataValidationError, match="password authentication failed") as error:
-        database.write_scores(writer_scores(5, 1.0), wrong, as_of="2025-06-30")
+        database.write_scores_to_database(writer_scores(5, 1.0), wrong, as_of="2025-06-30")
     assert PASSWORD not in str(error.value)
 
 
@@ -409,30 +413,30 @@ def test_password_from_a_named_variable_pgpassword_or_pgpass(postgres, monkeypat
     monkeypatch.delenv("PGPASSWORD", raising=False)
     monkeypatch.setenv("PGPASSFILE", str(tmp_path / "absent"))
     with pytest.raises(DataValidationError, match="cannot write scores"):
-        database.write_scores(writer_scores(3, 1.0), url, as_of="2025-06-30")
+        database.write_scores_to_database(writer_scores(3, 1.0), url, as_of="2025-06-30")
     monkeypatch.setenv("CRM_DB_PASSWORD", PASSWORD)
-    database.write_scores(
+    database.write_scores_to_database(
         writer_scores(3, 1.0), url, as_of="2025-06-30", password_env="CRM_DB_PASSWORD"
     )
     with pytest.raises(DataValidationError, match="'CRM_NOT_SET' named for the database password"):
-        database.write_scores(
+        database.write_scores_to_database(
             writer_scores(3, 1.0), url, as_of="2025-06-30", password_env="CRM_NOT_SET"
         )
     monkeypatch.setenv("PGPASSWORD", PASSWORD)
-    database.write_scores(writer_scores(4, 1.0), url, as_of="2025-06-30")
+    database.write_scores_to_database(writer_scores(4, 1.0), url, as_of="2025-06-30")
     monkeypatch.delenv("PGPASSWORD")
     pgpass = tmp_path / "pgpass"
     pgpass.write_text(f"127.0.0.1:{postgres.port}:crm:crm:{PASSWORD}\n")
     pgpass.chmod(0o600)
     monkeypatch.setenv("PGPASSFILE", str(pgpass))
-    database.write_scores(writer_scores(6, 1.0), url, as_of="2025-06-30")
+    database.write_scores_to_database(writer_scores(6, 1.0), url, as_of="2025-06-30")
     assert count(url, "2025-06-30")[0] == 6
 
 
 def test_libpq_socket_directory_and_port_in_the_url(postgres: PostgresServer):
     url = f"{postgres.socket_url}&table={_table()}"
     assert database.database_target(url).table.startswith("scores_")
-    database.write_scores(writer_scores(7, 1.0), url, as_of="2025-06-30")
+    database.write_scores_to_database(writer_scores(7, 1.0), url, as_of="2025-06-30")
     assert count(url, "2025-06-30") == (7, 1.0, 1.0)
 
 
@@ -442,7 +446,7 @@ def test_unreachable_server_is_a_clear_error():
     with pytest.raises(
         DataValidationError, match=r"cannot write scores to postgresql\+psycopg://crm:\*\*\*@"
     ) as error:
-        database.write_scores(writer_scores(2, 1.0), url, as_of="2025-06-30")
+        database.write_scores_to_database(writer_scores(2, 1.0), url, as_of="2025-06-30")
     assert "hunter2" not in str(error.value)
 
 
@@ -467,7 +471,9 @@ def test_unreachable_server_is_a_clear_error():
 )
 def test_bad_scored_tables_are_refused(scored, message, tmp_path):
     with pytest.raises(DataValidationError, match=message):
-        database.write_scores(scored, f"sqlite:///{tmp_path / 'x.db'}", as_of="2025-06-30")
+        database.write_scores_to_database(
+            scored, f"sqlite:///{tmp_path / 'x.db'}", as_of="2025-06-30"
+        )
     assert not (tmp_path / "x.db").exists()
 
 
@@ -483,7 +489,7 @@ def test_bad_scored_tables_are_refused(scored, message, tmp_path):
 def test_bad_targets_are_refused(url, as_of, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(DataValidationError, match=message) as error:
-        database.write_scores(writer_scores(2, 1.0), url, as_of=as_of)
+        database.write_scores_to_database(writer_scores(2, 1.0), url, as_of=as_of)
     assert ":pw@" not in str(error.value)
     assert not list(tmp_path.iterdir())
 
@@ -502,8 +508,8 @@ def test_time_zone_aware_times_and_a_schema(postgres):
     engine.dispose()
     stamps = pd.to_datetime(["2025-01-02 10:00", "2025-03-04 18:30"]).tz_localize("Europe/Paris")
     scored = writer_scores(2, 1.0).assign(signed_up=stamps)
-    database.write_scores(scored, url, as_of="2025-06-30")
-    database.write_scores(scored.assign(total_amount=2.0), url, as_of="2025-06-30")
+    database.write_scores_to_database(scored, url, as_of="2025-06-30")
+    database.write_scores_to_database(scored.assign(total_amount=2.0), url, as_of="2025-06-30")
     target = database.database_target(url)
     assert target.schema == "warehouse"
     (kind,) = rows(
@@ -512,7 +518,7 @@ def test_time_zone_aware_times_and_a_schema(postgres):
         f"AND table_name = '{target.table}' AND column_name = 'signed_up'",
     )[0]
     assert kind == "timestamp with time zone"
-    back = database.read_database_scores(url)
+    back = database.read_scores_from_database(url)
     assert [stamp.tz_convert("UTC") for stamp in back["signed_up"]] == list(
         stamps.tz_convert("UTC")
     )
@@ -520,13 +526,13 @@ def test_time_zone_aware_times_and_a_schema(postgres):
 
 
 def test_a_driver_error_during_copy_is_a_clear_error(pg_url, monkeypatch):
-    database.write_scores(writer_scores(3, 1.0), pg_url, as_of="2025-06-30")
+    database.write_scores_to_database(writer_scores(3, 1.0), pg_url, as_of="2025-06-30")
     # A value the binary COPY cannot send as BIGINT: the driver's own error, masked.
     monkeypatch.setitem(database._POSTGRES_TYPES, "integer", "int2")
     with pytest.raises(
         DataValidationError, match="could not write scores to .*nothing was written"
     ):
-        database.write_scores(
+        database.write_scores_to_database(
             writer_scores(3, 1.0).assign(n_orders=10**9), pg_url, as_of="2025-06-30"
         )
     assert count(pg_url, "2025-06-30") == (3, 1.0, 1.0)
@@ -535,5 +541,5 @@ def test_a_driver_error_during_copy_is_a_clear_error(pg_url, monkeypatch):
 def test_the_callers_table_is_left_as_it_was(tmp_path):
     scored = writer_scores(3, 1.0).rename(columns={"n_orders": 7})
     before = scored.copy()
-    database.write_scores(scored, f"sqlite:///{tmp_path / 'x.db'}", as_of="2025-06-30")
+    database.write_scores_to_database(scored, f"sqlite:///{tmp_path / 'x.db'}", as_of="2025-06-30")
     pd.testing.assert_frame_equal(scored, before)

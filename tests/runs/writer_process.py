@@ -51,7 +51,7 @@ def main(argv: list[str]) -> None:
         database.library_versions = _pause
     frame = scores(int(n_customers), float(marker))
     print("WRITING", flush=True)
-    database.write_scores(frame, url, as_of=as_of)
+    database.write_scores_to_database(frame, url, as_of=as_of)
     print("DONE", flush=True)
 
 
