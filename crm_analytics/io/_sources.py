@@ -23,10 +23,11 @@ from typing import Any
 
 import pandas as pd
 
+from crm_analytics._optional import import_optional
 from crm_analytics._secrets import mask_credentials
 from crm_analytics.exceptions import DataValidationError
 
-__all__ = ["import_optional", "read_source", "require_columns", "roles_for"]
+__all__ = ["read_source", "require_columns", "roles_for"]
 
 _SQL_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 # URLs that name a file rather than a database: not downloaded, so refused before they
@@ -163,17 +164,6 @@ def require_columns(
         text = "; ".join(problems)
         separator = " " if text.endswith("?") else "; "
         raise DataValidationError(f"{text}{separator}columns present: {_listing(present)}")
-
-
-def import_optional(module: str, extra: str, purpose: str) -> Any:
-    """Import an optional dependency, or raise an ImportError naming the extra that installs it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ImportError(
-            f"{purpose} needs the optional dependency {module!r}; "
-            f"install it with: pip install crm-analytics[{extra}]"
-        ) from exc
 
 
 def _suggestion(name: Hashable, present: list) -> str:
