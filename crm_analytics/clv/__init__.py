@@ -7,6 +7,7 @@ The fitters are drop-ins for lifetimes' classes of the same names: the same ``fi
 
 from __future__ import annotations
 
+from crm_analytics.clv._base import DropoutNotIdentifiedWarning
 from crm_analytics.clv.beta_geo import BetaGeoFitter, ModifiedBetaGeoFitter
 from crm_analytics.clv.beta_geo_beta_binom import BetaGeoBetaBinomFitter
 from crm_analytics.clv.evaluation import (
@@ -26,6 +27,7 @@ from crm_analytics.clv.value import customer_lifetime_value
 
 __all__ = [
     "BetaGeoBetaBinomFitter",
+    "DropoutNotIdentifiedWarning",
     "BetaGeoFitter",
     "GammaGammaFitter",
     "ModifiedBetaGeoFitter",

@@ -14,6 +14,7 @@ fit gives lifetimes' parameters.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import warnings
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
+from scipy import optimize, stats
 from sklearn.base import BaseEstimator
 
 from crm_analytics.clv._checks import (
@@ -48,6 +49,24 @@ _STEP = 1e-5
 _ACCEPTED_GRADIENT = 1e-5
 # Samples with more distinct rows than this are first fitted on a preview of about this size.
 _PREVIEW_ROWS = 20_000
+# Amount of dropout (see BaseFitter._dropout_share) below which a stalled fit is on the ridge
+# towards no dropout.
+_NEGLIGIBLE_DROPOUT = 0.01
+# Significance level of the likelihood-ratio test of a model against its no-dropout limit.
+DROPOUT_TEST_LEVEL = 0.05
+#: What a fit whose dropout is not identified means, in plain words.
+DROPOUT_NOT_IDENTIFIED = (
+    "this history is too short to see customers leave; P(alive) carries no information"
+)
+
+
+class DropoutNotIdentifiedWarning(UserWarning):
+    """The data do not tell the model's dropout process apart from no dropout at all.
+
+    Raised by the fit of a transaction model whose likelihood is no better than that of its
+    no-dropout limit (the NBD, or the beta-binomial for BG/BB): every P(alive) is then close
+    to 1 and says nothing about who has left. Expected purchases remain usable.
+    """
 
 
 def dot(left: np.ndarray, right: np.ndarray) -> float:
@@ -186,6 +205,8 @@ class BaseFitter(BaseEstimator):
     _param_names: tuple[str, ...] = ()
     _time_params: tuple[str, ...] = ()
     _time_columns: tuple[str, ...] = ()
+    # Parameters of the dropout process, which a fit may leave unidentified.
+    _dropout_params: tuple[str, ...] = ()
 
     def __init__(self, penalizer_coef: float = 0.0):
         self.penalizer_coef = penalizer_coef
@@ -239,13 +260,73 @@ class BaseFitter(BaseEstimator):
         row_weights = check_weights(weights, len(columns[names[0]]))
         sample = Sample.collapse(columns, row_weights)
         self._check_identifiable(sample)
-        self._fit_sample(
+        standard_errors_defined = self._fit_sample(
             sample, penalizer_scale=self._penalizer_scale(len(row_weights)), **fit_options
         )
         self.data = pd.DataFrame(
             {**columns, "weights": row_weights},
             index=given_index if index is None else pd.Index(index),
         )
+        self._diagnose(sample, standard_errors_defined)
+
+    def _diagnose(self, sample: Sample, standard_errors_defined: bool) -> None:
+        """Set ``diagnostics_`` (and ``dropout_identified_``) and warn about a poor fit.
+
+        The dropout process is identified when the likelihood-ratio test against the model's
+        no-dropout limit rejects that limit at the 5% level. The limit lies on the boundary
+        of the parameter space, so the p-value is half the chi-square(1) tail (Self and Liang
+        1987, case 5).
+        """
+        diagnostics: dict[str, object] = {"standard_errors_defined": bool(standard_errors_defined)}
+        no_dropout = self._no_dropout_fit(sample)
+        if no_dropout is not None:
+            log_likelihood, params = no_dropout
+            ratio = max(2.0 * float(self.log_likelihood_ - log_likelihood), 0.0)
+            p_value = 0.5 * float(stats.chi2.sf(ratio, 1)) if ratio > 0 else 1.0
+            identified = p_value < DROPOUT_TEST_LEVEL
+            self.dropout_identified_ = identified
+            diagnostics.update(
+                {
+                    "dropout_identified": identified,
+                    "log_likelihood": self.log_likelihood_,
+                    "log_likelihood_no_dropout": float(log_likelihood),
+                    "no_dropout_params": {name: float(value) for name, value in params.items()},
+                    "likelihood_ratio": ratio,
+                    "p_value": p_value,
+                    "message": self._dropout_message(identified, ratio, p_value),
+                }
+            )
+        self.diagnostics_ = diagnostics
+        if no_dropout is not None and not identified:
+            warnings.warn(
+                f"{type(self).__name__}: {diagnostics['message']}",
+                DropoutNotIdentifiedWarning,
+                stacklevel=4,
+            )
+        elif not standard_errors_defined:
+            warnings.warn(
+                f"{type(self).__name__}: the Hessian at the optimum is not positive definite, so "
+                "standard errors are undefined (NaN); the parameters may be poorly identified",
+                UserWarning,
+                stacklevel=4,
+            )
+
+    def _dropout_message(self, identified: bool, ratio: float, p_value: float) -> str:
+        test = f"likelihood ratio {ratio:.2f} against no dropout, p = {p_value:.3g}"
+        if identified:
+            return f"dropout identified ({test})"
+        names = " and ".join(self._dropout_params)
+        return (
+            f"{DROPOUT_NOT_IDENTIFIED}. The fit is no better than one in which nobody ever "
+            f"leaves ({test}), so {names} are not identified and P(alive) is close to 1 for "
+            "everyone. Expected purchases remain usable. To tell who has left, use a longer "
+            "history or a rule on each customer's own purchase rhythm (days since the last "
+            "purchase against their usual gap)"
+        )
+
+    def _no_dropout_fit(self, sample: Sample) -> tuple[float, dict[str, float]] | None:
+        """Log-likelihood and parameters of the model's no-dropout limit; None without one."""
+        return None
 
     def _check_model_inputs(self, columns: dict[str, np.ndarray], index: pd.Index | None) -> None:
         """Checks a model adds to `check_histories` on the columns it is fitted on (none here)."""
@@ -275,11 +356,12 @@ class BaseFitter(BaseEstimator):
         verbose: bool = False,
         lower_bounds: Sequence[float | None] | None = None,
         penalizer_scale: float = 1.0,
-    ) -> None:
+    ) -> bool:
         """Maximise the penalised likelihood of ``sample`` and set the fitted attributes.
 
         ``lower_bounds`` (on the log-parameters, None for no bound) switch the optimiser from
-        BFGS to L-BFGS-B; ``penalizer_scale`` multiplies ``penalizer_coef``.
+        BFGS to L-BFGS-B; ``penalizer_scale`` multiplies ``penalizer_coef``. Returns whether
+        the standard errors are defined (the Hessian at the optimum is positive definite).
         """
         penalizer = self._check_penalizer() * penalizer_scale
         max_age = max((float(sample.columns[name].max()) for name in self._time_columns), default=1)
@@ -329,11 +411,9 @@ class BaseFitter(BaseEstimator):
             options=options,
         )
         gradient_norm = float(np.max(np.abs(result.jac)))
-        if (
-            not np.all(np.isfinite(result.x))
-            or not np.isfinite(result.fun)
-            or (not result.success and gradient_norm > _ACCEPTED_GRADIENT)
-        ):
+        finite = bool(np.all(np.isfinite(result.x)) and np.isfinite(result.fun))
+        stalled = not result.success and gradient_norm > _ACCEPTED_GRADIENT
+        if not finite or (stalled and not self._stalled_at_no_dropout(result.x, scale, sample)):
             raise ConvergenceError(
                 f"{type(self).__name__} did not converge ({result.message}; largest gradient "
                 f"{gradient_norm:.2g}). The data may not identify the model: check there are "
@@ -352,23 +432,51 @@ class BaseFitter(BaseEstimator):
             objective.evaluations,
             result.message,
         )
-        self._set_fit(params, sample, hessian)
+        return self._set_fit(params, sample, hessian)
 
-    def _set_fit(self, params: np.ndarray, sample: Sample, hessian: np.ndarray) -> None:
+    def _stalled_at_no_dropout(self, log_params: np.ndarray, scale: float, sample: Sample) -> bool:
+        """Whether an optimiser that stalled did so on the flat ridge towards no dropout.
+
+        Where the data cannot tell dropout from none, the likelihood keeps rising, ever more
+        slowly, as the dropout parameters run off to 0 or infinity: the optimiser stops on
+        precision loss with a small gradient. The point it reached predicts as the
+        no-dropout limit does, and is accepted when it has almost no dropout (below 1%, see
+        `_dropout_share`) and a likelihood within the test of `_diagnose` of that limit's,
+        which then reports the dropout as not identified.
+        """
+        scaled = np.exp(log_params)
+        if self._dropout_share(scaled) >= _NEGLIGIBLE_DROPOUT:
+            return False
+        no_dropout = self._no_dropout_fit(sample)
+        if no_dropout is None:
+            return False
+        time_mask = np.isin(self._param_names, self._time_params)
+        with np.errstate(all="ignore"):
+            log_likelihood = self._log_likelihood(
+                scaled / np.where(time_mask, scale, 1.0), sample, False
+            )[0]
+        ratio = 2.0 * (log_likelihood - no_dropout[0])
+        return bool(abs(ratio) < stats.chi2.isf(2 * DROPOUT_TEST_LEVEL, 1))
+
+    def _dropout_share(self, scaled_params: np.ndarray) -> float:
+        """How much dropout the parameters (on the fit's rescaled time) imply, from 0 up.
+
+        The mean dropout probability, or the mean dropout rate over the oldest customer's
+        age; infinite for models without dropout.
+        """
+        return np.inf
+
+    def _set_fit(self, params: np.ndarray, sample: Sample, hessian: np.ndarray) -> bool:
         log_likelihood = self._log_likelihood(params, sample, False)[0]
         try:
             log_covariance = np.linalg.inv(hessian)
         except np.linalg.LinAlgError:
             log_covariance = np.full_like(hessian, np.nan)
-        if not np.all(np.isfinite(log_covariance)) or np.any(np.diag(log_covariance) <= 0):
-            warnings.warn(
-                f"{type(self).__name__}: the Hessian at the optimum is not positive definite, so "
-                "standard errors are undefined (NaN); the parameters may be poorly identified",
-                UserWarning,
-                stacklevel=3,
-            )
+        defined = bool(np.all(np.isfinite(log_covariance)) and np.all(np.diag(log_covariance) > 0))
+        if not defined:
             log_covariance = np.full_like(hessian, np.nan)
         self._set_fitted_attributes(params, log_likelihood, sample.weights.sum(), log_covariance)
+        return defined
 
     def _set_fitted_attributes(
         self,
@@ -405,6 +513,39 @@ class BaseFitter(BaseEstimator):
                 index=names,
             )
 
+    def __repr__(self) -> str:
+        """What the model learned, as lifetimes shows it; an unfitted model says so.
+
+        Examples
+        --------
+        >>> from crm_analytics.clv import BetaGeoFitter
+        >>> BetaGeoFitter(penalizer_coef=0.01)
+        <BetaGeoFitter(penalizer_coef=0.01): not fitted>
+        """
+        name = type(self).__name__
+        changed = {
+            key: value
+            for key, value in self.get_params(deep=False).items()
+            if value != _default_arguments(type(self)).get(key)
+        }
+        if changed:
+            name += "(" + ", ".join(f"{key}={value!r}" for key, value in changed.items()) + ")"
+        if getattr(self, "params_", None) is None:
+            return f"<{name}: not fitted>"
+        learned = ", ".join(
+            f"{key}: {_short_number(value)}" for key, value in sorted(self.params_.items())
+        )
+        dropout = (
+            "; dropout not identified"
+            if getattr(self, "dropout_identified_", True) is False
+            else ""
+        )
+        return f"<{name}: fitted with {self.n_customers_:,.0f} subjects, {learned}{dropout}>"
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict[str, str]:
+        # Notebooks show the same text as print(), not scikit-learn's estimator diagram.
+        return {"text/plain": repr(self)}
+
     def _unload_params(self, *names: str) -> list[float]:
         check_fitted(self)
         return [float(self.params_[name]) for name in names]
@@ -417,11 +558,18 @@ class BaseFitter(BaseEstimator):
         names). Standard errors come from the inverse Hessian of the negative log-likelihood
         at the optimum (delta method from the log scale); the intervals are Wald intervals on
         the log scale, ``coef * exp(+-1.96 se(log coef))``, so they stay positive.
+
+        When the fit cannot tell its dropout process from no dropout (``dropout_identified_``
+        is False), a ``note`` column says so in plain words on the dropout parameters' rows.
         """
         check_fitted(self)
-        return pd.concat(
+        table = pd.concat(
             [self.params_.rename("coef"), self.standard_errors_, self.confidence_intervals_], axis=1
         )
+        if getattr(self, "dropout_identified_", True) is False:
+            note = f"not identified: {DROPOUT_NOT_IDENTIFIED}"
+            table["note"] = [note if name in self._dropout_params else "" for name in table.index]
+        return table
 
     def save(self, path: str | Path) -> None:
         """Write the fitted model to a JSON file (parameters, fit statistics, covariance).
@@ -468,6 +616,28 @@ class BaseFitter(BaseEstimator):
             np.array(state["log_variance"], dtype=np.float64),
         )
         return model
+
+
+def _default_arguments(cls: type) -> dict[str, object]:
+    signature = inspect.signature(cls.__init__)
+    return {
+        name: parameter.default
+        for name, parameter in signature.parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+
+
+def _short_number(value: float) -> str:
+    """Two decimals as lifetimes prints them, unless that would hide the value's size.
+
+    Examples
+    --------
+    >>> _short_number(4.4136), _short_number(0.0034), _short_number(3369778.4)
+    ('4.41', '0.0034', '3.37e+06')
+    """
+    if value == 0 or 0.01 <= abs(value) < 1e5:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
 
 
 class _Objective:

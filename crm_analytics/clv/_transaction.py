@@ -11,8 +11,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
+from scipy.special import digamma, gammaln
 
-from crm_analytics.clv._base import BaseFitter, Sample
+from crm_analytics.clv._base import BaseFitter, Sample, dot
 from crm_analytics.clv._checks import (
     SUMMARY_REMEDY,
     TRANSACTION_HISTORY,
@@ -190,6 +192,51 @@ class TransactionFitter(BaseFitter):
         mean_frequency = np.average(sample.columns["frequency"], weights=weights)
         mean_age = np.average(sample.columns["T"], weights=weights)
         return np.array([1.0, mean_age / max(mean_frequency, 1e-3), 1.0, 1.0])
+
+    def _no_dropout_fit(self, sample: Sample) -> tuple[float, dict[str, float]]:
+        """The NBD: purchases at rate ``Gamma(r, alpha)`` by customers who never leave.
+
+        The limit of BG/NBD, MBG/NBD and Pareto/NBD as dropout vanishes, with log-likelihood
+        ``log[Gamma(r + x) / Gamma(r) alpha^r / (alpha + T)^(r + x)]`` per customer (recency
+        plays no part). Fitted on the log-parameters with its analytic gradient, on time
+        rescaled as the model's own fit.
+        """
+        scale = 1.0 / max(float(sample.columns["T"].max()), 1e-300)
+        levels, level_weights = sample.frequency_levels, sample.level_weights
+        frequency, ages, codes = sample.paired("T")
+        pair_weights = np.bincount(codes, sample.weights, minlength=len(ages))
+        total = float(level_weights.sum())
+
+        def log_likelihood(r: float, alpha: float, times: np.ndarray) -> float:
+            return (
+                dot(level_weights, gammaln(r + levels) - gammaln(r))
+                + total * r * np.log(alpha)
+                - dot(pair_weights, (r + frequency) * np.log(alpha + times))
+            )
+
+        scaled = ages * scale
+
+        def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+            r, alpha = np.exp(log_params)
+            gradient = np.array(
+                [
+                    dot(level_weights, digamma(r + levels) - digamma(r))
+                    + total * np.log(alpha)
+                    - dot(pair_weights, np.log(alpha + scaled)),
+                    total * r / alpha - dot(pair_weights, (r + frequency) / (alpha + scaled)),
+                ]
+            )
+            value = log_likelihood(r, alpha, scaled)
+            return -value / total, -gradient * np.exp(log_params) / total
+
+        start = self._initial_params(sample.rescaled(scale, self._time_columns))[:2]
+        with np.errstate(all="ignore"):
+            result = optimize.minimize(
+                objective, np.log(start), jac=True, method="BFGS", options={"gtol": 1e-9}
+            )
+        r, alpha = np.exp(result.x)
+        alpha /= scale
+        return log_likelihood(r, alpha, ages), {"r": float(r), "alpha": float(alpha)}
 
     def predict(self, t: object, frequency: object, recency: object = None, T: object = None):
         """Alias of `conditional_expected_number_of_purchases_up_to_time` (as in lifetimes)."""

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 from scipy.special import betaln, digamma, gammaln, logsumexp
 
 from crm_analytics.clv._base import BaseFitter, Sample, dot
@@ -183,8 +184,8 @@ class BetaGeoBetaBinomFitter(BaseFitter):
     --------
     The 1995 cohort of donors of FHS (2010): 11,104 donors over 6 yearly opportunities.
 
-    >>> from lifetimes.datasets import load_donations
-    >>> donations = load_donations().rename(columns={"periods": "n_periods"})
+    >>> from crm_analytics.datasets import load_donations
+    >>> donations = load_donations()
     >>> model = BetaGeoBetaBinomFitter().fit(donations, weights=donations["weights"])
     >>> model.params_.round(3).to_dict()
     {'alpha': 1.204, 'beta': 0.75, 'gamma': 0.657, 'delta': 2.783}
@@ -195,6 +196,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
     """
 
     _param_names = ("alpha", "beta", "gamma", "delta")
+    _dropout_params = ("gamma", "delta")
 
     def fit(
         self,
@@ -262,6 +264,44 @@ class BetaGeoBetaBinomFitter(BaseFitter):
     def _initial_params(self, sample: Sample) -> np.ndarray:
         """Uniform Beta(1, 1) mixing distributions for both probabilities."""
         return np.ones(4)
+
+    def _dropout_share(self, scaled_params: np.ndarray) -> float:
+        _, _, gamma, delta = scaled_params
+        return float(gamma / (gamma + delta))
+
+    def _no_dropout_fit(self, sample: Sample) -> tuple[float, dict[str, float]]:
+        """The beta-binomial: customers who never leave and transact with ``p ~ Beta(alpha, beta)``.
+
+        The limit of BG/BB as dropout vanishes, with log-likelihood
+        ``log B(alpha + x, beta + n - x) - log B(alpha, beta)`` per history (the recency plays
+        no part), fitted on the log-parameters with its analytic gradient.
+        """
+        frequency, n_periods = sample.columns["frequency"], sample.columns["n_periods"]
+        weights = sample.weights
+        total = float(weights.sum())
+
+        def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+            alpha, beta = np.exp(log_params)
+            value = dot(weights, betaln(alpha + frequency, beta + n_periods - frequency))
+            value -= total * betaln(alpha, beta)
+            psi_all = digamma(alpha + beta + n_periods)
+            psi_ab = digamma(alpha + beta)
+            gradient = np.array(
+                [
+                    dot(weights, digamma(alpha + frequency) - psi_all)
+                    - total * (digamma(alpha) - psi_ab),
+                    dot(weights, digamma(beta + n_periods - frequency) - psi_all)
+                    - total * (digamma(beta) - psi_ab),
+                ]
+            )
+            return -value / total, -gradient * np.exp(log_params) / total
+
+        with np.errstate(all="ignore"):
+            result = optimize.minimize(
+                objective, np.zeros(2), jac=True, method="BFGS", options={"gtol": 1e-9}
+            )
+        alpha, beta = np.exp(result.x)
+        return -result.fun * total, {"alpha": float(alpha), "beta": float(beta)}
 
     def _log_likelihood(
         self, params: np.ndarray, sample: Sample, gradient: bool

@@ -47,8 +47,8 @@ class GammaGammaFitter(BaseFitter):
 
     Examples
     --------
-    >>> from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
-    >>> cdnow = load_cdnow_summary_data_with_monetary_value()
+    >>> from crm_analytics.datasets import load_cdnow_summary
+    >>> cdnow = load_cdnow_summary(monetary_value=True)
     >>> buyers = cdnow[cdnow["frequency"] > 0]
     >>> model = GammaGammaFitter().fit(buyers)
     >>> model.params_.round(2).to_dict()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,9 +15,7 @@ from crm_analytics.clv.beta_geo import BetaGeoFitter, ModifiedBetaGeoFitter
 from crm_analytics.clv.gamma_gamma import GammaGammaFitter
 from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
 from crm_analytics.exceptions import ConvergenceError, DataValidationError, NotFittedError
-from tests.clv.simulated import bgnbd_customers
-
-lifetimes = pytest.importorskip("lifetimes")
+from tests.clv.simulated import bgnbd_customers, nbd_customers
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_weights_equal_repeated_rows(cdnow):
     assert collapsed.log_likelihood_ == pytest.approx(full.log_likelihood_, rel=1e-10)
 
 
-def test_standard_errors_equal_lifetimes(model, cdnow):
+def test_standard_errors_equal_lifetimes(lifetimes, model, cdnow):
     reference = lifetimes.BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
     np.testing.assert_allclose(model.standard_errors_, reference.standard_errors_, rtol=1e-3)
     summary = model.summary
@@ -134,7 +134,7 @@ def test_standard_errors_equal_lifetimes(model, cdnow):
     )
 
 
-def test_penalizer_gives_lifetimes_penalised_estimates(cdnow):
+def test_penalizer_gives_lifetimes_penalised_estimates(lifetimes, cdnow):
     ours = BetaGeoFitter(penalizer_coef=0.1).fit(cdnow)
     theirs = lifetimes.BetaGeoFitter(penalizer_coef=0.1).fit(
         cdnow["frequency"], cdnow["recency"], cdnow["T"]
@@ -334,3 +334,62 @@ def test_spend_predictions_refuse_fractional_frequencies(cdnow_monetary):
     model = GammaGammaFitter().fit(buyers)
     with pytest.raises(DataValidationError, match=r"'frequency' must count whole .*rows 1"):
         model.conditional_expected_average_profit([2, 1.5], [10.0, 12.0])
+
+
+def test_no_dropout_limit_reproduces_the_published_nbd_on_cdnow(model):
+    """FHL (2005), table 1 (and Fader and Hardie's note 005): NBD r 0.385, alpha 12.072,
+    LL -9763.7, against BG/NBD's -9582.4: dropout is identified beyond doubt."""
+    diagnostics = model.diagnostics_
+    assert {name: round(value, 3) for name, value in diagnostics["no_dropout_params"].items()} == {
+        "r": 0.385,
+        "alpha": 12.072,
+    }
+    assert round(diagnostics["log_likelihood_no_dropout"], 1) == -9763.7
+    assert diagnostics["likelihood_ratio"] == pytest.approx(
+        2 * (model.log_likelihood_ - diagnostics["log_likelihood_no_dropout"])
+    )
+    assert model.dropout_identified_ is True and diagnostics["p_value"] < 1e-50
+    assert diagnostics["message"].startswith("dropout identified (likelihood ratio 362.47")
+    assert "note" not in model.summary.columns
+
+
+@pytest.mark.parametrize("model_class", [BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter])
+def test_fit_that_cannot_see_customers_leave_says_so(model_class):
+    """Customers who never leave: the likelihood gains nothing from a dropout process."""
+    customers = nbd_customers(3000, r=0.8, alpha=5.0, seed=4)
+    with pytest.warns(base.DropoutNotIdentifiedWarning) as caught:
+        fitted = model_class().fit(customers)
+    message = str(caught[0].message)
+    assert message.startswith(
+        f"{model_class.__name__}: this history is too short to see customers leave; "
+        "P(alive) carries no information."
+    )
+    assert caught[0].filename == __file__  # points at the caller's fit
+    assert fitted.dropout_identified_ is False
+    diagnostics = fitted.diagnostics_
+    assert diagnostics["p_value"] >= 0.05 and not diagnostics["dropout_identified"]
+    # plain data, for run metadata
+    assert json.loads(json.dumps(diagnostics)) == diagnostics
+    notes = fitted.summary["note"]
+    assert notes[list(model_class._dropout_params)].str.startswith("not identified: this").all()
+    assert (notes.drop(list(model_class._dropout_params)) == "").all()
+    # P(alive) is ~1 and expected purchases are the NBD's, (r + x) / (alpha + T) t.
+    p_alive = fitted.conditional_probability_alive(customers)
+    assert p_alive.min() > 0.99
+    nbd = diagnostics["no_dropout_params"]
+    expected = (nbd["r"] + customers["frequency"]) / (nbd["alpha"] + customers["T"]) * 10.0
+    np.testing.assert_allclose(
+        fitted.conditional_expected_number_of_purchases_up_to_time(10.0, customers),
+        expected,
+        rtol=0.02,
+    )
+
+
+def test_repr_shows_what_was_learned(model):
+    assert repr(model) == (
+        "<BetaGeoFitter: fitted with 2,357 subjects, a: 0.79, alpha: 4.41, b: 2.43, r: 0.24>"
+    )
+    assert repr(BetaGeoFitter()) == "<BetaGeoFitter: not fitted>"
+    assert (
+        repr(BetaGeoFitter(penalizer_coef=0.1)) == "<BetaGeoFitter(penalizer_coef=0.1): not fitted>"
+    )

@@ -32,8 +32,6 @@ from tests.clv.clv_eval_data import (
     load_cdnow_sample,
 )
 
-lifetimes = pytest.importorskip("lifetimes")
-
 
 @pytest.fixture(scope="module")
 def cdnow_split() -> pd.DataFrame:
@@ -41,7 +39,7 @@ def cdnow_split() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def model(cdnow_split):
+def model(lifetimes, cdnow_split):
     fitted = lifetimes.BetaGeoFitter().fit(
         *as_arrays(cdnow_split, "frequency_cal", "recency_cal", "T_cal")
     )
@@ -134,7 +132,7 @@ def test_incremental_tracking(model, tmp_path):
     assert predicted.get_ydata().sum() == pytest.approx(tracking["predicted_cumulative"].iloc[-1])
 
 
-def test_history_alive(tmp_path):
+def test_history_alive(lifetimes, tmp_path):
     model = lifetimes.BetaGeoFitter()
     model.params_ = pd.Series({"r": 0.243, "alpha": 4.414 * 7, "a": 0.793, "b": 2.426})
     transactions = load_cdnow_sample()
