@@ -23,15 +23,20 @@ from crm_analytics.clv.evaluation import (
 )
 from crm_analytics.clv.gamma_gamma import GammaGammaFitter
 from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
+from crm_analytics.clv.protocols import AliveModel, Prediction, SpendModel, TransactionModel
 from crm_analytics.clv.value import customer_lifetime_value
 
 __all__ = [
+    "AliveModel",
     "BetaGeoBetaBinomFitter",
     "DropoutNotIdentifiedWarning",
     "BetaGeoFitter",
     "GammaGammaFitter",
     "ModifiedBetaGeoFitter",
     "ParetoNBDFitter",
+    "Prediction",
+    "SpendModel",
+    "TransactionModel",
     "compare_models",
     "conditional_expectations",
     "customer_lifetime_value",

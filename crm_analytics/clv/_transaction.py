@@ -23,9 +23,22 @@ from crm_analytics.clv._checks import (
     resolve_inputs,
     transaction_checks,
 )
+from crm_analytics.clv.protocols import Prediction
 from crm_analytics.exceptions import DataValidationError
 
 HISTORY = TRANSACTION_HISTORY
+
+
+def prediction_checks(names: Sequence[str] = HISTORY) -> dict[str, object]:
+    """Keyword arguments of `check_histories` for predicting from (frequency, recency, T).
+
+    Examples
+    --------
+    >>> prediction_checks()
+    {'integer': [], 'ordered': [('recency', 'T')], 'zero_when_no_repeat': None}
+    """
+    _, recency, age = names
+    return {"integer": [], "ordered": [(recency, age)], "zero_when_no_repeat": None}
 
 
 def histories(
@@ -38,10 +51,13 @@ def histories(
     aligned: Mapping[str, object] | None = None,
     **checks: object,
 ) -> tuple[list[np.ndarray], pd.Index | None]:
-    """Histories for prediction, broadcast together and checked as a fit checks them.
+    """Histories for prediction, broadcast together and checked where the formulas are undefined.
 
-    ``checks`` are keyword arguments of `check_histories`, by default the continuous-time
-    ones of `transaction_checks`; ``remedy`` ends the error messages. ``aligned`` names other
+    ``checks`` are keyword arguments of `check_histories`, by default those of a prediction:
+    values finite and non-negative and recency at most T. Unlike a fit, a prediction takes
+    any point where the model's formula is defined, as lifetimes does: a fractional frequency
+    or a frequency of 0 with a positive recency (the grids of `conditional_probability_alive_
+    matrix` and of the plots hold such cells). ``remedy`` ends the error messages. ``aligned`` names other
     arguments read row by row with the histories (the horizon), whose pandas index, if any,
     must be the histories' (see `resolve_inputs`).
 
@@ -51,7 +67,7 @@ def histories(
     >>> age.tolist(), index.tolist()
     ([5.0, 5.0], ['a', 'b'])
     """
-    checks = {**transaction_checks(names), **checks}
+    checks = {**prediction_checks(names), **checks}
     arrays, index = resolve_inputs([frequency, recency, T], names, remedy=remedy, aligned=aligned)
     try:
         arrays = list(np.broadcast_arrays(*arrays))
@@ -238,7 +254,9 @@ class TransactionFitter(BaseFitter):
         alpha /= scale
         return log_likelihood(r, alpha, ages), {"r": float(r), "alpha": float(alpha)}
 
-    def predict(self, t: object, frequency: object, recency: object = None, T: object = None):
+    def predict(
+        self, t: object, frequency: object, recency: object = None, T: object = None
+    ) -> Prediction:
         """Alias of `conditional_expected_number_of_purchases_up_to_time` (as in lifetimes)."""
         return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, T)
 
@@ -274,7 +292,7 @@ class TransactionFitter(BaseFitter):
 
     def conditional_probability_alive(
         self, frequency: object, recency: object = None, T: object = None
-    ):
+    ) -> Prediction:
         """Probability that a customer with history (frequency, recency, T) is still alive.
 
         Parameters
@@ -295,7 +313,7 @@ class TransactionFitter(BaseFitter):
 
     def conditional_expected_number_of_purchases_up_to_time(
         self, t: object, frequency: object, recency: object = None, T: object = None
-    ):
+    ) -> Prediction:
         """Expected repeat purchases in the next ``t`` time units, given the history.
 
         Parameters
@@ -321,7 +339,7 @@ class TransactionFitter(BaseFitter):
             "expected_purchases",
         )
 
-    def expected_number_of_purchases_up_to_time(self, t: object):
+    def expected_number_of_purchases_up_to_time(self, t: object) -> Prediction:
         """Expected repeat purchases in ``t`` time units of a new customer (no history).
 
         Returns

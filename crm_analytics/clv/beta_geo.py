@@ -28,6 +28,7 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from crm_analytics.clv._base import Sample, dot, log_add_exp
 from crm_analytics.clv._collapse import COLLAPSE_ABOVE, evaluate_on_unique_rows, unique_rows
 from crm_analytics.clv._transaction import TransactionFitter, horizon, shaped, whole_number
+from crm_analytics.clv.protocols import Prediction
 
 __all__ = ["BetaGeoFitter", "ModifiedBetaGeoFitter"]
 
@@ -319,7 +320,7 @@ class BetaGeoFitter(TransactionFitter):
         # and then has dropout probability Beta(a, b + 1).
         return b / (a + b) * purchases_if_alive(r, t / alpha, a, b + 1)
 
-    def probability_of_n_purchases_up_to_time(self, t: object, n: object):
+    def probability_of_n_purchases_up_to_time(self, t: object, n: object) -> Prediction:
         """Probability that a new customer makes exactly ``n`` repeat purchases in ``t``.
 
         ``P(X(t) = n)`` (FHL 2005, eq. 8), vectorised over ``t`` and ``n`` (broadcast).

@@ -32,6 +32,7 @@ from crm_analytics.clv._base import BaseFitter, Sample, dot
 from crm_analytics.clv._checks import check_fitted
 from crm_analytics.clv._collapse import evaluate_on_unique_rows
 from crm_analytics.clv._transaction import histories, shaped, whole_number
+from crm_analytics.clv.protocols import Prediction
 from crm_analytics.exceptions import DataValidationError
 
 __all__ = ["BetaGeoBetaBinomFitter"]
@@ -394,7 +395,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         frequency: object,
         recency: object = None,
         n_periods: object = None,
-    ):
+    ) -> Prediction:
         """Probability that a customer with history (x, t_x, n) is alive at opportunity n + m.
 
         FHS (2010), eq. A10 (lifetimes' argument order). ``m_periods_in_future=1`` gives the
@@ -428,7 +429,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         frequency: object,
         recency: object = None,
         n_periods: object = None,
-    ):
+    ) -> Prediction:
         """Expected transactions in the next ``m_periods_in_future`` opportunities.
 
         FHS (2010), eq. 13: ``E[X(n, n + m) | x, t_x, n]`` (lifetimes' argument order).
@@ -484,7 +485,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
             * np.expm1(_log_gamma_ratio_change(gamma, first, first + length))
         )
 
-    def expected_number_of_purchases_up_to_time(self, t: object):
+    def expected_number_of_purchases_up_to_time(self, t: object) -> Prediction:
         """Expected repeat transactions of a new customer over the first ``t`` opportunities.
 
         FHS (2010), eq. 9: ``E[X(n)] = alpha / (alpha + beta) * sum_i P(alive at i)``.
@@ -499,7 +500,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         values = alpha / (alpha + beta) * self._alive_count(0.0, periods)
         return shaped(values, None, "expected_purchases")
 
-    def probability_of_n_purchases_up_to_time(self, t: object, n: object):
+    def probability_of_n_purchases_up_to_time(self, t: object, n: object) -> Prediction:
         """Probability that a new customer makes exactly ``n`` repeat transactions in ``t``.
 
         ``P(X(t) = n)`` over the first ``t`` opportunities (FHS 2010, eq. 7), vectorised over

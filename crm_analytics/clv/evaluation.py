@@ -41,6 +41,7 @@ from crm_analytics.clv._checks import (
     to_float,
 )
 from crm_analytics.clv._collapse import evaluate_on_unique_rows
+from crm_analytics.clv.protocols import AliveModel, TransactionModel
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import CUSTOMER_ID, DATE
 
@@ -76,7 +77,7 @@ _DISCRETE_PARAMS = frozenset({"alpha", "beta", "gamma", "delta"})
 _TIE = 1e-3
 
 
-def holdout_predictions(model: object, calibration_holdout: pd.DataFrame) -> pd.DataFrame:
+def holdout_predictions(model: TransactionModel, calibration_holdout: pd.DataFrame) -> pd.DataFrame:
     """Predicted vs actual holdout-period repeat purchases, one row per customer.
 
     The prediction is the model's ``conditional_expected_number_of_purchases_up_to_time``
@@ -126,7 +127,7 @@ def _checked_calibration_holdout(calibration_holdout: object) -> pd.DataFrame:
     return frame
 
 
-def holdout_metrics(model: object, calibration_holdout: pd.DataFrame) -> pd.Series:
+def holdout_metrics(model: TransactionModel, calibration_holdout: pd.DataFrame) -> pd.Series:
     """Accuracy of the model's holdout-period purchase predictions.
 
     Parameters
@@ -187,7 +188,7 @@ def _metrics(predictions: pd.DataFrame) -> pd.Series:
 
 
 def conditional_expectations(
-    model: object, calibration_holdout: pd.DataFrame, *, censor: int | None = 7
+    model: TransactionModel, calibration_holdout: pd.DataFrame, *, censor: int | None = 7
 ) -> pd.DataFrame:
     """Mean holdout purchases, actual and predicted, by calibration-period frequency.
 
@@ -228,7 +229,7 @@ def conditional_expectations(
 
 
 def period_transactions(
-    model: object, summary: pd.DataFrame, *, max_frequency: int = 7
+    model: TransactionModel, summary: pd.DataFrame, *, max_frequency: int = 7
 ) -> pd.DataFrame:
     """Number of customers by repeat purchases made, actual vs expected by the model.
 
@@ -293,7 +294,7 @@ def period_transactions(
 
 
 def tracking_transactions(
-    model: object,
+    model: TransactionModel,
     transactions: pd.DataFrame,
     *,
     observation_end: object = None,
@@ -457,7 +458,7 @@ def _births_and_repeats(
 
 
 def compare_models(
-    models: Iterable[object] | Mapping[str, object],
+    models: Iterable[TransactionModel | type] | Mapping[str, TransactionModel | type],
     calibration_holdout: pd.DataFrame,
     *,
     criterion: str = "bic",
@@ -658,7 +659,12 @@ def _is_discrete(model: object) -> bool:
 
 
 def expected_purchases_matrix(
-    model: object, *, t: float = 1.0, max_frequency: int, max_recency: int, T: float | None = None
+    model: TransactionModel,
+    *,
+    t: float = 1.0,
+    max_frequency: int,
+    max_recency: int,
+    T: float | None = None,
 ) -> pd.DataFrame:
     """Expected purchases in the next ``t`` time units by frequency and recency.
 
@@ -688,7 +694,7 @@ def expected_purchases_matrix(
 
 
 def probability_alive_matrix(
-    model: object, *, max_frequency: int, max_recency: int, T: float | None = None
+    model: AliveModel, *, max_frequency: int, max_recency: int, T: float | None = None
 ) -> pd.DataFrame:
     """Probability that a customer is still alive by frequency and recency.
 
@@ -745,7 +751,7 @@ def _frequency_recency_grid(
 
 
 def probability_alive_history(
-    model: object,
+    model: AliveModel,
     transactions: pd.DataFrame,
     customer_id: object,
     *,

@@ -32,6 +32,7 @@ from crm_analytics.clv._transaction import (
     shaped,
     whole_number,
 )
+from crm_analytics.clv.protocols import Prediction
 from crm_analytics.exceptions import DataValidationError
 
 __all__ = ["ParetoNBDFitter"]
@@ -309,7 +310,7 @@ class ParetoNBDFitter(TransactionFitter):
 
     def conditional_probability_of_n_purchases_up_to_time(
         self, n: int, t: object, frequency: object, recency: object = None, T: object = None
-    ):
+    ) -> Prediction:
         """Probability of exactly ``n`` purchases in the next ``t``, given the history.
 
         Fader, Hardie and Shang's ``P(X(T, T + t) = n | x, t_x, T)`` ("Deriving an Expression
@@ -338,7 +339,7 @@ class ParetoNBDFitter(TransactionFitter):
         t = horizon(t)
         return shaped(self._conditional_pmf(int(count), t, x, t_x, age), index, "probability")
 
-    def probability_of_n_purchases_up_to_time(self, t: object, n: object):
+    def probability_of_n_purchases_up_to_time(self, t: object, n: object) -> Prediction:
         """Probability that a new customer makes exactly ``n`` repeat purchases in ``t``.
 
         ``P(X(t) = n)`` (Fader, Hardie and Shang 2006): the conditional probability for a

@@ -308,32 +308,66 @@ def test_series_with_different_indexes_are_refused(model, cdnow):
     [
         ({"recency": ("c2", 4.0)}, r"frequency 0 but recency != 0 \(customer_id c2\)"),
         ({"frequency": ("c1", 1.5)}, r"'frequency' must count whole .* 1 non-integer .*c1"),
-        ({"recency": ("c3", 12.0)}, r"1 row\(s\) have recency > T \(customer_id c3\)"),
-        ({"T": ("c4", -1.0)}, r"'T' has 1 row\(s\) with negative values \(customer_id c4\)"),
     ],
 )
-def test_predictions_refuse_the_histories_fit_refuses(cdnow, model_class, changes, message):
+def test_predictions_take_points_a_fit_refuses_as_data(cdnow, model_class, changes, message):
+    """As lifetimes: its P(alive) matrix and plots evaluate frequency 0 with recency > 0.
+
+    A fit refuses such rows (they cannot come from a purchase log), a prediction evaluates
+    the formula, which is defined there.
+    """
     model = model_class().fit(cdnow)
     with pytest.raises(DataValidationError, match=message):
         model_class().fit(small_summary(**changes))
+    odd = small_summary(**changes)
+    p_alive = model.conditional_probability_alive(odd)
+    expected = model.conditional_expected_number_of_purchases_up_to_time(5.0, odd)
+    assert np.isfinite(p_alive).all() and p_alive.between(0, 1).all()
+    assert np.isfinite(expected).all() and (expected > 0).all()
+
+
+@pytest.mark.parametrize("model_class", TRANSACTION_FITTERS)
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"recency": ("c3", 12.0)}, r"1 row\(s\) have recency > T \(customer_id c3\)"),
+        ({"T": ("c4", -1.0)}, r"'T' has 1 row\(s\) with negative values \(customer_id c4\)"),
+        ({"frequency": ("c1", np.nan)}, r"'frequency' has 1 row\(s\) with NaN .*customer_id c1"),
+    ],
+)
+def test_predictions_refuse_where_the_model_is_undefined(cdnow, model_class, changes, message):
+    model = model_class().fit(cdnow)
     with pytest.raises(DataValidationError, match=message):
         model.conditional_probability_alive(small_summary(**changes))
     with pytest.raises(DataValidationError, match=message):
         model.conditional_expected_number_of_purchases_up_to_time(5.0, small_summary(**changes))
 
 
-def test_impossible_scalar_history_is_refused(cdnow):
-    # Pareto/NBD gave P(alive) = 0.965 for a customer without repeat purchases but recency 10.
-    model = ParetoNBDFitter().fit(cdnow)
-    with pytest.raises(DataValidationError, match=r"frequency 0 but recency != 0 \(rows 0\)"):
-        model.conditional_probability_alive(0, 10, 20)
+def test_scalars_give_floats_arrays_give_arrays_series_give_series(model, cdnow):
+    """lifetimes' return types, input by input."""
+    assert type(model.conditional_probability_alive(1, 2.0, 5.0)) is float
+    assert type(model.predict(2.0, 1, 2.0, 5.0)) is float
+    as_list = model.conditional_probability_alive([1, 0], [2.0, 0.0], [5.0, 5.0])
+    assert isinstance(as_list, np.ndarray) and as_list.shape == (2,)
+    by_series = model.conditional_expected_number_of_purchases_up_to_time(
+        2.0, cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    )
+    assert isinstance(by_series, pd.Series) and by_series.index.equals(cdnow.index)
+    grid = model.conditional_probability_alive(*np.meshgrid([0, 1, 2], [0.0, 3.0], [5.0]))
+    assert grid.shape == (2, 3, 1)
+    assert type(model.expected_number_of_purchases_up_to_time(4.0)) is float
 
 
-def test_spend_predictions_refuse_fractional_frequencies(cdnow_monetary):
+def test_spend_predictions_take_fractional_frequencies(cdnow_monetary):
+    """The formula holds for any frequency >= 0 (lifetimes takes them too); negative is refused."""
     buyers = cdnow_monetary[cdnow_monetary["frequency"] > 0]
     model = GammaGammaFitter().fit(buyers)
-    with pytest.raises(DataValidationError, match=r"'frequency' must count whole .*rows 1"):
-        model.conditional_expected_average_profit([2, 1.5], [10.0, 12.0])
+    p, q, v = model.params_
+    weight = p * 1.5 / (p * 1.5 + q - 1)
+    expected = (1 - weight) * p * v / (q - 1) + weight * 12.0
+    assert model.conditional_expected_average_profit(1.5, 12.0) == pytest.approx(expected)
+    with pytest.raises(DataValidationError, match=r"'frequency' has 1 row\(s\) with negative"):
+        model.conditional_expected_average_profit([2, -1], [10.0, 12.0])
 
 
 def test_no_dropout_limit_reproduces_the_published_nbd_on_cdnow(model):
