@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ import pandas as pd
 from scipy import optimize, stats
 from sklearn.base import BaseEstimator
 
+from crm_analytics._version import library_versions
 from crm_analytics.clv._checks import (
     SUMMARY_REMEDY,
     check_fitted,
@@ -54,6 +56,9 @@ _PREVIEW_ROWS = 20_000
 _NEGLIGIBLE_DROPOUT = 0.01
 # Significance level of the likelihood-ratio test of a model against its no-dropout limit.
 DROPOUT_TEST_LEVEL = 0.05
+# What a saved model's JSON file says it is.
+_FILE_FORMAT = "crm_analytics.clv fitted model"
+_FILE_FORMAT_VERSION = 1
 #: What a fit whose dropout is not identified means, in plain words.
 DROPOUT_NOT_IDENTIFIED = (
     "this history is too short to see customers leave; P(alive) carries no information"
@@ -207,6 +212,8 @@ class BaseFitter(BaseEstimator):
     _time_columns: tuple[str, ...] = ()
     # Parameters of the dropout process, which a fit may leave unidentified.
     _dropout_params: tuple[str, ...] = ()
+    # Names of the history columns, the last one the customer's age, and their checks.
+    _history: tuple[tuple[str, ...], dict] = ((), {})
 
     def __init__(self, penalizer_coef: float = 0.0):
         self.penalizer_coef = penalizer_coef
@@ -301,14 +308,14 @@ class BaseFitter(BaseEstimator):
             warnings.warn(
                 f"{type(self).__name__}: {diagnostics['message']}",
                 DropoutNotIdentifiedWarning,
-                stacklevel=4,
+                stacklevel=_outside_this_package(),
             )
         elif not standard_errors_defined:
             warnings.warn(
                 f"{type(self).__name__}: the Hessian at the optimum is not positive definite, so "
                 "standard errors are undefined (NaN); the parameters may be poorly identified",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=_outside_this_package(),
             )
 
     def _dropout_message(self, identified: bool, ratio: float, p_value: float) -> str:
@@ -571,35 +578,123 @@ class BaseFitter(BaseEstimator):
             table["note"] = [note if name in self._dropout_params else "" for name in table.index]
         return table
 
-    def save(self, path: str | Path) -> None:
-        """Write the fitted model to a JSON file (parameters, fit statistics, covariance).
+    def save_model(
+        self,
+        path: str | Path,
+        save_data: bool = True,
+        save_generate_data_method: bool = True,
+        values_to_save: list | None = None,
+    ) -> None:
+        """Write the fitted model to a JSON file, with lifetimes' signature (and no pickle).
 
-        The data the model was fitted on is not saved. `load` reads the file back.
+        The file holds the class, its settings, the parameters, the fit statistics and
+        covariance, the fit's ``diagnostics_`` and the library versions; `load_model` (or the
+        class's `load`) reads it back and checks it. A JSON file cannot run code when read,
+        unlike lifetimes' dill pickles.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file to write.
+        save_data : bool, default True
+            Also save ``data``, the histories fitted on (one entry per row).
+        save_generate_data_method : bool, default True
+            Keep what `generate_new_data` needs (the customers' ages) even without ``data``.
+        values_to_save : list, optional
+            Accepted for lifetimes' signature: its pickles put these in place of the
+            attributes left out; a JSON file simply leaves them out.
+
+        Examples
+        --------
+        >>> import json, tempfile
+        >>> from crm_analytics.clv import BetaGeoFitter
+        >>> from crm_analytics.datasets import load_cdnow_summary
+        >>> model = BetaGeoFitter().fit(load_cdnow_summary())
+        >>> path = tempfile.mkdtemp() + "/bgnbd.json"
+        >>> model.save_model(path)
+        >>> loaded = BetaGeoFitter()
+        >>> loaded.load_model(path)
+        >>> loaded.params_.equals(model.params_), len(loaded.data)
+        (True, 2357)
         """
         check_fitted(self)
-        state = {
+        state: dict[str, object] = {
+            "format": _FILE_FORMAT,
+            "format_version": _FILE_FORMAT_VERSION,
             "model": type(self).__name__,
             "init": self.get_params(),
             "params": self.params_.to_dict(),
             "log_likelihood": self.log_likelihood_,
             "n_customers": self.n_customers_,
             "log_variance": self._log_variance.to_numpy().tolist(),
+            "diagnostics": getattr(self, "diagnostics_", None),
+            "library_versions": library_versions(),
         }
-        Path(path).write_text(json.dumps(state, indent=2))
+        data = getattr(self, "data", None)
+        if save_data and data is not None:
+            state["data"] = {
+                "index_name": data.index.name,
+                "index": data.index.tolist(),
+                "columns": {name: data[name].tolist() for name in data.columns},
+            }
+        elif save_generate_data_method and hasattr(self, "generate_new_data") and data is not None:
+            state["simulation_ages"] = self._simulation_ages().tolist()
+        Path(path).write_text(json.dumps(state, indent=1, default=str), encoding="utf-8")
 
-    @classmethod
-    def load(cls, path: str | Path) -> BaseFitter:
-        """A fitted model read from a file written by `save`.
+    def save(self, path: str | Path, *, save_data: bool = False) -> None:
+        """Write the fitted model to a JSON file, by default without its data; see `save_model`.
+
+        A scoring run saves models this way: the file stays small however many customers
+        the model was fitted on.
+        """
+        self.save_model(path, save_data=save_data, save_generate_data_method=False)
+
+    def load_model(self, path: str | Path) -> None:
+        """Replace this model by the one saved in ``path`` (lifetimes' form of `load`).
 
         Raises
         ------
         DataValidationError
-            If the file holds another model or is not a saved model.
+            If the file holds another model, is not a saved model, or holds values a fitted
+            model cannot have (a negative parameter, say).
+        """
+        loaded = type(self).load(path)
+        self.__dict__.clear()
+        self.__dict__.update(loaded.__dict__)
+
+    @classmethod
+    def load(cls, path: str | Path) -> BaseFitter:
+        """A fitted model read from a file written by `save` or `save_model`, checked.
+
+        Every value is checked as a fit would leave it: the parameters finite and positive,
+        the fit statistics finite, the data valid histories. A file edited to ``r = -1``
+        is refused here rather than giving negative CLV later.
+
+        Raises
+        ------
+        DataValidationError
+            If the file holds another model, is not a saved model, or holds values a fitted
+            model cannot have.
+
+        Examples
+        --------
+        >>> import json, tempfile
+        >>> from crm_analytics.clv import BetaGeoFitter
+        >>> from crm_analytics.datasets import load_cdnow_summary
+        >>> path = tempfile.mkdtemp() + "/bgnbd.json"
+        >>> BetaGeoFitter().fit(load_cdnow_summary()).save(path)
+        >>> state = json.loads(open(path).read())
+        >>> state["params"]["r"] = -1
+        >>> _ = open(path, "w").write(json.dumps(state))
+        >>> BetaGeoFitter.load(path)
+        Traceback (most recent call last):
+        ...
+        crm_analytics.exceptions.DataValidationError: .../bgnbd.json: parameter r = -1 is not a finite positive number; the file is damaged or was edited: refit and save the model again
         """
         try:
-            state = json.loads(Path(path).read_text())
+            state = json.loads(Path(path).read_text(encoding="utf-8"))
             model_name, params = state["model"], state["params"]
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
             raise DataValidationError(
                 f"{path} is not a model saved by {cls.__name__}.save ({error})"
             ) from None
@@ -607,15 +702,107 @@ class BaseFitter(BaseEstimator):
             raise DataValidationError(
                 f"{path} holds a {model_name}, not a {cls.__name__}; load it with {model_name}.load"
             )
-        model = cls(**state["init"])
-        values = np.array([params[name] for name in cls._param_names], dtype=np.float64)
-        model._set_fitted_attributes(
-            values,
-            state["log_likelihood"],
-            state["n_customers"],
-            np.array(state["log_variance"], dtype=np.float64),
-        )
+        return cls._from_state(state, params, path)
+
+    @classmethod
+    def _from_state(cls, state: dict, params: object, path: str | Path) -> BaseFitter:
+        damaged = "the file is damaged or was edited: refit and save the model again"
+        try:
+            model = cls(**state["init"])
+            model._check_penalizer()
+            values = np.array([float(params[name]) for name in cls._param_names])
+            log_likelihood = float(state["log_likelihood"])
+            n_customers = float(state["n_customers"])
+            log_variance = np.array(state["log_variance"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError, DataValidationError) as error:
+            raise DataValidationError(f"{path}: {error}; {damaged}") from None
+        for name, value in zip(cls._param_names, values, strict=True):
+            if not np.isfinite(value) or value <= 0:
+                raise DataValidationError(
+                    f"{path}: parameter {name} = {params[name]!r} is not a finite positive "
+                    f"number; {damaged}"
+                )
+        size = len(cls._param_names)
+        if (
+            not np.isfinite(log_likelihood)
+            or not np.isfinite(n_customers)
+            or n_customers <= 0
+            or log_variance.shape != (size, size)
+            or np.isinf(log_variance).any()
+        ):
+            raise DataValidationError(
+                f"{path}: the log-likelihood, number of customers or covariance is not what a "
+                f"fit leaves; {damaged}"
+            )
+        model._set_fitted_attributes(values, log_likelihood, n_customers, log_variance)
+        diagnostics = state.get("diagnostics")
+        if isinstance(diagnostics, dict):
+            model.diagnostics_ = diagnostics
+            if "dropout_identified" in diagnostics:
+                model.dropout_identified_ = bool(diagnostics["dropout_identified"])
+        if "data" in state:
+            model.data = model._loaded_data(state["data"], path, damaged)
+        elif "simulation_ages" in state:
+            model._saved_ages = to_float(state["simulation_ages"], "simulation_ages")
         return model
+
+    def _loaded_data(self, saved: dict, path: str | Path, damaged: str) -> pd.DataFrame:
+        """The saved ``data``, checked as the histories of a fit."""
+        names, checks = self._history
+        try:
+            columns = {name: to_float(saved["columns"][name], name) for name in names}
+            weights = check_weights(saved["columns"]["weights"], len(columns[names[0]]))
+            index = pd.Index(saved["index"], name=saved["index_name"])
+            check_histories(columns, index, remedy=damaged, **checks)
+        except (KeyError, TypeError, DataValidationError) as error:
+            raise DataValidationError(f"{path}: the saved data are not valid: {error}") from None
+        return pd.DataFrame({**columns, "weights": weights}, index=index)
+
+    def _simulation_ages(self) -> np.ndarray | None:
+        """Each fitted customer's age (T or n_periods), for `generate_new_data`; None unknown.
+
+        Rows standing for several customers (whole-number weights) count that many times.
+        """
+        data = getattr(self, "data", None)
+        if data is None:
+            return getattr(self, "_saved_ages", None)
+        ages = data[self._history[0][-1]].to_numpy(dtype=np.float64)
+        weights = data["weights"].to_numpy()
+        if np.array_equal(weights, np.round(weights)):
+            return np.repeat(ages, weights.astype(np.int64))
+        return ages
+
+    def _simulated(self, generate: Callable[..., pd.DataFrame], size: int, random_state: object):
+        """Customers drawn by ``generate`` with the fitted parameters and ages."""
+        check_fitted(self)
+        ages = self._simulation_ages()
+        if ages is None or not len(ages):
+            raise DataValidationError(
+                f"this {type(self).__name__} has no ages to simulate customers with: it was "
+                "loaded without its data; fit it, or save it with save_generate_data_method=True"
+            )
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
+            raise DataValidationError(
+                f"size must be a whole number of customers >= 1, got {size!r}"
+            )
+        return generate(
+            np.resize(ages, size),
+            *self.params_.to_numpy(),
+            size=int(size),
+            random_state=random_state,
+        )
+
+
+def _outside_this_package() -> int:
+    """The ``stacklevel`` of a warning from a fit that points at the code calling the fitter.
+
+    Counted from the caller of this function, past every frame of ``crm_analytics.clv``
+    (a fit's depth varies: a subclass's ``fit``, `compare_models`...).
+    """
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(__package__):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _default_arguments(cls: type) -> dict[str, object]:

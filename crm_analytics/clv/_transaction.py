@@ -7,7 +7,7 @@ pandas Series indexed by customer when the histories came with an index.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -131,7 +131,10 @@ class TransactionFitter(BaseFitter):
     """Fit and matrix methods shared by BG/NBD, MBG/NBD and Pareto/NBD."""
 
     _time_columns = ("recency", "T")
+    _history = (HISTORY, transaction_checks())
     _default_tol = 1e-8
+    # The model's simulator in `crm_analytics.clv.generate_data`.
+    _generator: Callable[..., pd.DataFrame]
 
     def fit(
         self,
@@ -139,7 +142,6 @@ class TransactionFitter(BaseFitter):
         recency: object = None,
         T: object = None,
         weights: object = None,
-        *,
         initial_params: object = None,
         verbose: bool = False,
         tol: float | None = None,
@@ -253,6 +255,29 @@ class TransactionFitter(BaseFitter):
         r, alpha = np.exp(result.x)
         alpha /= scale
         return log_likelihood(r, alpha, ages), {"r": float(r), "alpha": float(alpha)}
+
+    def generate_new_data(
+        self, size: int = 1, *, random_state: int | np.random.Generator | None = None
+    ) -> pd.DataFrame:
+        """Customers simulated from the fitted model, observed as long as those fitted on.
+
+        As lifetimes: the ``size`` customers take the fitted customers' ages ``T`` in order
+        (repeated when ``size`` exceeds their number).
+
+        Parameters
+        ----------
+        size : int, default 1
+            Number of customers.
+        random_state : int or numpy.random.Generator, optional
+            Seed or generator of the draw (lifetimes draws from numpy's global one).
+
+        Returns
+        -------
+        pandas.DataFrame
+            See `crm_analytics.clv.generate_data`: ``frequency``, ``recency``, ``T``, the
+            customers' rates, and ``alive``.
+        """
+        return self._simulated(self._generator, size, random_state)
 
     def predict(
         self, t: object, frequency: object, recency: object = None, T: object = None

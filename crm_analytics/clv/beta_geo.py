@@ -28,6 +28,10 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from crm_analytics.clv._base import Sample, dot, log_add_exp
 from crm_analytics.clv._collapse import COLLAPSE_ABOVE, evaluate_on_unique_rows, unique_rows
 from crm_analytics.clv._transaction import TransactionFitter, horizon, shaped, whole_number
+from crm_analytics.clv.generate_data import (
+    beta_geometric_nbd_model,
+    modified_beta_geometric_nbd_model,
+)
 from crm_analytics.clv.protocols import Prediction
 
 __all__ = ["BetaGeoFitter", "ModifiedBetaGeoFitter"]
@@ -193,6 +197,7 @@ class BetaGeoFitter(TransactionFitter):
     _param_names = ("r", "alpha", "a", "b")
     _time_params = ("alpha",)
     _dropout_params = ("a", "b")
+    _generator = staticmethod(beta_geometric_nbd_model)
     # Shift of the dropout counts: MBG/NBD lets customers drop out at their first purchase.
     _shift = 0.0
 
@@ -367,3 +372,4 @@ class ModifiedBetaGeoFitter(BetaGeoFitter):
     """
 
     _shift = 1.0
+    _generator = staticmethod(modified_beta_geometric_nbd_model)

@@ -32,6 +32,7 @@ from crm_analytics.clv._base import BaseFitter, Sample, dot
 from crm_analytics.clv._checks import check_fitted
 from crm_analytics.clv._collapse import evaluate_on_unique_rows
 from crm_analytics.clv._transaction import histories, shaped, whole_number
+from crm_analytics.clv.generate_data import beta_geometric_beta_binom_model
 from crm_analytics.clv.protocols import Prediction
 from crm_analytics.exceptions import DataValidationError
 
@@ -198,6 +199,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
 
     _param_names = ("alpha", "beta", "gamma", "delta")
     _dropout_params = ("gamma", "delta")
+    _history = (HISTORY, _CHECKS)
 
     def fit(
         self,
@@ -205,7 +207,6 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         recency: object = None,
         n_periods: object = None,
         weights: object = None,
-        *,
         initial_params: object = None,
         verbose: bool = False,
         tol: float = 1e-8,
@@ -265,6 +266,17 @@ class BetaGeoBetaBinomFitter(BaseFitter):
     def _initial_params(self, sample: Sample) -> np.ndarray:
         """Uniform Beta(1, 1) mixing distributions for both probabilities."""
         return np.ones(4)
+
+    def generate_new_data(
+        self, size: int = 1, *, random_state: int | np.random.Generator | None = None
+    ) -> pd.DataFrame:
+        """Customers simulated from the fitted model over the fitted customers' opportunities.
+
+        As lifetimes: the ``size`` customers take the fitted histories' ``n_periods`` in
+        order, each history repeated by its weight. See
+        `crm_analytics.clv.generate_data.beta_geometric_beta_binom_model`.
+        """
+        return self._simulated(beta_geometric_beta_binom_model, size, random_state)
 
     def _dropout_share(self, scaled_params: np.ndarray) -> float:
         _, _, gamma, delta = scaled_params

@@ -61,13 +61,13 @@ class GammaGammaFitter(BaseFitter):
     """
 
     _param_names = ("p", "q", "v")
+    _history = (_SPEND, _CHECKS)
 
     def fit(
         self,
         frequency: object,
         monetary_value: object = None,
         weights: object = None,
-        *,
         initial_params: object = None,
         verbose: bool = False,
         tol: float = 1e-8,

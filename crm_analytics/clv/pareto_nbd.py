@@ -32,6 +32,7 @@ from crm_analytics.clv._transaction import (
     shaped,
     whole_number,
 )
+from crm_analytics.clv.generate_data import pareto_nbd_model
 from crm_analytics.clv.protocols import Prediction
 from crm_analytics.exceptions import DataValidationError
 
@@ -200,9 +201,50 @@ class ParetoNBDFitter(TransactionFitter):
     _param_names = ("r", "alpha", "s", "beta")
     _time_params = ("alpha", "beta")
     _dropout_params = ("s", "beta")
+    _generator = staticmethod(pareto_nbd_model)
     # The derivatives of the hypergeometric terms are accurate to about 1e-9: a tighter
     # tolerance only spends line searches on rounding.
     _default_tol = 1e-7
+
+    def fit(
+        self,
+        frequency: object,
+        recency: object = None,
+        T: object = None,
+        weights: object = None,
+        iterative_fitting: int = 1,
+        initial_params: object = None,
+        verbose: bool = False,
+        tol: float | None = None,
+        index: object = None,
+        fit_method: str = "Nelder-Mead",
+        maxiter: int = 2000,
+        **kwargs: object,
+    ) -> ParetoNBDFitter:
+        """Fit the model by maximum likelihood, with lifetimes' ParetoNBDFitter.fit signature.
+
+        The arguments are those of `crm_analytics.clv.BetaGeoFitter.fit`, plus lifetimes'
+        ``iterative_fitting`` and ``fit_method``, which are accepted and have no effect (the
+        fit is one deterministic BFGS run on the log-parameters with the gradient, where
+        lifetimes restarts Nelder-Mead from random points), and ``maxiter``, the optimiser's
+        iteration limit.
+
+        Returns
+        -------
+        self
+        """
+        return super().fit(
+            frequency,
+            recency,
+            T,
+            weights,
+            initial_params=initial_params,
+            verbose=verbose,
+            tol=tol,
+            index=index,
+            maxiter=maxiter,
+            **kwargs,
+        )
 
     def _penalizer_scale(self, n_rows: int) -> float:
         # lifetimes' Pareto/NBD adds the penalty to the summed log-likelihood (divided by the

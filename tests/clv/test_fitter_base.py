@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crm_analytics._version import library_versions
 from crm_analytics.clv import _base as base
 from crm_analytics.clv.beta_geo import BetaGeoFitter, ModifiedBetaGeoFitter
 from crm_analytics.clv.gamma_gamma import GammaGammaFitter
@@ -427,3 +428,106 @@ def test_repr_shows_what_was_learned(model):
     assert (
         repr(BetaGeoFitter(penalizer_coef=0.1)) == "<BetaGeoFitter(penalizer_coef=0.1): not fitted>"
     )
+
+
+def test_save_model_and_load_model_keep_everything_lifetimes_keeps(model, cdnow, tmp_path):
+    """lifetimes' signature; a JSON file (no pickle) with the data, diagnostics and versions."""
+    path = tmp_path / "bgnbd.json"
+    model.save_model(path)
+    state = json.loads(path.read_text())
+    assert state["format"] == "crm_analytics.clv fitted model"
+    assert state["library_versions"]["crm_analytics"] == library_versions()["crm_analytics"]
+    loaded = BetaGeoFitter()
+    assert loaded.load_model(path) is None
+    pd.testing.assert_frame_equal(loaded.data, model.data)
+    pd.testing.assert_frame_equal(loaded.summary, model.summary)
+    assert loaded.diagnostics_ == json.loads(json.dumps(model.diagnostics_))
+    assert loaded.dropout_identified_ is True
+    assert repr(loaded) == repr(model)
+    np.testing.assert_allclose(
+        loaded.conditional_probability_alive_matrix(), model.conditional_probability_alive_matrix()
+    )
+
+
+def test_save_without_data_keeps_what_generate_new_data_needs(model, tmp_path):
+    path = tmp_path / "bgnbd.json"
+    model.save_model(path, save_data=False, values_to_save=[None])
+    loaded = BetaGeoFitter.load(path)
+    assert getattr(loaded, "data", None) is None
+    drawn = loaded.generate_new_data(size=5, random_state=3)
+    pd.testing.assert_frame_equal(drawn, model.generate_new_data(size=5, random_state=3))
+    model.save(path)
+    with pytest.raises(DataValidationError, match="loaded without its data"):
+        BetaGeoFitter.load(path).generate_new_data(size=5)
+    assert "data" not in json.loads(path.read_text())
+
+
+def test_files_saved_before_the_format_field_still_load(model, tmp_path):
+    path = tmp_path / "old.json"
+    old = {
+        "model": "BetaGeoFitter",
+        "init": {"penalizer_coef": 0.0},
+        "params": model.params_.to_dict(),
+        "log_likelihood": model.log_likelihood_,
+        "n_customers": model.n_customers_,
+        "log_variance": model._log_variance.to_numpy().tolist(),
+    }
+    path.write_text(json.dumps(old))
+    loaded = BetaGeoFitter.load(path)
+    pd.testing.assert_series_equal(loaded.params_, model.params_)
+    assert not hasattr(loaded, "dropout_identified_")
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda state: state["params"].update(r=-1), r"parameter r = -1 is not a finite positive"),
+        (lambda state: state["params"].update(b=float("nan")), r"parameter b = nan is not"),
+        (lambda state: state["params"].pop("a"), r"'a'; the file is damaged or was edited"),
+        (lambda state: state.update(n_customers=0), r"number of customers or covariance"),
+        (lambda state: state.update(log_variance=[[1.0]]), r"number of customers or covariance"),
+        (lambda state: state["init"].update(penalizer_coef=-1), r"penalizer_coef must be"),
+        (
+            lambda state: state["data"]["columns"]["recency"].__setitem__(0, 99.0),
+            r"saved data are not valid: 1 row\(s\) have recency > T \(customer_id 1\)",
+        ),
+    ],
+)
+def test_load_refuses_values_a_fit_cannot_leave(model, tmp_path, edit, message):
+    """A file edited to r = -1 would give negative CLV (issue 19): refused, naming the value."""
+    path = tmp_path / "bgnbd.json"
+    model.save_model(path)
+    state = json.loads(path.read_text())
+    edit(state)
+    path.write_text(json.dumps(state))
+    with pytest.raises(DataValidationError, match=message):
+        BetaGeoFitter.load(path)
+
+
+def test_load_refuses_other_files(model, tmp_path):
+    path = tmp_path / "model.json"
+    model.save_model(path)
+    with pytest.raises(DataValidationError, match="holds a BetaGeoFitter, not a ParetoNBDFitter"):
+        ParetoNBDFitter().load_model(path)
+    path.write_bytes(b"\x80\x04not json")
+    with pytest.raises(DataValidationError, match="is not a model saved by BetaGeoFitter.save"):
+        BetaGeoFitter.load(path)
+
+
+def test_fit_takes_lifetimes_arguments_positionally(cdnow, model):
+    """lifetimes' order: frequency, recency, T, weights, initial_params, verbose, tol, index."""
+    arrays = [cdnow[name].to_numpy() for name in ("frequency", "recency", "T")]
+    refit = BetaGeoFitter().fit(
+        *arrays, None, model.params_.to_numpy(), False, 1e-8, cdnow.index.to_numpy()
+    )
+    np.testing.assert_allclose(refit.params_, model.params_, rtol=1e-6)
+    assert refit.data.index.tolist() == cdnow.index.tolist()
+    pareto = ParetoNBDFitter().fit(
+        *arrays, iterative_fitting=2, fit_method="Nelder-Mead", maxiter=300
+    )
+    assert pareto.params_.round(2).to_dict() == {
+        "r": 0.55,
+        "alpha": 10.58,
+        "s": 0.61,
+        "beta": 11.67,
+    }
