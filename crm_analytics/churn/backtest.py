@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from crm_analytics._progress import progress
 from crm_analytics.churn._inputs import day_text, to_day, to_days
 from crm_analytics.churn.baselines import PAliveBaseline, RecencyBaseline
 from crm_analytics.churn.features import CUTOFF, make_churn_panel
@@ -80,7 +81,7 @@ def backtest(
     )
     panel_cutoffs = X.index.get_level_values(CUTOFF)
     rows = []
-    for day in days:
+    for day in progress(days, desc="backtest cutoffs", unit="cutoff"):
         test_cutoff = pd.Timestamp(day_text(day))
         train_days = [other for other in days if other + horizon_days <= day]
         if len(train_days) < min_train_cutoffs:

@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import optimize, stats
 from sklearn.base import BaseEstimator
 
+from crm_analytics._progress import progress_bar
 from crm_analytics._version import library_versions
 from crm_analytics.clv._checks import (
     SUMMARY_REMEDY,
@@ -212,6 +213,8 @@ class BaseFitter(BaseEstimator):
     _time_columns: tuple[str, ...] = ()
     # Parameters of the dropout process, which a fit may leave unidentified.
     _dropout_params: tuple[str, ...] = ()
+    # Whether a fit shows a progress bar of its iterations (to someone watching).
+    _show_progress = False
     # Names of the history columns, the last one the customer's age, and their checks.
     _history: tuple[tuple[str, ...], dict] = ((), {})
 
@@ -390,33 +393,43 @@ class BaseFitter(BaseEstimator):
                 )
             start = np.where(time_mask, start * scale, start)
         log_start, options = np.log(start), {"gtol": tol, "maxiter": 1000, **(options or {})}
-        preview = scaled.preview(_PREVIEW_ROWS) if lower_bounds is None else None
-        if preview is not None:
-            # A fit to a preview of the data gives a start and an inverse Hessian close to the
-            # full data's, which then converges in a few iterations instead of dozens.
-            rough = optimize.minimize(
-                _Objective(self._log_likelihood, preview, penalizer).value_and_gradient,
+        # Fits that take seconds (Pareto/NBD's hypergeometric terms) show their iterations.
+        with progress_bar(
+            desc=f"{type(self).__name__} fit", unit="iteration", enabled=self._show_progress
+        ) as bar:
+
+            def step(intermediate_result: optimize.OptimizeResult) -> None:
+                bar.update(1)
+
+            preview = scaled.preview(_PREVIEW_ROWS) if lower_bounds is None else None
+            if preview is not None:
+                # A fit to a preview of the data gives a start and an inverse Hessian close to the
+                # full data's, which then converges in a few iterations instead of dozens.
+                rough = optimize.minimize(
+                    _Objective(self._log_likelihood, preview, penalizer).value_and_gradient,
+                    log_start,
+                    jac=True,
+                    method="BFGS",
+                    options={"gtol": 1e-6, "maxiter": 1000},
+                    callback=step,
+                )
+                if np.all(np.isfinite(rough.x)) and np.isfinite(rough.fun):
+                    log_start = rough.x
+                    inverse_hessian = (rough.hess_inv + rough.hess_inv.T) / 2
+                    if np.all(np.isfinite(inverse_hessian)) and np.all(
+                        np.linalg.eigvalsh(inverse_hessian) > 0
+                    ):
+                        options.setdefault("hess_inv0", inverse_hessian)
+            objective = _Objective(self._log_likelihood, scaled, penalizer)
+            result = optimize.minimize(
+                objective.value_and_gradient,
                 log_start,
                 jac=True,
-                method="BFGS",
-                options={"gtol": 1e-6, "maxiter": 1000},
+                method="BFGS" if lower_bounds is None else "L-BFGS-B",
+                bounds=None if lower_bounds is None else [(low, None) for low in lower_bounds],
+                options=options,
+                callback=step,
             )
-            if np.all(np.isfinite(rough.x)) and np.isfinite(rough.fun):
-                log_start = rough.x
-                inverse_hessian = (rough.hess_inv + rough.hess_inv.T) / 2
-                if np.all(np.isfinite(inverse_hessian)) and np.all(
-                    np.linalg.eigvalsh(inverse_hessian) > 0
-                ):
-                    options.setdefault("hess_inv0", inverse_hessian)
-        objective = _Objective(self._log_likelihood, scaled, penalizer)
-        result = optimize.minimize(
-            objective.value_and_gradient,
-            log_start,
-            jac=True,
-            method="BFGS" if lower_bounds is None else "L-BFGS-B",
-            bounds=None if lower_bounds is None else [(low, None) for low in lower_bounds],
-            options=options,
-        )
         gradient_norm = float(np.max(np.abs(result.jac)))
         finite = bool(np.all(np.isfinite(result.x)) and np.isfinite(result.fun))
         stalled = not result.success and gradient_norm > _ACCEPTED_GRADIENT

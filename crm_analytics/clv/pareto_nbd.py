@@ -201,6 +201,7 @@ class ParetoNBDFitter(TransactionFitter):
     _param_names = ("r", "alpha", "s", "beta")
     _time_params = ("alpha", "beta")
     _dropout_params = ("s", "beta")
+    _show_progress = True
     _generator = staticmethod(pareto_nbd_model)
     # The derivatives of the hypergeometric terms are accurate to about 1e-9: a tighter
     # tolerance only spends line searches on rounding.

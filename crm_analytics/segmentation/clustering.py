@@ -24,6 +24,7 @@ from sklearn.preprocessing import FunctionTransformer, RobustScaler
 from sklearn.utils.validation import check_is_fitted
 
 from crm_analytics._checks import check_seed, whole_number
+from crm_analytics._progress import progress
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.segmentation import _checks
 
@@ -356,7 +357,7 @@ class CustomerClusterer(BaseEstimator):
         scored = min(_SILHOUETTE_SAMPLE, len(scaled))
         distances = None if self.algorithm == "gmm" else pairwise_distances(scaled[:scored])
         scores = {}
-        for k in candidates:
+        for k in progress(candidates, desc="k search", unit="k"):
             model = self._model(k, len(scaled))
             labels = model.fit_predict(scaled)
             if distances is None:
