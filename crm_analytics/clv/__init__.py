@@ -2,7 +2,11 @@
 CLV and evaluation.
 
 The fitters are drop-ins for lifetimes' classes of the same names: the same ``fit`` call,
-``params_`` keys and prediction methods, computed by our own vectorised likelihoods.
+``params_`` keys and prediction methods, computed by our own vectorised likelihoods. lifetimes'
+helper modules have mirrors under the same names, imported on their own:
+`crm_analytics.clv.utils`, `crm_analytics.clv.plotting`, `crm_analytics.clv.generate_data` and
+`crm_analytics.clv.datasets`. `crm_analytics.clv.protocols` says what the functions need of a
+model.
 """
 
 from __future__ import annotations

@@ -180,6 +180,17 @@ class BetaGeoFitter(TransactionFitter):
         From the Hessian at the optimum; see `summary`.
     data : pandas.DataFrame
         The histories fitted on, with their weights.
+    dropout_identified_ : bool
+        Whether the data tell the dropout process apart from no dropout at all: False when
+        the fit is no better than its no-dropout limit (likelihood-ratio test at 5%), where
+        the history is too short to see customers leave and P(alive) carries no information
+        (a `crm_analytics.clv.DropoutNotIdentifiedWarning` then says so, and ``summary`` adds
+        a ``note`` column).
+    diagnostics_ : dict
+        Plain values for run metadata and model-health reports: ``dropout_identified``,
+        ``log_likelihood``, ``log_likelihood_no_dropout`` and ``no_dropout_params`` (the limit
+        fitted), ``likelihood_ratio``, ``p_value``, ``standard_errors_defined`` and a
+        ``message`` in plain words.
 
     Examples
     --------

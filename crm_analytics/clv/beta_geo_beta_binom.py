@@ -173,6 +173,8 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         From the Hessian at the optimum; see `summary`.
     data : pandas.DataFrame
         The histories fitted on (``frequency``, ``recency``, ``n_periods``, ``weights``).
+    dropout_identified_, diagnostics_
+        As for `crm_analytics.clv.BetaGeoFitter`, against the beta-binomial (nobody leaves).
 
     Notes
     -----

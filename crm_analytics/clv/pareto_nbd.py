@@ -175,6 +175,8 @@ class ParetoNBDFitter(TransactionFitter):
         rate ``Gamma(s, beta)``); alpha and beta in time units.
     log_likelihood_, AIC_, BIC_, variance_matrix_, standard_errors_, confidence_intervals_, data
         As for `crm_analytics.clv.beta_geo.BetaGeoFitter`.
+    dropout_identified_, diagnostics_
+        As for `crm_analytics.clv.beta_geo.BetaGeoFitter` (the no-dropout limit is the NBD).
 
     Notes
     -----
