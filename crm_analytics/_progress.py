@@ -27,6 +27,11 @@ def interactive() -> bool:
     stream = sys.stderr
     if stream is not None and getattr(stream, "isatty", lambda: False)():
         return True
+    return _in_kernel()
+
+
+def _in_kernel() -> bool:
+    """Whether this code runs in a Jupyter kernel (a notebook), not merely beside one."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
@@ -72,7 +77,7 @@ def progress(
 
 def _bar_class() -> type:
     """tqdm's notebook widget in a Jupyter kernel with ipywidgets, its text bar otherwise."""
-    if "ipykernel" in sys.modules:
+    if _in_kernel():
         try:
             import ipywidgets  # noqa: F401  (the notebook bar needs it)
             from tqdm.notebook import tqdm

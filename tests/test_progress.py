@@ -42,3 +42,11 @@ def test_pareto_nbd_fit_shows_its_iterations_and_bg_nbd_does_not(watched, capsys
     assert capsys.readouterr().err == ""
     ParetoNBDFitter().fit(summary)
     assert "ParetoNBDFitter fit" in capsys.readouterr().err
+
+
+def test_text_bar_beside_a_kernel_that_is_not_running_this_code(monkeypatch):
+    """ipykernel imported (by nbmake, say) is not a notebook: no widget."""
+    from tqdm.std import tqdm
+
+    monkeypatch.setitem(sys.modules, "ipykernel", sys)
+    assert _progress._bar_class() is tqdm
