@@ -28,6 +28,14 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def lifetimes():
+    """The lifetimes package, the reference CLV implementation; skips the test without it."""
+    return pytest.importorskip(
+        "lifetimes", reason="lifetimes (the reference) is not installed: pip install lifetimes"
+    )
+
+
+@pytest.fixture(scope="session")
 def spark() -> Iterator[object]:
     """A local Spark session (two cores, UTC); skips when pyspark or Java is missing.
 

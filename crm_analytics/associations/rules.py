@@ -16,6 +16,7 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 
+from crm_analytics._progress import progress
 from crm_analytics.associations._baskets import incidence, purchase_lines
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import ORDER_ID, PRODUCT
@@ -200,7 +201,7 @@ def association_rules(
     width = mined.codes.shape[1]
     lengths = mined.lengths
     antecedents, consequents, joint = [], [], []
-    for length in range(2, width + 1):
+    for length in progress(range(2, width + 1), desc="association rules by size"):
         sets = mined.codes[lengths == length, :length]
         if not len(sets):
             continue

@@ -17,6 +17,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from crm_analytics._dates import day_number, day_text, from_day_number, to_whole_days
+from crm_analytics._progress import progress
 from crm_analytics.churn.baselines import PAliveBaseline, RecencyBaseline
 from crm_analytics.churn.features import CUTOFF, make_churn_panel
 from crm_analytics.churn.model import ChurnModel
@@ -80,7 +81,7 @@ def backtest(
     )
     panel_cutoffs = X.index.get_level_values(CUTOFF)
     rows = []
-    for day in days:
+    for day in progress(days, desc="backtest cutoffs", unit="cutoff"):
         test_cutoff = from_day_number(day)
         train_days = [other for other in days if other + horizon_days <= day]
         if len(train_days) < min_train_cutoffs:

@@ -7,12 +7,14 @@ pandas Series indexed by customer when the histories came with an index.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
+from scipy.special import digamma, gammaln
 
-from crm_analytics.clv._base import BaseFitter, Sample
+from crm_analytics.clv._base import BaseFitter, Sample, dot
 from crm_analytics.clv._checks import (
     SUMMARY_REMEDY,
     TRANSACTION_HISTORY,
@@ -21,9 +23,22 @@ from crm_analytics.clv._checks import (
     resolve_inputs,
     transaction_checks,
 )
+from crm_analytics.clv.protocols import Prediction
 from crm_analytics.exceptions import DataValidationError
 
 HISTORY = TRANSACTION_HISTORY
+
+
+def prediction_checks(names: Sequence[str] = HISTORY) -> dict[str, object]:
+    """Keyword arguments of `check_histories` for predicting from (frequency, recency, T).
+
+    Examples
+    --------
+    >>> prediction_checks()
+    {'integer': [], 'ordered': [('recency', 'T')], 'zero_when_no_repeat': None}
+    """
+    _, recency, age = names
+    return {"integer": [], "ordered": [(recency, age)], "zero_when_no_repeat": None}
 
 
 def histories(
@@ -36,10 +51,13 @@ def histories(
     aligned: Mapping[str, object] | None = None,
     **checks: object,
 ) -> tuple[list[np.ndarray], pd.Index | None]:
-    """Histories for prediction, broadcast together and checked as a fit checks them.
+    """Histories for prediction, broadcast together and checked where the formulas are undefined.
 
-    ``checks`` are keyword arguments of `check_histories`, by default the continuous-time
-    ones of `transaction_checks`; ``remedy`` ends the error messages. ``aligned`` names other
+    ``checks`` are keyword arguments of `check_histories`, by default those of a prediction:
+    values finite and non-negative and recency at most T. Unlike a fit, a prediction takes
+    any point where the model's formula is defined, as lifetimes does: a fractional frequency
+    or a frequency of 0 with a positive recency (the grids of `conditional_probability_alive_
+    matrix` and of the plots hold such cells). ``remedy`` ends the error messages. ``aligned`` names other
     arguments read row by row with the histories (the horizon), whose pandas index, if any,
     must be the histories' (see `resolve_inputs`).
 
@@ -49,7 +67,7 @@ def histories(
     >>> age.tolist(), index.tolist()
     ([5.0, 5.0], ['a', 'b'])
     """
-    checks = {**transaction_checks(names), **checks}
+    checks = {**prediction_checks(names), **checks}
     arrays, index = resolve_inputs([frequency, recency, T], names, remedy=remedy, aligned=aligned)
     try:
         arrays = list(np.broadcast_arrays(*arrays))
@@ -113,7 +131,10 @@ class TransactionFitter(BaseFitter):
     """Fit and matrix methods shared by BG/NBD, MBG/NBD and Pareto/NBD."""
 
     _time_columns = ("recency", "T")
+    _history = (HISTORY, transaction_checks())
     _default_tol = 1e-8
+    # The model's simulator in `crm_analytics.clv.generate_data`.
+    _generator: Callable[..., pd.DataFrame]
 
     def fit(
         self,
@@ -121,7 +142,6 @@ class TransactionFitter(BaseFitter):
         recency: object = None,
         T: object = None,
         weights: object = None,
-        *,
         initial_params: object = None,
         verbose: bool = False,
         tol: float | None = None,
@@ -191,7 +211,77 @@ class TransactionFitter(BaseFitter):
         mean_age = np.average(sample.columns["T"], weights=weights)
         return np.array([1.0, mean_age / max(mean_frequency, 1e-3), 1.0, 1.0])
 
-    def predict(self, t: object, frequency: object, recency: object = None, T: object = None):
+    def _no_dropout_fit(self, sample: Sample) -> tuple[float, dict[str, float]]:
+        """The NBD: purchases at rate ``Gamma(r, alpha)`` by customers who never leave.
+
+        The limit of BG/NBD, MBG/NBD and Pareto/NBD as dropout vanishes, with log-likelihood
+        ``log[Gamma(r + x) / Gamma(r) alpha^r / (alpha + T)^(r + x)]`` per customer (recency
+        plays no part). Fitted on the log-parameters with its analytic gradient, on time
+        rescaled as the model's own fit.
+        """
+        scale = 1.0 / max(float(sample.columns["T"].max()), 1e-300)
+        levels, level_weights = sample.frequency_levels, sample.level_weights
+        frequency, ages, codes = sample.paired("T")
+        pair_weights = np.bincount(codes, sample.weights, minlength=len(ages))
+        total = float(level_weights.sum())
+
+        def log_likelihood(r: float, alpha: float, times: np.ndarray) -> float:
+            return (
+                dot(level_weights, gammaln(r + levels) - gammaln(r))
+                + total * r * np.log(alpha)
+                - dot(pair_weights, (r + frequency) * np.log(alpha + times))
+            )
+
+        scaled = ages * scale
+
+        def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+            r, alpha = np.exp(log_params)
+            gradient = np.array(
+                [
+                    dot(level_weights, digamma(r + levels) - digamma(r))
+                    + total * np.log(alpha)
+                    - dot(pair_weights, np.log(alpha + scaled)),
+                    total * r / alpha - dot(pair_weights, (r + frequency) / (alpha + scaled)),
+                ]
+            )
+            value = log_likelihood(r, alpha, scaled)
+            return -value / total, -gradient * np.exp(log_params) / total
+
+        start = self._initial_params(sample.rescaled(scale, self._time_columns))[:2]
+        with np.errstate(all="ignore"):
+            result = optimize.minimize(
+                objective, np.log(start), jac=True, method="BFGS", options={"gtol": 1e-9}
+            )
+        r, alpha = np.exp(result.x)
+        alpha /= scale
+        return log_likelihood(r, alpha, ages), {"r": float(r), "alpha": float(alpha)}
+
+    def generate_new_data(
+        self, size: int = 1, *, random_state: int | np.random.Generator | None = None
+    ) -> pd.DataFrame:
+        """Customers simulated from the fitted model, observed as long as those fitted on.
+
+        As lifetimes: the ``size`` customers take the fitted customers' ages ``T`` in order
+        (repeated when ``size`` exceeds their number).
+
+        Parameters
+        ----------
+        size : int, default 1
+            Number of customers.
+        random_state : int or numpy.random.Generator, optional
+            Seed or generator of the draw (lifetimes draws from numpy's global one).
+
+        Returns
+        -------
+        pandas.DataFrame
+            See `crm_analytics.clv.generate_data`: ``frequency``, ``recency``, ``T``, the
+            customers' rates, and ``alive``.
+        """
+        return self._simulated(self._generator, size, random_state)
+
+    def predict(
+        self, t: object, frequency: object, recency: object = None, T: object = None
+    ) -> Prediction:
         """Alias of `conditional_expected_number_of_purchases_up_to_time` (as in lifetimes)."""
         return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, T)
 
@@ -227,7 +317,7 @@ class TransactionFitter(BaseFitter):
 
     def conditional_probability_alive(
         self, frequency: object, recency: object = None, T: object = None
-    ):
+    ) -> Prediction:
         """Probability that a customer with history (frequency, recency, T) is still alive.
 
         Parameters
@@ -248,7 +338,7 @@ class TransactionFitter(BaseFitter):
 
     def conditional_expected_number_of_purchases_up_to_time(
         self, t: object, frequency: object, recency: object = None, T: object = None
-    ):
+    ) -> Prediction:
         """Expected repeat purchases in the next ``t`` time units, given the history.
 
         Parameters
@@ -274,7 +364,7 @@ class TransactionFitter(BaseFitter):
             "expected_purchases",
         )
 
-    def expected_number_of_purchases_up_to_time(self, t: object):
+    def expected_number_of_purchases_up_to_time(self, t: object) -> Prediction:
         """Expected repeat purchases in ``t`` time units of a new customer (no history).
 
         Returns

@@ -25,12 +25,15 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 from scipy.special import betaln, digamma, gammaln, logsumexp
 
 from crm_analytics.clv._base import BaseFitter, Sample, dot
 from crm_analytics.clv._checks import check_fitted
 from crm_analytics.clv._collapse import evaluate_on_unique_rows
 from crm_analytics.clv._transaction import histories, shaped, whole_number
+from crm_analytics.clv.generate_data import beta_geometric_beta_binom_model
+from crm_analytics.clv.protocols import Prediction
 from crm_analytics.exceptions import DataValidationError
 
 __all__ = ["BetaGeoBetaBinomFitter"]
@@ -170,6 +173,8 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         From the Hessian at the optimum; see `summary`.
     data : pandas.DataFrame
         The histories fitted on (``frequency``, ``recency``, ``n_periods``, ``weights``).
+    dropout_identified_, diagnostics_
+        As for `crm_analytics.clv.BetaGeoFitter`, against the beta-binomial (nobody leaves).
 
     Notes
     -----
@@ -183,8 +188,8 @@ class BetaGeoBetaBinomFitter(BaseFitter):
     --------
     The 1995 cohort of donors of FHS (2010): 11,104 donors over 6 yearly opportunities.
 
-    >>> from lifetimes.datasets import load_donations
-    >>> donations = load_donations().rename(columns={"periods": "n_periods"})
+    >>> from crm_analytics.datasets import load_donations
+    >>> donations = load_donations()
     >>> model = BetaGeoBetaBinomFitter().fit(donations, weights=donations["weights"])
     >>> model.params_.round(3).to_dict()
     {'alpha': 1.204, 'beta': 0.75, 'gamma': 0.657, 'delta': 2.783}
@@ -195,6 +200,8 @@ class BetaGeoBetaBinomFitter(BaseFitter):
     """
 
     _param_names = ("alpha", "beta", "gamma", "delta")
+    _dropout_params = ("gamma", "delta")
+    _history = (HISTORY, _CHECKS)
 
     def fit(
         self,
@@ -202,7 +209,6 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         recency: object = None,
         n_periods: object = None,
         weights: object = None,
-        *,
         initial_params: object = None,
         verbose: bool = False,
         tol: float = 1e-8,
@@ -262,6 +268,55 @@ class BetaGeoBetaBinomFitter(BaseFitter):
     def _initial_params(self, sample: Sample) -> np.ndarray:
         """Uniform Beta(1, 1) mixing distributions for both probabilities."""
         return np.ones(4)
+
+    def generate_new_data(
+        self, size: int = 1, *, random_state: int | np.random.Generator | None = None
+    ) -> pd.DataFrame:
+        """Customers simulated from the fitted model over the fitted customers' opportunities.
+
+        As lifetimes: the ``size`` customers take the fitted histories' ``n_periods`` in
+        order, each history repeated by its weight. See
+        `crm_analytics.clv.generate_data.beta_geometric_beta_binom_model`.
+        """
+        return self._simulated(beta_geometric_beta_binom_model, size, random_state)
+
+    def _dropout_share(self, scaled_params: np.ndarray) -> float:
+        _, _, gamma, delta = scaled_params
+        return float(gamma / (gamma + delta))
+
+    def _no_dropout_fit(self, sample: Sample) -> tuple[float, dict[str, float]]:
+        """The beta-binomial: customers who never leave and transact with ``p ~ Beta(alpha, beta)``.
+
+        The limit of BG/BB as dropout vanishes, with log-likelihood
+        ``log B(alpha + x, beta + n - x) - log B(alpha, beta)`` per history (the recency plays
+        no part), fitted on the log-parameters with its analytic gradient.
+        """
+        frequency, n_periods = sample.columns["frequency"], sample.columns["n_periods"]
+        weights = sample.weights
+        total = float(weights.sum())
+
+        def objective(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+            alpha, beta = np.exp(log_params)
+            value = dot(weights, betaln(alpha + frequency, beta + n_periods - frequency))
+            value -= total * betaln(alpha, beta)
+            psi_all = digamma(alpha + beta + n_periods)
+            psi_ab = digamma(alpha + beta)
+            gradient = np.array(
+                [
+                    dot(weights, digamma(alpha + frequency) - psi_all)
+                    - total * (digamma(alpha) - psi_ab),
+                    dot(weights, digamma(beta + n_periods - frequency) - psi_all)
+                    - total * (digamma(beta) - psi_ab),
+                ]
+            )
+            return -value / total, -gradient * np.exp(log_params) / total
+
+        with np.errstate(all="ignore"):
+            result = optimize.minimize(
+                objective, np.zeros(2), jac=True, method="BFGS", options={"gtol": 1e-9}
+            )
+        alpha, beta = np.exp(result.x)
+        return -result.fun * total, {"alpha": float(alpha), "beta": float(beta)}
 
     def _log_likelihood(
         self, params: np.ndarray, sample: Sample, gradient: bool
@@ -354,7 +409,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         frequency: object,
         recency: object = None,
         n_periods: object = None,
-    ):
+    ) -> Prediction:
         """Probability that a customer with history (x, t_x, n) is alive at opportunity n + m.
 
         FHS (2010), eq. A10 (lifetimes' argument order). ``m_periods_in_future=1`` gives the
@@ -388,7 +443,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         frequency: object,
         recency: object = None,
         n_periods: object = None,
-    ):
+    ) -> Prediction:
         """Expected transactions in the next ``m_periods_in_future`` opportunities.
 
         FHS (2010), eq. 13: ``E[X(n, n + m) | x, t_x, n]`` (lifetimes' argument order).
@@ -444,7 +499,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
             * np.expm1(_log_gamma_ratio_change(gamma, first, first + length))
         )
 
-    def expected_number_of_purchases_up_to_time(self, t: object):
+    def expected_number_of_purchases_up_to_time(self, t: object) -> Prediction:
         """Expected repeat transactions of a new customer over the first ``t`` opportunities.
 
         FHS (2010), eq. 9: ``E[X(n)] = alpha / (alpha + beta) * sum_i P(alive at i)``.
@@ -459,7 +514,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         values = alpha / (alpha + beta) * self._alive_count(0.0, periods)
         return shaped(values, None, "expected_purchases")
 
-    def probability_of_n_purchases_up_to_time(self, t: object, n: object):
+    def probability_of_n_purchases_up_to_time(self, t: object, n: object) -> Prediction:
         """Probability that a new customer makes exactly ``n`` repeat transactions in ``t``.
 
         ``P(X(t) = n)`` over the first ``t`` opportunities (FHS 2010, eq. 7), vectorised over

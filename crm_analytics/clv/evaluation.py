@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from crm_analytics._checks import whole_number
+from crm_analytics.clv._base import DROPOUT_NOT_IDENTIFIED
 from crm_analytics.clv._checks import (
     check_fitted,
     check_histories,
@@ -40,6 +41,7 @@ from crm_analytics.clv._checks import (
     to_float,
 )
 from crm_analytics.clv._collapse import evaluate_on_unique_rows
+from crm_analytics.clv.protocols import AliveModel, TransactionModel
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.schema import CUSTOMER_ID, DATE
 
@@ -71,9 +73,11 @@ _SUMMARY_REMEDY = "build it with crm_analytics.summary.rfm_summary(transactions)
 # Criteria where larger is better; every other criterion is sorted ascending.
 _LARGER_IS_BETTER = frozenset({"log_likelihood", "correlation"})
 _DISCRETE_PARAMS = frozenset({"alpha", "beta", "gamma", "delta"})
+# Relative difference of the recommendation metric within which models are tied.
+_TIE = 1e-3
 
 
-def holdout_predictions(model: object, calibration_holdout: pd.DataFrame) -> pd.DataFrame:
+def holdout_predictions(model: TransactionModel, calibration_holdout: pd.DataFrame) -> pd.DataFrame:
     """Predicted vs actual holdout-period repeat purchases, one row per customer.
 
     The prediction is the model's ``conditional_expected_number_of_purchases_up_to_time``
@@ -123,7 +127,7 @@ def _checked_calibration_holdout(calibration_holdout: object) -> pd.DataFrame:
     return frame
 
 
-def holdout_metrics(model: object, calibration_holdout: pd.DataFrame) -> pd.Series:
+def holdout_metrics(model: TransactionModel, calibration_holdout: pd.DataFrame) -> pd.Series:
     """Accuracy of the model's holdout-period purchase predictions.
 
     Parameters
@@ -184,7 +188,7 @@ def _metrics(predictions: pd.DataFrame) -> pd.Series:
 
 
 def conditional_expectations(
-    model: object, calibration_holdout: pd.DataFrame, *, censor: int | None = 7
+    model: TransactionModel, calibration_holdout: pd.DataFrame, *, censor: int | None = 7
 ) -> pd.DataFrame:
     """Mean holdout purchases, actual and predicted, by calibration-period frequency.
 
@@ -225,7 +229,7 @@ def conditional_expectations(
 
 
 def period_transactions(
-    model: object, summary: pd.DataFrame, *, max_frequency: int = 7
+    model: TransactionModel, summary: pd.DataFrame, *, max_frequency: int = 7
 ) -> pd.DataFrame:
     """Number of customers by repeat purchases made, actual vs expected by the model.
 
@@ -290,7 +294,7 @@ def period_transactions(
 
 
 def tracking_transactions(
-    model: object,
+    model: TransactionModel,
     transactions: pd.DataFrame,
     *,
     observation_end: object = None,
@@ -454,15 +458,19 @@ def _births_and_repeats(
 
 
 def compare_models(
-    models: Iterable[object] | Mapping[str, object],
+    models: Iterable[TransactionModel | type] | Mapping[str, TransactionModel | type],
     calibration_holdout: pd.DataFrame,
     *,
     criterion: str = "bic",
+    recommend_by: str = "rmse",
 ) -> pd.DataFrame:
-    """One table of in-sample fit and holdout accuracy across transaction models.
+    """One table of in-sample fit and holdout accuracy across transaction models, with a pick.
 
     Each model is fitted on the calibration columns (``frequency_cal``, ``recency_cal``,
-    ``T_cal``) unless it is already fitted, then scored on the holdout purchases.
+    ``T_cal``) unless it is already fitted, then scored on the holdout purchases. The row
+    marked ``recommended`` is the model whose predictions the holdout supports best (by
+    ``recommend_by``), and ``verdict`` says why in a sentence, including whether the model
+    could see customers leave at all (its ``dropout_identified_``).
 
     Parameters
     ----------
@@ -477,23 +485,42 @@ def compare_models(
     criterion : str, default "bic"
         Column to sort by, best first: ``log_likelihood`` and ``correlation`` descending,
         ``aggregate_pct_error`` by absolute value, any other ascending.
+    recommend_by : str, default "rmse"
+        Holdout column that picks the recommended model, best as for ``criterion``: the
+        root mean squared error of each customer's holdout purchases weighs the heavy
+        buyers, who carry most of the value, more than ``mae`` does.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by ``model``, with columns ``n_params``, ``log_likelihood``,
-        ``aic`` = 2k - 2LL, ``bic`` = k ln(n) - 2LL (n customers), and the
+        ``aic`` = 2k - 2LL, ``bic`` = k ln(n) - 2LL (n customers), the
         `holdout_metrics` columns ``mae``, ``rmse``, ``correlation``, ``actual_total``,
-        ``predicted_total``, ``aggregate_pct_error``.
+        ``predicted_total``, ``aggregate_pct_error``, then ``dropout_identified`` (the
+        model's ``dropout_identified_``, missing for models without one), ``recommended``
+        (True on one row) and ``verdict``.
 
     Notes
     -----
     Log-likelihoods of the discrete-time BG/BB (a probability) and of the continuous-time
     models (a density) are not on the same scale: compare those on holdout errors only.
+
+    Examples
+    --------
+    >>> from crm_analytics.clv import BetaGeoFitter, ParetoNBDFitter
+    >>> from crm_analytics.datasets import load_cdnow
+    >>> from crm_analytics.summary import calibration_holdout_split
+    >>> split = calibration_holdout_split(
+    ...     load_cdnow(sample=True), "1997-09-30", "1998-06-30", freq="D", freq_multiplier=7
+    ... )
+    >>> table = compare_models([BetaGeoFitter, ParetoNBDFitter], split)
+    >>> table.loc[table["recommended"], "verdict"].item()
+    'recommended: lowest holdout rmse (1.603; next BetaGeoFitter 1.608); dropout identified'
     """
     frame = _checked_calibration_holdout(calibration_holdout)
     named = _labelled(models)
     rows = {}
+    identified = {}
     for label, model in named.items():
         fitted = _fitted_on_calibration(model, frame)
         if getattr(fitted, "log_likelihood_", None) is None:
@@ -513,6 +540,7 @@ def compare_models(
             **fit_row,
             **_metrics(holdout_predictions(fitted, frame)).drop("n_customers"),
         }
+        identified[label] = getattr(fitted, "dropout_identified_", None)
         logger.info("compare_models: %s LL=%.3f", label, log_likelihood)
     discrete = {label for label, model in named.items() if _is_discrete(model)}
     if discrete and len(discrete) < len(named):
@@ -523,14 +551,77 @@ def compare_models(
             stacklevel=2,
         )
     table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("model")
-    if criterion not in table.columns:
-        raise DataValidationError(
-            f"criterion {criterion!r} is not a column of the comparison; "
-            f"choose one of {', '.join(table.columns)}"
-        )
-    if criterion == "aggregate_pct_error":
-        return table.sort_values(criterion, key=np.abs, kind="stable")
-    return table.sort_values(criterion, ascending=criterion not in _LARGER_IS_BETTER, kind="stable")
+    for name, value in (("criterion", criterion), ("recommend_by", recommend_by)):
+        if value not in table.columns:
+            raise DataValidationError(
+                f"{name} {value!r} is not a column of the comparison; "
+                f"choose one of {', '.join(table.columns)}"
+            )
+    table["dropout_identified"] = pd.array(
+        [identified[label] for label in table.index], dtype="boolean"
+    )
+    best, tied = _recommended(table, recommend_by)
+    table["recommended"] = table.index == best
+    table["verdict"] = _verdicts(table, best, tied, recommend_by)
+    return _sorted_best_first(table, criterion)
+
+
+def _sorted_best_first(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    if column == "aggregate_pct_error":
+        return table.sort_values(column, key=np.abs, kind="stable")
+    return table.sort_values(column, ascending=column not in _LARGER_IS_BETTER, kind="stable")
+
+
+def _recommended(table: pd.DataFrame, column: str) -> tuple[str, list[str]]:
+    """The model the holdout supports best by ``column``, and those tied with it.
+
+    Models within 0.1% of the best are tied; among them one whose dropout is identified is
+    preferred, since its P(alive) carries information.
+    """
+    best_first = _sorted_best_first(table, column).index
+    best_value = table.loc[best_first[0], column]
+    tied = [
+        label
+        for label in best_first
+        if abs(table.loc[label, column] - best_value) <= _TIE * abs(best_value)
+    ]
+    identified = [label for label in tied if table.loc[label, "dropout_identified"] is True]
+    best = identified[0] if identified else tied[0]
+    return best, [label for label in tied if label != best]
+
+
+def _verdicts(table: pd.DataFrame, best: str, tied: list[str], column: str) -> list[str]:
+    """One sentence per model: the pick and its margin, or how far from the pick it is."""
+    others = _sorted_best_first(table.drop(index=best), column).index
+    verdicts = []
+    for label in table.index:
+        value = table.loc[label, column]
+        if label == best:
+            if tied:
+                margin = f"; tied within 0.1% with {', '.join(tied)}"
+            elif len(others):
+                margin = f"; next {others[0]} {table.loc[others[0], column]:.4g}"
+            else:
+                margin = ""
+            sentence = f"recommended: {_best_word(column)} holdout {column} ({value:.4g}{margin})"
+        else:
+            sentence = (
+                f"holdout {column} {value:.4g} against {table.loc[best, column]:.4g} for {best}"
+            )
+        dropout = table.loc[label, "dropout_identified"]
+        if dropout is pd.NA:
+            verdicts.append(sentence)
+        elif dropout:
+            verdicts.append(f"{sentence}; dropout identified")
+        else:
+            verdicts.append(f"{sentence}; dropout not identified: {DROPOUT_NOT_IDENTIFIED}")
+    return verdicts
+
+
+def _best_word(column: str) -> str:
+    if column in _LARGER_IS_BETTER:
+        return "highest"
+    return "smallest absolute" if column == "aggregate_pct_error" else "lowest"
 
 
 def _labelled(models: Iterable[object] | Mapping[str, object]) -> dict[str, object]:
@@ -568,7 +659,12 @@ def _is_discrete(model: object) -> bool:
 
 
 def expected_purchases_matrix(
-    model: object, *, t: float = 1.0, max_frequency: int, max_recency: int, T: float | None = None
+    model: TransactionModel,
+    *,
+    t: float = 1.0,
+    max_frequency: int,
+    max_recency: int,
+    T: float | None = None,
 ) -> pd.DataFrame:
     """Expected purchases in the next ``t`` time units by frequency and recency.
 
@@ -598,7 +694,7 @@ def expected_purchases_matrix(
 
 
 def probability_alive_matrix(
-    model: object, *, max_frequency: int, max_recency: int, T: float | None = None
+    model: AliveModel, *, max_frequency: int, max_recency: int, T: float | None = None
 ) -> pd.DataFrame:
     """Probability that a customer is still alive by frequency and recency.
 
@@ -655,7 +751,7 @@ def _frequency_recency_grid(
 
 
 def probability_alive_history(
-    model: object,
+    model: AliveModel,
     transactions: pd.DataFrame,
     customer_id: object,
     *,

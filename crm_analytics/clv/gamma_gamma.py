@@ -15,14 +15,17 @@ from scipy.special import digamma, gammaln
 from crm_analytics.clv._base import BaseFitter, Sample, dot
 from crm_analytics.clv._checks import check_fitted, check_histories, resolve_inputs
 from crm_analytics.clv._transaction import shaped
+from crm_analytics.clv.protocols import Prediction, TransactionModel
 from crm_analytics.clv.value import customer_lifetime_value as _customer_lifetime_value
 from crm_analytics.exceptions import DataValidationError
 
 __all__ = ["GammaGammaFitter"]
 
 _SPEND = ("frequency", "monetary_value")
-# Checks of `check_histories` for fit and prediction alike; the fit also needs repeat buyers.
+# Checks of `check_histories` for the fit (which also needs repeat buyers); a prediction takes
+# any finite, non-negative frequency and spend, where the formula is defined.
 _CHECKS = {"integer": ["frequency"], "zero_when_no_repeat": None}
+_PREDICTION_CHECKS = {"zero_when_no_repeat": None}
 _FILTER = (
     "fit the spend model on repeat buyers with positive spend only, e.g. "
     "summary[(summary['frequency'] > 0) & (summary['monetary_value'] > 0)]"
@@ -47,8 +50,8 @@ class GammaGammaFitter(BaseFitter):
 
     Examples
     --------
-    >>> from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
-    >>> cdnow = load_cdnow_summary_data_with_monetary_value()
+    >>> from crm_analytics.datasets import load_cdnow_summary
+    >>> cdnow = load_cdnow_summary(monetary_value=True)
     >>> buyers = cdnow[cdnow["frequency"] > 0]
     >>> model = GammaGammaFitter().fit(buyers)
     >>> model.params_.round(2).to_dict()
@@ -58,13 +61,13 @@ class GammaGammaFitter(BaseFitter):
     """
 
     _param_names = ("p", "q", "v")
+    _history = (_SPEND, _CHECKS)
 
     def fit(
         self,
         frequency: object,
         monetary_value: object = None,
         weights: object = None,
-        *,
         initial_params: object = None,
         verbose: bool = False,
         tol: float = 1e-8,
@@ -175,7 +178,7 @@ class GammaGammaFitter(BaseFitter):
 
     def conditional_expected_average_profit(
         self, frequency: object = None, monetary_value: object = None
-    ):
+    ) -> Prediction:
         """Expected mean spend per transaction of each customer, given their history.
 
         ``E[Z | x, m] = (1 - w) p v / (q - 1) + w m`` with ``w = p x / (p x + q - 1)``: a
@@ -203,7 +206,7 @@ class GammaGammaFitter(BaseFitter):
             "frequency": np.atleast_1d(frequency).reshape(-1),
             "monetary_value": np.atleast_1d(monetary_value).reshape(-1),
         }
-        check_histories(flat, index, **_CHECKS)
+        check_histories(flat, index, **_PREDICTION_CHECKS)
         p, q, v = self._unload_params("p", "q", "v")
         own_weight = p * frequency / (p * frequency + q - 1)
         expected = (1 - own_weight) * p * v / (q - 1) + own_weight * monetary_value
@@ -211,7 +214,7 @@ class GammaGammaFitter(BaseFitter):
 
     def customer_lifetime_value(
         self,
-        transaction_prediction_model: object,
+        transaction_prediction_model: TransactionModel,
         frequency: object,
         recency: object = None,
         T: object = None,

@@ -25,6 +25,7 @@ from crm_analytics.clv._checks import (
 )
 from crm_analytics.clv._collapse import unique_rows
 from crm_analytics.clv._transaction import TransactionFitter
+from crm_analytics.clv.protocols import SpendModel, TransactionModel
 from crm_analytics.exceptions import DataValidationError
 
 __all__ = ["CLV_RULES", "MAX_CLV_MONTHS", "UNITS_PER_MONTH", "customer_lifetime_value"]
@@ -57,8 +58,8 @@ _CHUNK_SIZE = 1 << 22
 
 
 def customer_lifetime_value(
-    transaction_model: object,
-    spend_model: object,
+    transaction_model: TransactionModel,
+    spend_model: SpendModel,
     summary: pd.DataFrame,
     *,
     horizon: int,
@@ -168,7 +169,7 @@ def customer_lifetime_value(
 
 
 def _discounted_purchases(
-    model: object,
+    model: TransactionModel,
     frequency: np.ndarray,
     recency: np.ndarray,
     age: np.ndarray,

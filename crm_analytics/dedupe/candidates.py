@@ -50,6 +50,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
 
 from crm_analytics._checks import require_columns, require_frame
+from crm_analytics._progress import progress
 from crm_analytics.dedupe.normalise import (
     _arrow,
     normalise_address,
@@ -187,7 +188,9 @@ def find_duplicate_customers(
     scored = pd.concat(
         [
             _scored(fields, present, left[start:stop], right[start:stop], min_score=min_score)
-            for start, stop in _chunks(len(left), _PAIRS_PER_CHUNK)
+            for start, stop in progress(
+                _chunks(len(left), _PAIRS_PER_CHUNK), desc="scoring candidate pairs"
+            )
         ],
         ignore_index=True,
     )

@@ -34,6 +34,7 @@ from crm_analytics._persist import (
     require,
     save_model,
 )
+from crm_analytics._progress import progress
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.segmentation import _checks
 
@@ -524,7 +525,7 @@ class CustomerClusterer(BaseEstimator):
         scored = min(_SILHOUETTE_SAMPLE, len(scaled))
         distances = None if self.algorithm == "gmm" else pairwise_distances(scaled[:scored])
         scores = {}
-        for k in candidates:
+        for k in progress(candidates, desc="k search", unit="k"):
             model = self._model(k, len(scaled))
             labels = model.fit_predict(scaled)
             if distances is None:

@@ -406,6 +406,15 @@ def rfm_segments(
 
 
 def _checked_scores(scores: pd.DataFrame, bins: int) -> pd.DataFrame:
+    if isinstance(scores, pd.DataFrame):
+        missing = [column for column in _SCORE_COLUMNS if column not in scores.columns]
+        if missing:
+            present = ", ".join(map(str, scores.columns[:12]))
+            raise DataValidationError(
+                f"scores: column(s) {', '.join(map(repr, missing))} not found; columns present: "
+                f"{present}. rfm_segments labels RFM scores: score the summary first, "
+                "scores = RFMScorer().fit_transform(summary), and pass the scores"
+            )
     frame = _checks.customer_frame(scores, _SCORE_COLUMNS, name="scores")
     given = [*_SCORE_COLUMNS, *(["fm_score"] if "fm_score" in frame.columns else [])]
     for column in given:

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lifetimes import BetaGeoFitter
 from sklearn.metrics import roc_auc_score
 
 from crm_analytics.churn.backtest import backtest
@@ -84,11 +83,11 @@ def test_recency_baseline_is_monotone():
         baseline.churn_probability(pd.DataFrame({"x": [1]}))
 
 
-def test_p_alive_baseline_matches_lifetimes(shop):
+def test_p_alive_baseline_matches_lifetimes(lifetimes, shop):
     transactions, _ = shop
     X, _ = make_churn_dataset(transactions, cutoff="2024-09-30", horizon=90)
     baseline = PAliveBaseline().fit(X)
-    reference = BetaGeoFitter(penalizer_coef=0.001).fit(
+    reference = lifetimes.BetaGeoFitter(penalizer_coef=0.001).fit(
         X["frequency"], X["recency"] / 7, X["T"] / 7
     )
     expected = 1 - reference.conditional_probability_alive(

@@ -7,11 +7,10 @@ tests do not depend on the code under test to build their inputs.
 
 from __future__ import annotations
 
-from importlib.resources import files
-
 import numpy as np
 import pandas as pd
-import pytest
+
+from crm_analytics.datasets import read_dataset
 
 try:
     import lifetimes
@@ -24,10 +23,8 @@ CDNOW_OBSERVATION_END = pd.Timestamp("1998-06-30")
 
 def load_cdnow_sample() -> pd.DataFrame:
     """The FHL (2005) 1/10 CDNOW sample (2,357 customers) as a canonical transaction log."""
-    pytest.importorskip("lifetimes")
-    path = files("lifetimes") / "datasets" / "CDNOW_sample.txt"
-    raw = pd.read_csv(
-        path,
+    raw = read_dataset(
+        "CDNOW_sample.txt",
         sep=r"\s+",
         header=None,
         names=["master_id", "customer_id", "date", "cds", "amount"],

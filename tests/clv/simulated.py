@@ -65,3 +65,12 @@ def paretonbd_customers(n, *, r, alpha, s, beta, seed, max_age=52.0, whole_perio
     recency = np.zeros(n)
     recency[has] = active[has] * rng.beta(made[has], 1)
     return _summary(rng, made, recency, age, whole_periods)
+
+
+def nbd_customers(n, *, r, alpha, seed, max_age=52.0, whole_periods=False):
+    """``rfm``-like frame of ``n`` NBD customers: Poisson purchases, nobody ever leaves."""
+    rng = np.random.default_rng(seed)
+    age = rng.uniform(max_age / 3, max_age, n)
+    rate = rng.gamma(r, 1 / alpha, n)
+    frequency, recency = _observed(rng, rate, age, np.iinfo(np.int64).max)
+    return _summary(rng, frequency, recency, age, whole_periods)

@@ -6,19 +6,18 @@ import mpmath
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crm_analytics.clv._base import Sample
-from crm_analytics.clv.beta_geo import BetaGeoFitter, ModifiedBetaGeoFitter
+from crm_analytics.clv.beta_geo import BetaGeoFitter, ModifiedBetaGeoFitter, purchases_if_alive
 from crm_analytics.exceptions import DataValidationError
+from tests.clv import mpmath_reference as reference
 from tests.clv.lifetimes_reference import assert_same_predictions, history_arrays
 from tests.clv.simulated import bgnbd_customers
 
-lifetimes = pytest.importorskip("lifetimes")
-
-PAIRS = [
-    (BetaGeoFitter, lifetimes.BetaGeoFitter),
-    (ModifiedBetaGeoFitter, lifetimes.ModifiedBetaGeoFitter),
-]
+# Our fitters and the names of their lifetimes counterparts.
+PAIRS = [(BetaGeoFitter, "BetaGeoFitter"), (ModifiedBetaGeoFitter, "ModifiedBetaGeoFitter")]
 # Parameter sets with a < 1 and a > 1, small and large rates.
 OTHER_PARAMS = [
     {"r": 0.5, "alpha": 2.0, "a": 1.7, "b": 4.0},
@@ -45,21 +44,21 @@ def test_mbgnbd_reproduces_batislam_2007_on_cdnow(fitted):
 
 
 @pytest.mark.parametrize(("ours", "theirs"), PAIRS)
-def test_same_estimates_as_lifetimes(cdnow, fitted, ours, theirs):
-    reference = theirs().fit(*history_arrays(cdnow))
+def test_same_estimates_as_lifetimes(lifetimes, cdnow, fitted, ours, theirs):
+    reference = getattr(lifetimes, theirs)().fit(*history_arrays(cdnow))
     np.testing.assert_allclose(fitted[ours].params_, reference.params_, rtol=1e-5)
 
 
 @pytest.mark.parametrize(("ours", "theirs"), PAIRS)
 @pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
-def test_log_likelihood_equals_lifetimes(cdnow, fitted, ours, theirs, params):
+def test_log_likelihood_equals_lifetimes(lifetimes, cdnow, fitted, ours, theirs, params):
     values = fitted[ours].params_.to_numpy() if params is None else np.array(list(params.values()))
     frequency, recency, age = history_arrays(cdnow)
     sample = Sample.collapse(
         {"frequency": frequency * 1.0, "recency": recency, "T": age}, np.ones(len(cdnow))
     )
     total, _ = ours()._log_likelihood(values, sample, False)
-    mean_negative = theirs._negative_log_likelihood(
+    mean_negative = getattr(lifetimes, theirs)._negative_log_likelihood(
         np.log(values), frequency, recency, age, np.ones(len(cdnow)), 0.0
     )
     assert total == pytest.approx(-mean_negative * len(cdnow), rel=1e-10)
@@ -67,9 +66,9 @@ def test_log_likelihood_equals_lifetimes(cdnow, fitted, ours, theirs, params):
 
 @pytest.mark.parametrize(("ours", "theirs"), PAIRS)
 @pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
-def test_predictions_equal_lifetimes(cdnow, fitted, ours, theirs, params):
+def test_predictions_equal_lifetimes(lifetimes, cdnow, fitted, ours, theirs, params):
     model = fitted[ours] if params is None else _with_params(ours(), params)
-    reference = theirs()
+    reference = getattr(lifetimes, theirs)()
     reference.params_ = model.params_.copy()
     assert_same_predictions(model, reference, cdnow)
     times = np.array([0.5, 1.0, 10.0, 39.0, 78.0])
@@ -171,3 +170,72 @@ def test_many_customers_give_the_same_expectations_through_distinct_histories(
     rows = np.arange(len(copies[0]))
     per_customer = expect(np.resize(horizons, len(rows)), *copies)
     np.testing.assert_allclose(per_customer, direct[rows % len(cdnow), rows % 3], rtol=1e-12)
+
+
+# The no-dropout (NBD) edge where fits to short histories end (issue 17): Online Retail's
+# BG/NBD at its 2011-03-01 cutoff (a 2e-6, b 2.2e4; a 1.3e-6, b 25,743 in weeks) and over the
+# whole log (a 0.0034), a far edge, and a = 1 (exactly, and nearly), where the closed form is
+# 0 / 0.
+EDGE_PARAMS = [
+    (0.693, 50.9, 2e-6, 2.2e4),
+    (0.704, 7.21, 1.3e-6, 25743.0),
+    (0.8265, 68.9, 0.0034, 6.745),
+    (0.8, 60.0, 1e-8, 1e9),
+    (0.5, 3.0, 1.0, 2.0),
+    (0.5, 3.0, 1 + 1e-9, 2.0),
+]
+EDGE_HISTORIES = [(0, 0.0, 0.0), (0, 0.0, 12.9), (1, 0.5, 12.9), (30, 12.0, 12.9), (200, 370, 373)]
+
+
+@pytest.mark.parametrize("model_class", [BetaGeoFitter, ModifiedBetaGeoFitter])
+@pytest.mark.parametrize("params", EDGE_PARAMS)
+def test_expectations_are_exact_at_the_no_dropout_edge(model_class, params):
+    """Against direct integration over the dropout probability in 40-digit arithmetic.
+
+    Before: 1e-9 relative error at b = 2.2e4, 3e-5 at b = 1e9, NaN at a = 1.
+    """
+    model = _with_params(model_class(), dict(zip(("r", "alpha", "a", "b"), params, strict=True)))
+    shift = int(model_class is ModifiedBetaGeoFitter)
+    x, t_x, age = (np.array(values, dtype=float) for values in zip(*EDGE_HISTORIES, strict=True))
+    for t in (1.0, 40.0):
+        expected = [
+            float(reference.bgnbd_conditional_expected(params, t, *history, shift=shift))
+            for history in EDGE_HISTORIES
+        ]
+        ours = model.conditional_expected_number_of_purchases_up_to_time(t, x, t_x, age)
+        np.testing.assert_allclose(ours, expected, rtol=1e-9)
+        new_customer = float(reference.bgnbd_expected(params, t, shift=shift))
+        assert model.expected_number_of_purchases_up_to_time(t) == pytest.approx(
+            new_customer, rel=1e-9
+        )
+
+
+def test_expectations_tend_to_the_two_point_limit_when_a_and_b_vanish():
+    """A penalised fit on Online Retail (lifetimes: a 2.7e-17, b 5.1e-9, NaN for 188 customers).
+
+    As a, b -> 0 the dropout probability is 1 with probability a / (a + b), else 0: a customer
+    alive at T either never leaves or leaves after the next purchase.
+    """
+    r, alpha, a, b = 0.7, 7.0, 2.7e-17, 5.1e-9
+    model = _with_params(BetaGeoFitter(), {"r": r, "alpha": alpha, "a": a, "b": b})
+    t, age = 12.86, 12.9
+    c = t / (alpha + age)
+    share = a / (a + b)
+    limit = (1 - share) * r * c + share * (1 - (1 + c) ** -r)
+    assert model.conditional_expected_number_of_purchases_up_to_time(t, 0, 0.0, age) == (
+        pytest.approx(limit, rel=1e-7)
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    k=st.floats(0.05, 300),
+    c=st.floats(1e-4, 50),
+    a=st.one_of(st.just(1.0), st.floats(1e-9, 20)),
+    b_post=st.floats(0.5, 1e10),
+)
+def test_purchases_if_alive_lie_below_the_no_dropout_limit_and_grow(k, c, a, b_post):
+    """0 < A <= k c (dropout only removes purchases), and A grows with the horizon."""
+    shorter, longer = purchases_if_alive(k, np.array([c, 1.5 * c]), a, b_post)
+    assert 0 < shorter <= k * c * (1 + 1e-10)
+    assert longer >= shorter * (1 - 1e-12)

@@ -8,13 +8,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import special, stats
 
 import crm_analytics.clv.beta_geo_beta_binom as bgbb
 from crm_analytics.clv import BetaGeoBetaBinomFitter
 from crm_analytics.exceptions import ConvergenceError, DataValidationError, NotFittedError
 from tests.clv.simulated_discrete import bgbb_customers
-
-lifetimes = pytest.importorskip("lifetimes")
 
 NAMES = ["alpha", "beta", "gamma", "delta"]
 # FHS (2010), Table 2: the 1995 cohort of donors, 6 yearly opportunities (1996-2001).
@@ -27,12 +26,10 @@ OTHER_PARAMS = [
 
 
 @pytest.fixture(scope="module")
-def donations() -> pd.DataFrame:
-    """The 22 distinct histories of the 11,104 donors, with their counts as ``weights``."""
-    from lifetimes.datasets import load_donations
-
-    frame = load_donations().rename(columns={"periods": "n_periods"})
-    return frame.set_index(pd.Index([f"h{i}" for i in range(len(frame))], name="customer_id"))
+def donations(donations) -> pd.DataFrame:
+    """The 22 distinct histories of the 11,104 donors, labelled h0 .. h21 as customers."""
+    index = pd.Index([f"h{i}" for i in range(len(donations))], name="customer_id")
+    return donations.set_index(index)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +54,7 @@ def with_params(params: dict | pd.Series) -> BetaGeoBetaBinomFitter:
     return model
 
 
-def lifetimes_twin(model: BetaGeoBetaBinomFitter):
+def lifetimes_twin(lifetimes, model: BetaGeoBetaBinomFitter):
     reference = lifetimes.BetaGeoBetaBinomFitter()
     reference.params_ = model.params_.copy()
     return reference
@@ -77,7 +74,7 @@ def test_published_probabilities_of_being_alive_in_2002(model):
     assert alive.round(2).tolist() == [0.11, 0.59, 0.93]
 
 
-def test_same_estimates_and_standard_errors_as_lifetimes(model, donations):
+def test_same_estimates_and_standard_errors_as_lifetimes(lifetimes, model, donations):
     reference = lifetimes.BetaGeoBetaBinomFitter().fit(
         donations["frequency"],
         donations["recency"],
@@ -91,7 +88,7 @@ def test_same_estimates_and_standard_errors_as_lifetimes(model, donations):
 
 
 @pytest.mark.parametrize("params", [PUBLISHED, *OTHER_PARAMS])
-def test_log_likelihood_equals_lifetimes(params):
+def test_log_likelihood_equals_lifetimes(lifetimes, params):
     """Every history with n <= 12, likelihood by likelihood.
 
     lifetimes adds 1e-15 to the sum over dropout times (so that a history with t_x = n has a
@@ -108,9 +105,9 @@ def test_log_likelihood_equals_lifetimes(params):
 
 
 @pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
-def test_predictions_equal_lifetimes(model, params):
+def test_predictions_equal_lifetimes(lifetimes, model, params):
     model = with_params(model.params_ if params is None else params)
-    reference = lifetimes_twin(model)
+    reference = lifetimes_twin(lifetimes, model)
     frequency, recency, n_periods = every_history(10)
     for future in (0, 1, 5, 20):
         np.testing.assert_allclose(
@@ -140,9 +137,9 @@ def test_predictions_equal_lifetimes(model, params):
         )
 
 
-def test_expected_counts_of_donors_equal_lifetimes(model):
+def test_expected_counts_of_donors_equal_lifetimes(lifetimes, model):
     ours = model.expected_number_of_transactions_in_first_n_periods(6)
-    theirs = lifetimes_twin(model)
+    theirs = lifetimes_twin(lifetimes, model)
     # lifetimes keeps the histories as integers, we as floats (checked whole).
     theirs.data = model.data.astype("int64")
     pd.testing.assert_frame_equal(
@@ -274,7 +271,7 @@ def test_weights_equal_repeated_rows(model, donations):
     assert full.log_likelihood_ == pytest.approx(model.log_likelihood_, rel=1e-10)
 
 
-def test_penalizer_gives_lifetimes_penalised_estimates(donations):
+def test_penalizer_gives_lifetimes_penalised_estimates(lifetimes, donations):
     columns = [donations[name] for name in ("frequency", "recency", "n_periods")]
     ours = BetaGeoBetaBinomFitter(penalizer_coef=0.01).fit(*columns, donations["weights"])
     theirs = lifetimes.BetaGeoBetaBinomFitter(penalizer_coef=0.01).fit(
@@ -467,3 +464,20 @@ def test_horizon_series_must_share_the_histories_index(model, donations):
     horizons = pd.Series(1, index=donations.index[::-1])
     with pytest.raises(DataValidationError, match="summary DataFrame and m_periods_in_future"):
         model.conditional_probability_alive(horizons, donations)
+
+
+def test_no_dropout_limit_is_the_beta_binomial(model, donations):
+    """On FHS's donors, against scipy's beta-binomial (whose pmf counts the orderings)."""
+    params = model.diagnostics_["no_dropout_params"]
+
+    def log_likelihood(alpha, beta):
+        x, n = donations["frequency"], donations["n_periods"]
+        per_history = stats.betabinom.logpmf(x, n, alpha, beta) - np.log(special.comb(n, x))
+        return float(np.dot(donations["weights"], per_history))
+
+    best = log_likelihood(params["alpha"], params["beta"])
+    assert model.diagnostics_["log_likelihood_no_dropout"] == pytest.approx(best, rel=1e-12)
+    for factor in (0.99, 1.01):
+        assert log_likelihood(params["alpha"] * factor, params["beta"]) < best
+        assert log_likelihood(params["alpha"], params["beta"] * factor) < best
+    assert model.dropout_identified_ is True

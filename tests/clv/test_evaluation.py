@@ -37,8 +37,6 @@ from tests.clv.clv_eval_data import (
     load_cdnow_sample,
 )
 
-lifetimes = pytest.importorskip("lifetimes")
-
 
 class PoissonStub:
     """A model whose predictions are easy to compute by hand: purchases at rate 0.5 (f+1)/(T+1).
@@ -81,7 +79,7 @@ def cdnow_split() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def cdnow_bgnbd(cdnow_split):
+def cdnow_bgnbd(lifetimes, cdnow_split):
     return lifetimes.BetaGeoFitter().fit(
         *as_arrays(cdnow_split, "frequency_cal", "recency_cal", "T_cal")
     )
@@ -215,7 +213,7 @@ def test_tracking_in_weeks_by_hand():
 
 @pytest.mark.parametrize(("freq", "freq_multiplier", "n_periods"), [("D", 7, 546), ("D", 1, 400)])
 def test_tracking_equals_lifetimes_expected_cumulative_transactions(
-    cdnow_bgnbd, freq, freq_multiplier, n_periods
+    lifetimes, cdnow_bgnbd, freq, freq_multiplier, n_periods
 ):
     transactions = load_cdnow_sample()
     observation_end = pd.Timestamp("1997-01-01") + pd.Timedelta(days=n_periods - 1)
@@ -282,7 +280,7 @@ def test_period_transactions_on_cdnow_match_lifetimes_per_customer(cdnow_split, 
     assert table["actual"].tolist()[:2] == [1411, 439]
 
 
-def test_period_transactions_needs_the_probability_method(cdnow_split):
+def test_period_transactions_needs_the_probability_method(lifetimes, cdnow_split):
     model = lifetimes.ParetoNBDFitter()
     model.params_ = pd.Series({"r": 0.55, "alpha": 10.58, "s": 0.61, "beta": 11.67})
     summary = cdnow_split.rename(columns={"frequency_cal": "frequency", "T_cal": "T"})
@@ -305,25 +303,36 @@ def _log_likelihood_from_lifetimes(model, nll, log_params):
     ) * (len(data) if log_params else 1)
 
 
-class LifetimesBetaGeo(lifetimes.BetaGeoFitter):
-    @property
-    def log_likelihood_(self):
-        return _log_likelihood_from_lifetimes(self, self._negative_log_likelihood, True)
+@pytest.fixture(scope="module")
+def with_log_likelihood(lifetimes):
+    """lifetimes' BG/NBD, MBG/NBD and Pareto/NBD with our ``log_likelihood_``, by our names."""
+
+    class LifetimesBetaGeo(lifetimes.BetaGeoFitter):
+        @property
+        def log_likelihood_(self):
+            return _log_likelihood_from_lifetimes(self, self._negative_log_likelihood, True)
+
+    class LifetimesModifiedBetaGeo(lifetimes.ModifiedBetaGeoFitter):
+        @property
+        def log_likelihood_(self):
+            return _log_likelihood_from_lifetimes(self, self._negative_log_likelihood, True)
+
+    class LifetimesParetoNBD(lifetimes.ParetoNBDFitter):
+        @property
+        def log_likelihood_(self):
+            return _log_likelihood_from_lifetimes(self, self._negative_log_likelihood, False)
+
+    return {
+        "BetaGeoFitter": LifetimesBetaGeo,
+        "ModifiedBetaGeoFitter": LifetimesModifiedBetaGeo,
+        "ParetoNBDFitter": LifetimesParetoNBD,
+    }
 
 
-class LifetimesModifiedBetaGeo(lifetimes.ModifiedBetaGeoFitter):
-    @property
-    def log_likelihood_(self):
-        return _log_likelihood_from_lifetimes(self, self._negative_log_likelihood, True)
-
-
-class LifetimesParetoNBD(lifetimes.ParetoNBDFitter):
-    @property
-    def log_likelihood_(self):
-        return _log_likelihood_from_lifetimes(self, self._negative_log_likelihood, False)
-
-
-def test_compare_models_on_cdnow(cdnow_split):
+def test_compare_models_on_cdnow(cdnow_split, with_log_likelihood):
+    LifetimesBetaGeo = with_log_likelihood["BetaGeoFitter"]
+    LifetimesParetoNBD = with_log_likelihood["ParetoNBDFitter"]
+    LifetimesModifiedBetaGeo = with_log_likelihood["ModifiedBetaGeoFitter"]
     table = compare_models(
         [LifetimesBetaGeo, LifetimesParetoNBD, LifetimesModifiedBetaGeo], cdnow_split
     )
@@ -341,21 +350,27 @@ def test_compare_models_on_cdnow(cdnow_split):
     assert table.loc["LifetimesBetaGeo", "mae"] == pytest.approx(expected["mae"], rel=1e-6)
 
 
-def test_compare_models_of_our_fitters_equals_that_of_lifetimes(cdnow_split):
+def test_compare_models_of_our_fitters_equals_that_of_lifetimes(cdnow_split, with_log_likelihood):
     ours = compare_models(
         {"bgnbd": BetaGeoFitter, "pareto": ParetoNBDFitter, "mbgnbd": ModifiedBetaGeoFitter},
         cdnow_split,
     )
     theirs = compare_models(
         {
-            "bgnbd": LifetimesBetaGeo,
-            "pareto": LifetimesParetoNBD,
-            "mbgnbd": LifetimesModifiedBetaGeo,
+            "bgnbd": with_log_likelihood["BetaGeoFitter"],
+            "pareto": with_log_likelihood["ParetoNBDFitter"],
+            "mbgnbd": with_log_likelihood["ModifiedBetaGeoFitter"],
         },
         cdnow_split,
     )
     assert ours.loc["bgnbd", "log_likelihood"] == pytest.approx(-9582.4, abs=0.05)
     assert ours.loc["pareto", "log_likelihood"] == pytest.approx(-9595.0, abs=0.05)
+    # lifetimes' models have no dropout_identified_, so their verdicts say less.
+    assert ours["dropout_identified"].all() and theirs["dropout_identified"].isna().all()
+    assert ours["recommended"].tolist() == theirs["recommended"].tolist()
+    ours, theirs = (
+        table.drop(columns=["dropout_identified", "verdict"]) for table in (ours, theirs)
+    )
     exact = ["bgnbd", "mbgnbd"]
     pd.testing.assert_frame_equal(ours.loc[exact], theirs.loc[exact], rtol=1e-6)
     # lifetimes' Pareto/NBD optimum wanders from run to run (its likelihood is flat in beta;
@@ -378,8 +393,10 @@ def test_compare_models_takes_the_discrete_model_on_weekly_opportunities():
         assert table.loc["BetaGeoBetaBinomFitter", column] == pytest.approx(expected[column])
 
 
-def test_compare_models_keeps_fitted_models_and_labels(cdnow_split, cdnow_bgnbd):
-    fitted = LifetimesBetaGeo()
+def test_compare_models_keeps_fitted_models_and_labels(
+    cdnow_split, cdnow_bgnbd, with_log_likelihood
+):
+    fitted = with_log_likelihood["BetaGeoFitter"]()
     fitted.params_ = cdnow_bgnbd.params_
     fitted.data = pd.DataFrame(
         dict(
@@ -521,7 +538,7 @@ def test_empty_frame_is_rejected():
         holdout_metrics(PoissonStub(), hand_frame().iloc[:0])
 
 
-def test_unfitted_model_is_rejected():
+def test_unfitted_model_is_rejected(lifetimes):
     with pytest.raises(NotFittedError, match="BetaGeoFitter is not fitted yet"):
         holdout_metrics(lifetimes.BetaGeoFitter(), hand_frame())
 
@@ -641,3 +658,43 @@ def test_impossible_calibration_histories_are_named_by_customer():
     frame.loc["a", "recency_cal"] = 0.5
     with pytest.raises(DataValidationError, match=r"frequency_cal 0 but recency_cal != 0 \(cus"):
         compare_models([BetaGeoFitter], frame)
+
+
+def test_compare_models_recommends_the_lowest_holdout_rmse():
+    """By hand on hand_frame (actual 0, 1, 2, 0; the stub predicts (f + 1) / (T + 1) x scale):
+    scale 0.5 predicts 0.25, 0.25, 0.5, 0.5 (RMSE sqrt(3.125 / 4) = 0.884), scale 1.2 predicts
+    0.6, 0.6, 1.2, 1.2 (RMSE sqrt(2.6 / 4) = 0.806); their MAE is 0.75 for both."""
+
+    class Stub(PoissonStub):
+        log_likelihood_ = -10.0
+
+        def __init__(self, scale, dropout_identified=None):
+            self.scale = scale
+            if dropout_identified is not None:
+                self.dropout_identified_ = dropout_identified
+
+        def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
+            return self.scale * super().conditional_expected_number_of_purchases_up_to_time(
+                t, frequency, recency, T
+            )
+
+    table = compare_models({"low": Stub(0.5), "high": Stub(1.2, False)}, hand_frame())
+    np.testing.assert_allclose(table.loc[["low", "high"], "rmse"], [0.8839, 0.8062], atol=1e-4)
+    assert table["recommended"].to_dict() == {"low": False, "high": True}
+    assert table.loc["high", "verdict"] == (
+        "recommended: lowest holdout rmse (0.8062; next low 0.8839); dropout not identified: "
+        "this history is too short to see customers leave; P(alive) carries no information"
+    )
+    assert table.loc["low", "verdict"] == "holdout rmse 0.8839 against 0.8062 for high"
+    assert table.loc["low", "dropout_identified"] is pd.NA
+    assert not table.loc["high", "dropout_identified"]
+    # A tie on MAE goes to the model whose dropout is identified.
+    tied = compare_models(
+        {"low": Stub(0.5, True), "high": Stub(1.2, False)}, hand_frame(), recommend_by="mae"
+    )
+    assert tied.loc["low", "recommended"]
+    assert tied.loc["low", "verdict"].startswith(
+        "recommended: lowest holdout mae (0.75; tied within 0.1% with high); dropout identified"
+    )
+    with pytest.raises(DataValidationError, match="recommend_by 'auc' is not a column"):
+        compare_models({"low": Stub(0.5)}, hand_frame(), recommend_by="auc")

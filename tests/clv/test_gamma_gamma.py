@@ -11,8 +11,6 @@ from crm_analytics.clv.beta_geo import BetaGeoFitter
 from crm_analytics.clv.gamma_gamma import GammaGammaFitter
 from crm_analytics.exceptions import DataValidationError
 
-lifetimes = pytest.importorskip("lifetimes")
-
 
 @pytest.fixture(scope="module")
 def buyers(cdnow_monetary):
@@ -33,7 +31,7 @@ def test_reproduces_fader_hardie_on_cdnow(model, buyers):
     assert model.params_["v"] == pytest.approx(15.44, abs=0.01)
 
 
-def test_estimates_and_log_likelihood_equal_lifetimes(model, buyers):
+def test_estimates_and_log_likelihood_equal_lifetimes(lifetimes, model, buyers):
     reference = lifetimes.GammaGammaFitter().fit(buyers["frequency"], buyers["monetary_value"])
     np.testing.assert_allclose(model.params_, reference.params_, rtol=1e-5)
     np.testing.assert_allclose(model.standard_errors_, reference.standard_errors_, rtol=1e-3)
@@ -47,7 +45,7 @@ def test_estimates_and_log_likelihood_equal_lifetimes(model, buyers):
         assert total == pytest.approx(-mean_negative * 946, rel=1e-10)
 
 
-def test_expected_profit_and_clv_equal_lifetimes(model, cdnow_monetary):
+def test_expected_profit_and_clv_equal_lifetimes(lifetimes, model, cdnow_monetary):
     reference = lifetimes.GammaGammaFitter()
     reference.params_ = model.params_.copy()
     frame = cdnow_monetary

@@ -12,11 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_analytics.clv._base import Sample
-from crm_analytics.clv.pareto_nbd import ParetoNBDFitter
+from crm_analytics.clv.pareto_nbd import ParetoNBDFitter, log_hyp2f1
 from crm_analytics.exceptions import DataValidationError
+from tests.clv import mpmath_reference as reference
 from tests.clv.lifetimes_reference import assert_same_predictions, history_arrays
-
-lifetimes = pytest.importorskip("lifetimes")
 
 # alpha > beta, and alpha < beta with s > 1 (both branches of the hypergeometric term).
 OTHER_PARAMS = [
@@ -60,7 +59,7 @@ def test_reproduces_fader_hardie_2005_on_cdnow(model):
     assert round(model.log_likelihood_, 1) == -9595.0
 
 
-def test_finds_at_least_the_likelihood_of_lifetimes_estimates(model, cdnow):
+def test_finds_at_least_the_likelihood_of_lifetimes_estimates(lifetimes, model, cdnow):
     frequency, recency, age = history_arrays(cdnow)
     reference = lifetimes.ParetoNBDFitter().fit(frequency, recency, age)
     np.testing.assert_allclose(model.params_, reference.params_, rtol=2e-3)
@@ -71,7 +70,7 @@ def test_finds_at_least_the_likelihood_of_lifetimes_estimates(model, cdnow):
 
 
 @pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
-def test_log_likelihood_equals_lifetimes(cdnow, model, params):
+def test_log_likelihood_equals_lifetimes(lifetimes, cdnow, model, params):
     values = model.params_.to_numpy() if params is None else np.array(list(params.values()))
     frequency, recency, age = history_arrays(cdnow)
     total, _ = ParetoNBDFitter()._log_likelihood(values, as_sample(cdnow), False)
@@ -83,7 +82,7 @@ def test_log_likelihood_equals_lifetimes(cdnow, model, params):
 
 
 @pytest.mark.parametrize("params", [None, *OTHER_PARAMS])
-def test_predictions_equal_lifetimes(cdnow, model, params):
+def test_predictions_equal_lifetimes(lifetimes, cdnow, model, params):
     ours = model if params is None else with_params(params)
     reference = lifetimes.ParetoNBDFitter()
     reference.params_ = ours.params_.copy()
@@ -123,7 +122,7 @@ def _printed_formula_mpmath(params, x, t_x, age):
 @pytest.mark.parametrize(
     ("x", "t_x", "age"), [(600, 140.0, 150.0), (2000, 300.0, 300.5), (50, 40.0, 50.0)]
 )
-def test_heavy_buyers_stay_exact_where_lifetimes_overflows(x, t_x, age):
+def test_heavy_buyers_stay_exact_where_lifetimes_overflows(lifetimes, x, t_x, age):
     """alpha < beta: the printed 2F1(r+s+x, r+x; .; z) overflows; lifetimes returns NaN."""
     params = {"r": 0.8, "alpha": 5.0, "s": 0.5, "beta": 500.0}
     ours = with_params(params)
@@ -227,7 +226,7 @@ def test_many_customers_give_the_same_predictions_through_distinct_pairs(model, 
     )
 
 
-def test_penalizer_gives_lifetimes_penalised_estimates(cdnow):
+def test_penalizer_gives_lifetimes_penalised_estimates(lifetimes, cdnow):
     """lifetimes penalises the summed log-likelihood of this model (its others: the mean)."""
     frequency, recency, age = history_arrays(cdnow)
     ours = ParetoNBDFitter(penalizer_coef=50.0).fit(cdnow)
@@ -257,3 +256,52 @@ def test_predictions_are_probabilities_and_grow_with_time(model, frequency, rece
         t + 1, frequency, recency, age
     )
     assert np.isfinite(later) and 0.0 <= soon <= later
+
+
+# The no-dropout edge of Pareto/NBD fits to short histories (issue 17): Online Retail over the
+# whole log (ours: s 9.4e-6, beta 3.4e6; lifetimes: s 1.2e-7, beta 831) and at its 2011-03-01
+# cutoff, in days.
+EDGE_PARAMS = [
+    (0.8276, 69.09, 9.37e-6, 3.37e6),
+    (0.8276, 69.1, 1.22e-7, 830.9),
+    (0.69, 50.9, 1.8e-6, 2.55e6),
+]
+EDGE_HISTORIES = [(0, 0.0, 12.9), (1, 0.5, 12.9), (30, 12.0, 12.9), (200, 370.0, 373.0)]
+
+
+@pytest.mark.parametrize("params", EDGE_PARAMS)
+def test_predictions_and_likelihood_are_exact_at_the_no_dropout_edge(params):
+    """Against integration over the time of death in 30-digit arithmetic (mpmath)."""
+    model = with_params(dict(zip(("r", "alpha", "s", "beta"), params, strict=True)))
+    for x, t_x, age in EDGE_HISTORIES:
+        assert model.conditional_probability_alive(x, t_x, age) == pytest.approx(
+            float(reference.pareto_p_alive(params, x, t_x, age)), rel=1e-10
+        )
+        assert model.conditional_expected_number_of_purchases_up_to_time(
+            90.0, x, t_x, age
+        ) == pytest.approx(
+            float(reference.pareto_conditional_expected(params, 90.0, x, t_x, age)), rel=1e-10
+        )
+        sample = as_sample(pd.DataFrame({"frequency": [x], "recency": [t_x], "T": [age]}))
+        total, _ = ParetoNBDFitter()._log_likelihood(np.array(params), sample, False)
+        assert total == pytest.approx(
+            float(reference.pareto_log_likelihood(params, x, t_x, age)), abs=1e-9
+        )
+
+
+@pytest.mark.parametrize("one_minus_z", [0.4, 1e-2, 1e-4, 1e-8])
+@pytest.mark.parametrize("frequency", [0, 1, 5, 40])
+@pytest.mark.parametrize("alpha_larger", [False, True])
+def test_log_hyp2f1_is_exact_where_z_nears_one(one_minus_z, frequency, alpha_larger):
+    """Both branches of the tail term, through Euler's or Pfaff's transformation.
+
+    To 1e-9: scipy's own accuracy on Euler's form for heavy buyers with alpha >> beta.
+    """
+    r, s = 0.83, 1e-5
+    a, c = r + s + frequency, r + s + frequency + 1
+    b = s + 1 if alpha_larger else r + frequency
+    z = 1 - one_minus_z
+    mpmath.mp.dps = 30
+    expected = float(mpmath.log(mpmath.hyp2f1(a, b, c, mpmath.mpf(1) - mpmath.mpf(one_minus_z))))
+    ours = log_hyp2f1(a, b, c, z, np.log(one_minus_z))
+    assert float(ours) == pytest.approx(expected, rel=1e-9)

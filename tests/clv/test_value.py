@@ -17,8 +17,6 @@ from tests.clv.clv_eval_data import (
     summary_from_transactions,
 )
 
-lifetimes = pytest.importorskip("lifetimes")
-
 
 class LinearPurchases:
     """E[X(t) | f, r, T] = rate * t with rate = (f + 1) / 100: a constant purchase rate."""
@@ -51,7 +49,7 @@ def small_summary() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def cdnow_models():
+def cdnow_models(lifetimes):
     summary = summary_from_transactions(load_cdnow_sample(), CDNOW_CALIBRATION_END, freq="W")
     frequency, recency, age = (summary[c].to_numpy() for c in ("frequency", "recency", "T"))
     transaction_model = lifetimes.BetaGeoFitter().fit(frequency, recency, age)
@@ -175,7 +173,7 @@ history = st.tuples(st.integers(0, 6), st.integers(0, 30), st.integers(0, 10))
     st.integers(1, 8),
     st.floats(0.0, 0.2),
 )
-def test_clv_equals_a_slow_monthly_loop(histories, horizon, discount_rate):
+def test_clv_equals_a_slow_monthly_loop(lifetimes, histories, horizon, discount_rate):
     model = lifetimes.BetaGeoFitter()
     model.params_ = pd.Series({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
     frequency = np.array([f for f, _, _ in histories])
@@ -251,7 +249,7 @@ def test_negative_spend_is_rejected():
         )
 
 
-def test_unfitted_spend_model_is_rejected():
+def test_unfitted_spend_model_is_rejected(lifetimes):
     with pytest.raises(NotFittedError, match="spend_model GammaGammaFitter is not fitted"):
         customer_lifetime_value(
             LinearPurchases(),

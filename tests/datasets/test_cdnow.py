@@ -1,18 +1,31 @@
-"""load_cdnow reads the CDNOW log shipped in lifetimes."""
+"""The CDNOW and donations data shipped in the package: published sizes, no lifetimes needed."""
 
 from __future__ import annotations
 
 import sys
+from importlib import resources
 
 import pandas as pd
 import pytest
 
-from crm_analytics.datasets import load_cdnow
+from crm_analytics.datasets import (
+    DATA_FILES,
+    load_cdnow,
+    load_cdnow_summary,
+    load_donations,
+    read_dataset,
+)
+from crm_analytics.exceptions import DataValidationError
 
-pytest.importorskip("lifetimes")
+
+@pytest.fixture
+def without_lifetimes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``import lifetimes`` fail, as on a core install."""
+    for name in ("lifetimes", "lifetimes.datasets"):
+        monkeypatch.setitem(sys.modules, name, None)
 
 
-def test_full_log_has_the_published_size() -> None:
+def test_full_log_has_the_published_size(without_lifetimes) -> None:
     log = load_cdnow()
     # Fader, Hardie and Lee (2005): 23,570 customers, first purchase in the first quarter of 1997.
     assert log["customer_id"].nunique() == 23_570
@@ -33,8 +46,40 @@ def test_sample_is_a_tenth_of_the_full_log() -> None:
     )
 
 
-def test_missing_lifetimes_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "lifetimes", None)
-    monkeypatch.setitem(sys.modules, "lifetimes.datasets", None)
-    with pytest.raises(ModuleNotFoundError, match=r"pip install crm-analytics\[lifetimes\]"):
-        load_cdnow()
+def test_summary_has_the_published_counts(without_lifetimes) -> None:
+    """FHL (2005): 2,357 customers made 2,457 repeat purchases in the 39 calibration weeks;
+    1,411 of them none."""
+    summary = load_cdnow_summary(monetary_value=True)
+    assert len(summary) == 2_357 and summary.index.name == "customer_id"
+    assert summary["frequency"].sum() == 2_457
+    assert (summary["frequency"] == 0).sum() == 1_411
+    assert summary["T"].max() == pytest.approx(38.86)
+    repeat_buyers = summary[summary["frequency"] > 0]
+    assert (repeat_buyers["monetary_value"] > 0).all()
+    pd.testing.assert_frame_equal(load_cdnow_summary(), summary.drop(columns="monetary_value"))
+
+
+def test_donations_have_the_published_cohort(without_lifetimes) -> None:
+    """FHS (2010): 11,104 donors of 1995 over the six drives of 1996-2001."""
+    donations = load_donations()
+    assert donations.columns.tolist() == ["frequency", "recency", "n_periods", "weights"]
+    assert donations["weights"].sum() == 11_104
+    assert (donations["n_periods"] == 6).all() and len(donations) == 22
+
+
+def test_unknown_file_is_refused_with_the_list() -> None:
+    with pytest.raises(
+        DataValidationError, match=r"no data file 'cdnow.csv' in crm_analytics; choose one of CDNOW"
+    ):
+        read_dataset("cdnow.csv")
+
+
+@pytest.mark.parametrize("filename", DATA_FILES)
+def test_shipped_files_are_lifetimes_files(filename: str) -> None:
+    lifetimes_files = resources.files(
+        pytest.importorskip("lifetimes.datasets", reason="lifetimes is the reference here").__name__
+    )
+    with (lifetimes_files / filename).open("rb") as handle:
+        theirs = pd.read_csv(handle, sep=r"\s+" if filename.endswith(".txt") else ",")
+    ours = read_dataset(filename, sep=r"\s+" if filename.endswith(".txt") else ",")
+    pd.testing.assert_frame_equal(ours, theirs)

@@ -358,9 +358,12 @@ def test_writers_of_different_dates_do_not_wait_for_each_other(pg_url):
 def test_writers_of_the_same_date_take_turns_and_the_last_wins(pg_url):
     database.write_scores_to_database(writer_scores(10, 0.0), pg_url, as_of="2025-06-30")
     first = start_writer(pg_url, "2025-06-30", 2_000, 1.0, pause=True)
-    second = start_writer(pg_url, "2025-06-30", 3_000, 2.0, pause=True)
+    second = None
     try:
         wait_for(first, "READY")
+        # Started once the first holds the date's lock, so which comes first is not a race.
+        second = start_writer(pg_url, "2025-06-30", 3_000, 2.0, pause=True)
+        wait_for(second, "WRITING")
         time.sleep(1.0)
         # The second waits for the first's lock: it has not reached its own pause.
         assert second.poll() is None
@@ -370,8 +373,9 @@ def test_writers_of_the_same_date_take_turns_and_the_last_wins(pg_url):
         finish(second)
     finally:
         for writer in (first, second):
-            writer.kill()
-            writer.wait()
+            if writer is not None:
+                writer.kill()
+                writer.wait()
     assert count(pg_url, "2025-06-30") == (3_000, 2.0, 2.0)
 
 

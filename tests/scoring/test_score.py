@@ -6,8 +6,6 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
-from lifetimes import BetaGeoFitter as LifetimesBetaGeo
-from lifetimes import GammaGammaFitter as LifetimesGammaGamma
 
 from crm_analytics.exceptions import DataValidationError
 from crm_analytics.scoring import (
@@ -84,15 +82,15 @@ def test_recency_score_falls_as_days_since_last_purchase_grow(scored):
     assert (np.diff(ordered["r_score"].to_numpy()) <= 0).all()
 
 
-def test_clv_columns_equal_lifetimes_with_the_same_parameters(scored, shop, models):
+def test_clv_columns_equal_lifetimes_with_the_same_parameters(lifetimes, scored, shop, models):
     """The pipeline's horizon, units, discounting and margin wiring, checked by lifetimes."""
     transactions, _ = shop
     summary = rfm_summary(transactions)
-    reference = LifetimesBetaGeo()
+    reference = lifetimes.BetaGeoFitter()
     reference.params_ = models.transaction_model.params_.copy()
     # lifetimes binds predict in fit; the parameters are set here instead.
     reference.predict = reference.conditional_expected_number_of_purchases_up_to_time
-    spend = LifetimesGammaGamma()
+    spend = lifetimes.GammaGammaFitter()
     spend.params_ = models.spend_model.params_.copy()
     args = (summary["frequency"], summary["recency"], summary["T"])
     np.testing.assert_allclose(

@@ -302,3 +302,17 @@ def test_a_saved_scorer_refuses_to_load_as_another_model(simulated_summary, tmp_
         r"with RFMScorer.load",
     ):
         CustomerClusterer.load(path)
+
+
+def test_segments_of_a_summary_say_to_score_it_first():
+    summary = pd.DataFrame(
+        {"frequency": [1.0], "recency": [2.0], "T": [3.0]},
+        index=pd.Index(["a"], name="customer_id"),
+    )
+    with pytest.raises(
+        DataValidationError,
+        match=r"column\(s\) 'r_score', 'f_score', 'm_score' not found; columns present: "
+        r"frequency, recency, T\. rfm_segments labels RFM scores: score the summary first, "
+        r"scores = RFMScorer\(\)\.fit_transform\(summary\)",
+    ):
+        rfm_segments(summary)
